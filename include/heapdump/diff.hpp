@@ -1,0 +1,42 @@
+// `diff BEFORE AFTER [RETAINED]`: objects new in AFTER, grouped by site.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "heapdump/identity_set.hpp"
+#include "heapdump/sink.hpp"
+#include "heapdump/table.hpp"
+
+namespace heapdump {
+
+/// Streams AFTER: each object whose identity is not in `before` (and, when
+/// `retained` is given, is in it) is counted by (type, file, line).
+class DiffAggregator final : public RecordSink {
+ public:
+  /// `on_reported` (optional) receives the raw line of each reported object.
+  DiffAggregator(TypeIds& types, const IdentitySet& before, const IdentitySet* retained,
+                 std::function<void(std::string_view)> on_reported = {});
+  ~DiffAggregator() override;
+  DiffAggregator(const DiffAggregator&) = delete;
+  DiffAggregator& operator=(const DiffAggregator&) = delete;
+
+  void on_record(const ObjectRecord& record) override;
+
+  /// Table "diff": type, objects, bytes, file (null if none), line (null if
+  /// none); count descending, ties in order of first appearance in AFTER.
+  /// Totals: "objects", "bytes".
+  Table to_table() const;
+
+ private:
+  struct State;
+  TypeIds& types_;
+  const IdentitySet& before_;
+  const IdentitySet* retained_;
+  std::function<void(std::string_view)> on_reported_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace heapdump

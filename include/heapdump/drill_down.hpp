@@ -1,0 +1,53 @@
+// `read FILE GEN|all`: where the selected objects were allocated.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "heapdump/class_names.hpp"
+#include "heapdump/sink.hpp"
+#include "heapdump/table.hpp"
+
+namespace heapdump {
+
+/// Which objects a drill-down looks at.
+struct Selection {
+  bool all = true;          ///< every object...
+  uint64_t generation = 0;  ///< ...or only those of this generation
+  bool matches(const ObjectRecord& r) const {
+    return all || (r.has_generation && r.generation == generation);
+  }
+};
+
+/// Folds the selected objects that have a string "file" into per-location
+/// memory, counts and reference sums, per-class counts and duplicate strings.
+/// Every ranking is descending, ties in order of first appearance.
+class DrillDown final : public RecordSink {
+ public:
+  explicit DrillDown(Selection selection);
+  ~DrillDown() override;
+  DrillDown(const DrillDown&) = delete;
+  DrillDown& operator=(const DrillDown&) = delete;
+
+  void on_record(const ObjectRecord& record) override;
+
+  /// Objects selected so far.
+  uint64_t selected_objects() const;
+
+  /// Five tables, each cut to the top `top_n` rows:
+  ///  "memory_by_location"  (location, bytes)       totals: bytes
+  ///  "objects_by_location" (location, objects)     totals: objects
+  ///  "objects_by_class"    (class, objects)        names resolved with `names`
+  ///  "references_by_location" (location, references)
+  ///  "duplicate_strings"   (value, count, location, location_count): one row
+  ///      per (value, location), grouped by value; values seen at least twice.
+  std::vector<Table> to_tables(uint64_t top_n, const ClassNames& names) const;
+
+ private:
+  struct State;
+  Selection selection_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace heapdump

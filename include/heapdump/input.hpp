@@ -1,0 +1,47 @@
+// Byte sources for dumps: plain files, stdin ("-"), and gzip (by magic bytes).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "heapdump/status.hpp"
+
+namespace heapdump {
+
+/// A readable stream of dump bytes, already decompressed.
+class InputSource {
+ public:
+  virtual ~InputSource() = default;
+
+  /// Opens PATH ("-" means standard input). gzip data is recognised by its
+  /// magic bytes, not by the file name, and decompressed on the fly.
+  /// Directories and unreadable files fail with "PATH: <reason>".
+  static Status open(const std::string& path, std::unique_ptr<InputSource>* out);
+
+  /// Reads up to n bytes into buf. *got == 0 means end of input.
+  virtual Status read(char* buf, size_t n, size_t* got) = 0;
+
+  /// Name for messages: the path, or "<stdin>".
+  const std::string& name() const { return name_; }
+  /// Bytes of the underlying file (compressed size for gzip), 0 if unknown.
+  uint64_t size_hint() const { return size_hint_; }
+  /// Bytes consumed from the underlying file so far (for progress).
+  virtual uint64_t raw_bytes_consumed() const = 0;
+  /// True if the bytes are being decompressed.
+  virtual bool compressed() const = 0;
+  /// A warning to show after reading (for example a truncated gzip stream), or "".
+  virtual std::string warning() const { return {}; }
+
+ protected:
+  std::string name_;
+  uint64_t size_hint_ = 0;
+};
+
+/// An InputSource over bytes in memory (tests, fuzzing). Each read() returns
+/// at most `max_read` bytes, to exercise short reads. gzip is not detected.
+std::unique_ptr<InputSource> make_memory_input(std::string data, std::string name = "<memory>",
+                                               size_t max_read = SIZE_MAX);
+
+}  // namespace heapdump

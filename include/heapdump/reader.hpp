@@ -1,0 +1,43 @@
+// The streaming dump reader: bytes -> lines -> records -> a RecordSink.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "heapdump/input.hpp"
+#include "heapdump/sink.hpp"
+#include "heapdump/status.hpp"
+
+namespace heapdump {
+
+/// Told about every line the reader skips. Nothing is skipped silently.
+class ParseReporter {
+ public:
+  virtual ~ParseReporter() = default;
+  /// `line` is 1-based; `offset` is the byte offset of the line's start.
+  virtual void skipped_line(std::string_view source, uint64_t line, uint64_t offset,
+                            std::string_view reason) = 0;
+};
+
+struct ReadStats {
+  uint64_t lines = 0;          ///< lines seen, blank and skipped included
+  uint64_t blank_lines = 0;    ///< empty or whitespace-only, ignored
+  uint64_t skipped_lines = 0;  ///< invalid, reported to the ParseReporter
+  uint64_t records = 0;        ///< valid JSON objects passed to the sink
+  uint64_t objects = 0;        ///< records of kind kObject
+  uint64_t bytes = 0;          ///< bytes of (decompressed) input
+};
+
+struct ReadOptions {
+  size_t chunk_size = size_t{4} << 20;  ///< read size; lines may be longer
+};
+
+/// Reads every line of `input`, decodes it and pushes valid records into `sink`.
+/// Invalid lines (not JSON, not an object, a cut last line) go to `reporter`.
+/// Returns a non-ok Status only for I/O errors.
+Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, ReadStats* stats,
+                 const ReadOptions& options = {});
+
+}  // namespace heapdump

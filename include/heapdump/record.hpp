@@ -1,0 +1,68 @@
+// One decoded line of a heap dump.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace heapdump {
+
+/// What a record is. Only kObject records count as objects anywhere.
+enum class RecordKind : uint8_t {
+  kObject,  ///< has an "address" and a type other than the four below
+  kRoot,    ///< "type":"ROOT": lists GC roots, has no address
+  kShape,   ///< "type":"SHAPE" (Ruby >= 3.2)
+  kFree,    ///< "type":"NONE": a free slot, written by dump_all(full: true)
+  kMoved,   ///< "type":"MOVED": a compaction forwarding slot
+  kOther,   ///< valid JSON object that is none of the above (no address)
+};
+
+/// The fields of one record that the analyses use.
+///
+/// LIFETIME: every string_view points into the reader's line buffer or the
+/// JSON parser's string buffer. They are valid only during the
+/// RecordSink::on_record() call that received the record. Copy (intern)
+/// anything you keep.
+struct ObjectRecord {
+  RecordKind kind = RecordKind::kOther;
+
+  std::string_view type;          ///< "STRING", "ROOT", ... ("" if absent)
+  std::string_view address_text;  ///< as written, e.g. "0x7f3a1c2b4d50"
+  uint64_t address = 0;
+  bool has_address = false;
+
+  std::string_view class_text;  ///< the "class" address as written
+  uint64_t class_address = 0;
+  bool has_class = false;
+
+  uint64_t generation = 0;
+  bool has_generation = false;  ///< false: allocated before tracing ("nil")
+
+  uint64_t memsize = 0;  ///< 0 when absent or null
+
+  std::string_view file;  ///< allocation site, only when has_file
+  bool has_file = false;  ///< true only when "file" is a JSON string
+  uint64_t line = 0;
+  bool has_line = false;
+  std::string_view method;
+  bool has_method = false;
+
+  std::string_view name;  ///< CLASS/MODULE "name"
+  bool has_name = false;
+
+  std::string_view value;  ///< STRING/SYMBOL "value" (unescaped bytes)
+  bool has_value = false;
+
+  uint64_t reference_count = 0;  ///< length of "references"
+  bool has_references = false;
+
+  std::string_view struct_name;  ///< DATA "struct"
+  std::string_view imemo_type;   ///< IMEMO "imemo_type"
+  std::string_view root_name;    ///< ROOT "root"
+
+  // Where the record came from.
+  uint64_t line_number = 0;  ///< 1-based line number in its file
+  uint64_t byte_offset = 0;  ///< offset of the line's first byte
+  std::string_view raw_line; ///< the line as read, without its newline
+};
+
+}  // namespace heapdump

@@ -1,0 +1,24 @@
+// Renderers: Tables in, bytes out. They never see the parser.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "heapdump/table.hpp"
+
+namespace heapdump {
+
+/// `read FILE` in heapy's layout, from the "generations" table.
+void render_summary_text(const Table& generations, std::string* out);
+
+/// `read FILE GEN|all` in heapy's layout, from DrillDown::to_tables().
+/// `label` is what follows "Generation: " in the title ("all", "5").
+void render_drill_down_text(std::string_view label, const std::vector<Table>& tables,
+                            std::string* out);
+
+/// `diff` in heapy's line format, from the "diff" table. `retained` selects
+/// the "Retained" wording of the three-dump form.
+void render_diff_text(const Table& diff, bool retained, std::string* out);
+
+}  // namespace heapdump

@@ -1,0 +1,49 @@
+// The neutral result of an analysis. Renderers see only this.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace heapdump {
+
+/// A cell: null, an exact unsigned integer, or text (raw bytes).
+using Cell = std::variant<std::monostate, uint64_t, std::string>;
+
+struct Column {
+  enum class Kind { kText, kCount, kBytes, kInteger };
+  std::string name;
+  Kind kind = Kind::kText;
+};
+
+/// A named table of rows, plus named totals (exact integers).
+struct Table {
+  std::string name;  ///< stable identifier, e.g. "memory_by_location"
+  std::vector<Column> columns;
+  std::vector<std::vector<Cell>> rows;
+  std::vector<std::pair<std::string, uint64_t>> totals;
+
+  /// The total called `key`, or 0.
+  uint64_t total(const std::string& key) const {
+    for (const auto& [k, v] : totals) {
+      if (k == key) return v;
+    }
+    return 0;
+  }
+  /// Index of the column called `column_name`, or -1.
+  int column(const std::string& column_name) const {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i].name == column_name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+};
+
+/// Helpers to read cells.
+inline bool is_null(const Cell& c) { return std::holds_alternative<std::monostate>(c); }
+inline uint64_t as_int(const Cell& c) { return std::get<uint64_t>(c); }
+inline const std::string& as_text(const Cell& c) { return std::get<std::string>(c); }
+
+}  // namespace heapdump

@@ -1,0 +1,94 @@
+#include "heapdump/diff.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include "analyze/string_pool.hpp"
+
+namespace heapdump {
+
+struct DiffAggregator::State {
+  struct Key {
+    uint8_t type;
+    uint32_t file;  // file id + 1, or 0 for none
+    uint64_t line;  // line + 1, or 0 for none
+    bool operator==(const Key& o) const {
+      return type == o.type && file == o.file && line == o.line;
+    }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      uint64_t h = k.line * 0x9E3779B97F4A7C15ull;
+      h ^= (uint64_t{k.file} << 8 | k.type) * 0xC2B2AE3D27D4EB4Full;
+      return static_cast<size_t>(h ^ (h >> 29));
+    }
+  };
+  struct Group {
+    Key key;
+    uint64_t objects = 0;
+    uint64_t bytes = 0;
+    uint64_t first = 0;
+  };
+  StringPool files;
+  std::unordered_map<Key, uint32_t, KeyHash> ids;
+  std::vector<Group> groups;
+};
+
+DiffAggregator::DiffAggregator(TypeIds& types, const IdentitySet& before,
+                               const IdentitySet* retained,
+                               std::function<void(std::string_view)> on_reported)
+    : types_(types),
+      before_(before),
+      retained_(retained),
+      on_reported_(std::move(on_reported)),
+      state_(std::make_unique<State>()) {}
+DiffAggregator::~DiffAggregator() = default;
+
+void DiffAggregator::on_record(const ObjectRecord& r) {
+  if (r.kind != RecordKind::kObject) return;
+  const Identity id = identity_of(r, types_);
+  if (before_.contains(id)) return;
+  if (retained_ != nullptr && !retained_->contains(id)) return;
+  if (on_reported_) on_reported_(r.raw_line);
+
+  State& s = *state_;
+  const State::Key key{id.type, r.has_file ? s.files.intern(r.file) + 1 : 0,
+                       r.has_line ? r.line + 1 : 0};
+  auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
+  if (inserted) s.groups.push_back({key, 0, 0, r.byte_offset});
+  State::Group& g = s.groups[it->second];
+  g.objects += 1;
+  g.bytes += r.memsize;
+}
+
+Table DiffAggregator::to_table() const {
+  const State& s = *state_;
+  Table t;
+  t.name = "diff";
+  t.columns = {{"type", Column::Kind::kText},
+               {"objects", Column::Kind::kCount},
+               {"bytes", Column::Kind::kBytes},
+               {"file", Column::Kind::kText},
+               {"line", Column::Kind::kInteger}};
+  std::vector<const State::Group*> order;
+  uint64_t objects = 0, bytes = 0;
+  for (const auto& g : s.groups) {
+    order.push_back(&g);
+    objects += g.objects;
+    bytes += g.bytes;
+  }
+  std::sort(order.begin(), order.end(), [](const State::Group* a, const State::Group* b) {
+    return a->objects != b->objects ? a->objects > b->objects : a->first < b->first;
+  });
+  for (const State::Group* g : order) {
+    Cell file = g->key.file == 0 ? Cell{} : Cell{std::string(s.files.get(g->key.file - 1))};
+    Cell line = g->key.line == 0 ? Cell{} : Cell{g->key.line - 1};
+    t.rows.push_back({std::string(types_.name(g->key.type)), g->objects, g->bytes,
+                      std::move(file), std::move(line)});
+  }
+  t.totals = {{"objects", objects}, {"bytes", bytes}};
+  return t;
+}
+
+}  // namespace heapdump

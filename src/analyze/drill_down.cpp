@@ -1,0 +1,226 @@
+#include "heapdump/drill_down.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+#include "analyze/string_pool.hpp"
+
+namespace heapdump {
+namespace {
+
+/// A ranking entry: the value ranked on and where it first appeared.
+struct Ranked {
+  uint64_t value;
+  uint64_t first;  // byte offset of the first record that created it
+  uint32_t index;
+};
+
+void rank(std::vector<Ranked>* entries, uint64_t top_n) {
+  auto by_value = [](const Ranked& a, const Ranked& b) {
+    return a.value != b.value ? a.value > b.value : a.first < b.first;
+  };
+  if (entries->size() > top_n) {
+    std::partial_sort(entries->begin(), entries->begin() + static_cast<ptrdiff_t>(top_n),
+                      entries->end(), by_value);
+    entries->resize(top_n);
+  } else {
+    std::sort(entries->begin(), entries->end(), by_value);
+  }
+}
+
+struct PairHash {
+  size_t operator()(uint64_t k) const { return std::hash<uint64_t>()(k * 0x9E3779B97F4A7C15ull); }
+};
+
+}  // namespace
+
+struct DrillDown::State {
+  struct Location {
+    uint32_t file;
+    bool has_line;
+    uint64_t line;
+    uint64_t bytes = 0;
+    uint64_t objects = 0;
+    uint64_t references = 0;
+    bool has_references = false;
+    uint64_t first = 0;
+  };
+  struct LocationKey {
+    uint32_t file;
+    uint64_t line;  // line + 1, or 0 for "no line"
+    bool operator==(const LocationKey& o) const { return file == o.file && line == o.line; }
+  };
+  struct LocationKeyHash {
+    size_t operator()(const LocationKey& k) const {
+      return std::hash<uint64_t>()(k.line * 0x9E3779B97F4A7C15ull ^ k.file);
+    }
+  };
+  struct ClassCount {
+    std::string text;  // the address as written
+    uint64_t objects = 0;
+    uint64_t first = 0;
+  };
+  struct StringCount {
+    uint64_t count = 0;
+    uint64_t first = 0;
+  };
+
+  StringPool files;
+  std::vector<Location> locations;
+  std::unordered_map<LocationKey, uint32_t, LocationKeyHash> location_ids;
+  std::unordered_map<uint64_t, ClassCount> classes;
+  StringPool values;
+  std::vector<StringCount> value_counts;                       // by value id
+  std::unordered_map<uint64_t, StringCount, PairHash> value_at;  // (value id << 32 | location id)
+  uint64_t selected = 0;
+  uint64_t total_bytes = 0;
+};
+
+DrillDown::DrillDown(Selection selection)
+    : selection_(selection), state_(std::make_unique<State>()) {}
+DrillDown::~DrillDown() = default;
+
+uint64_t DrillDown::selected_objects() const { return state_->selected; }
+
+void DrillDown::on_record(const ObjectRecord& r) {
+  if (r.kind != RecordKind::kObject || !r.has_file || !selection_.matches(r)) return;
+  State& s = *state_;
+  ++s.selected;
+  s.total_bytes += r.memsize;
+
+  const uint32_t file = s.files.intern(r.file);
+  const State::LocationKey key{file, r.has_line ? r.line + 1 : 0};
+  auto [it, inserted] = s.location_ids.try_emplace(key, static_cast<uint32_t>(s.locations.size()));
+  if (inserted) {
+    State::Location loc{file, r.has_line, r.line};
+    loc.first = r.byte_offset;
+    s.locations.push_back(loc);
+  }
+  const uint32_t location_id = it->second;
+  State::Location& loc = s.locations[location_id];
+  loc.bytes += r.memsize;
+  loc.objects += 1;
+  if (r.has_references) {
+    loc.has_references = true;
+    loc.references += r.reference_count;
+  }
+
+  if (r.has_class) {
+    auto [cit, cinserted] = s.classes.try_emplace(r.class_address);
+    if (cinserted) {
+      cit->second.text = std::string(r.class_text);
+      cit->second.first = r.byte_offset;
+    }
+    cit->second.objects += 1;
+  }
+
+  if (r.has_value && r.type == "STRING") {
+    const uint32_t value_id = s.values.intern(r.value);
+    if (value_id == s.value_counts.size()) s.value_counts.push_back({0, r.byte_offset});
+    s.value_counts[value_id].count += 1;
+    auto [vit, vinserted] =
+        s.value_at.try_emplace((uint64_t{value_id} << 32) | location_id, State::StringCount{});
+    if (vinserted) vit->second.first = r.byte_offset;
+    vit->second.count += 1;
+  }
+}
+
+std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names) const {
+  const State& s = *state_;
+  auto location_name = [&](const State::Location& loc) {
+    std::string out(s.files.get(loc.file));
+    out += ':';
+    if (loc.has_line) out += std::to_string(loc.line);
+    return out;
+  };
+  auto location_table = [&](const char* name, const char* column, Column::Kind kind,
+                            auto value_of, bool only_with_references) {
+    Table t;
+    t.name = name;
+    t.columns = {{"location", Column::Kind::kText}, {column, kind}};
+    std::vector<Ranked> entries;
+    for (uint32_t i = 0; i < s.locations.size(); ++i) {
+      const auto& loc = s.locations[i];
+      if (only_with_references && !loc.has_references) continue;
+      entries.push_back({value_of(loc), loc.first, i});
+    }
+    rank(&entries, top_n);
+    for (const Ranked& e : entries) {
+      t.rows.push_back({location_name(s.locations[e.index]), e.value});
+    }
+    return t;
+  };
+
+  std::vector<Table> tables;
+  Table memory = location_table("memory_by_location", "bytes", Column::Kind::kBytes,
+                                [](const State::Location& l) { return l.bytes; }, false);
+  memory.totals = {{"bytes", s.total_bytes}};
+  tables.push_back(std::move(memory));
+  Table count = location_table("objects_by_location", "objects", Column::Kind::kCount,
+                               [](const State::Location& l) { return l.objects; }, false);
+  count.totals = {{"objects", s.selected}};
+  tables.push_back(std::move(count));
+
+  // Classes: several addresses may share one name; they are summed.
+  {
+    Table t;
+    t.name = "objects_by_class";
+    t.columns = {{"class", Column::Kind::kText}, {"objects", Column::Kind::kCount}};
+    std::vector<std::string> class_names;
+    std::unordered_map<std::string, uint32_t> by_name;
+    std::vector<Ranked> entries;
+    for (const auto& [address, cc] : s.classes) {
+      std::string name = names.display(address, cc.text);
+      auto [it, inserted] = by_name.try_emplace(name, static_cast<uint32_t>(entries.size()));
+      if (inserted) {
+        entries.push_back({0, cc.first, it->second});
+        class_names.push_back(std::move(name));
+      }
+      Ranked& e = entries[it->second];
+      e.value += cc.objects;
+      e.first = std::min(e.first, cc.first);
+    }
+    rank(&entries, top_n);
+    for (const Ranked& e : entries) t.rows.push_back({class_names[e.index], e.value});
+    tables.push_back(std::move(t));
+  }
+
+  tables.push_back(location_table("references_by_location", "references", Column::Kind::kCount,
+                                  [](const State::Location& l) { return l.references; }, true));
+
+  // Duplicate strings: values seen at least twice, each with its locations.
+  {
+    Table t;
+    t.name = "duplicate_strings";
+    t.columns = {{"value", Column::Kind::kText},
+                 {"count", Column::Kind::kCount},
+                 {"location", Column::Kind::kText},
+                 {"location_count", Column::Kind::kCount}};
+    std::vector<Ranked> values;
+    for (uint32_t v = 0; v < s.value_counts.size(); ++v) {
+      if (s.value_counts[v].count >= 2) values.push_back({s.value_counts[v].count, s.value_counts[v].first, v});
+    }
+    rank(&values, top_n);
+    std::unordered_map<uint32_t, std::vector<Ranked>> per_value;
+    for (const Ranked& v : values) per_value[v.index];
+    for (const auto& [key, sc] : s.value_at) {
+      auto it = per_value.find(static_cast<uint32_t>(key >> 32));
+      if (it != per_value.end()) {
+        it->second.push_back({sc.count, sc.first, static_cast<uint32_t>(key & 0xffffffffu)});
+      }
+    }
+    for (const Ranked& v : values) {
+      auto& locs = per_value[v.index];
+      rank(&locs, locs.size());
+      for (const Ranked& l : locs) {
+        t.rows.push_back({std::string(s.values.get(v.index)), v.value,
+                          location_name(s.locations[l.index]), l.value});
+      }
+    }
+    tables.push_back(std::move(t));
+  }
+  return tables;
+}
+
+}  // namespace heapdump

@@ -1,0 +1,89 @@
+#include "heapdump/identity_set.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace heapdump {
+
+TypeIds::TypeIds() {
+  // Fixed ids for the documented types; others are added as seen.
+  names_ = {"",       "OBJECT", "CLASS", "ICLASS",  "MODULE", "FLOAT",    "STRING",
+            "REGEXP", "ARRAY",  "HASH",  "STRUCT",  "BIGNUM", "FILE",     "DATA",
+            "MATCH",  "COMPLEX", "RATIONAL", "SYMBOL", "IMEMO", "NODE", "ZOMBIE",
+            "UNKNOWN"};
+}
+
+uint8_t TypeIds::id(std::string_view type) {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == type) return static_cast<uint8_t>(i);
+  }
+  if (names_.size() < 255) {
+    names_.emplace_back(type);
+    return static_cast<uint8_t>(names_.size() - 1);
+  }
+  return 255;  // more than 254 distinct type names: share one id
+}
+
+Identity identity_of(const ObjectRecord& r, TypeIds& types) {
+  Identity id{};
+  id.address = r.address;
+  id.generation = !r.has_generation ? 0
+                  : r.generation >= 0xFFFFFFFEull ? 0xFFFFFFFFu
+                                                   : static_cast<uint32_t>(r.generation + 1);
+  id.type = types.id(r.type);
+  return id;
+}
+
+IdentitySet::~IdentitySet() { std::free(data_); }
+
+void IdentitySet::on_record(const ObjectRecord& r) {
+  if (r.kind == RecordKind::kObject) insert(identity_of(r, types_));
+}
+
+void IdentitySet::insert(const Identity& id) {
+  if (size_ == capacity_) {
+    const size_t capacity = capacity_ == 0 ? 4096 : capacity_ * 2;
+    void* grown = std::realloc(data_, capacity * sizeof(Identity));
+    if (grown == nullptr) throw std::bad_alloc();
+    data_ = static_cast<Identity*>(grown);
+    capacity_ = capacity;
+  }
+  data_[size_++] = id;
+  sealed_ = false;
+}
+
+void IdentitySet::seal() {
+  std::sort(data_, data_ + size_);
+  buckets_.clear();
+  if (size_ == 0) {
+    sealed_ = true;
+    return;
+  }
+  min_ = data_[0].address;
+  const uint64_t span = data_[size_ - 1].address - min_;
+  // About 16 identities per bucket, at most 2^22 buckets.
+  const uint64_t wanted = std::clamp<uint64_t>(size_ / 16, 1, uint64_t{1} << 22);
+  shift_ = 0;
+  while ((span >> shift_) >= wanted) ++shift_;
+  const size_t nbuckets = static_cast<size_t>(span >> shift_) + 2;
+  buckets_.assign(nbuckets, 0);
+  size_t i = 0;
+  for (size_t b = 0; b < nbuckets; ++b) {
+    while (i < size_ && ((data_[i].address - min_) >> shift_) < b) ++i;
+    buckets_[b] = static_cast<uint32_t>(i);
+  }
+  sealed_ = true;
+}
+
+bool IdentitySet::contains(const Identity& id) const {
+  if (size_ == 0 || id.address < min_) return false;
+  const uint64_t b = (id.address - min_) >> shift_;
+  if (b + 1 >= buckets_.size()) return false;
+  const Identity* lo = data_ + buckets_[b];
+  const Identity* hi = data_ + buckets_[b + 1];
+  const Identity* it = std::lower_bound(lo, hi, id);
+  return it != hi && *it == id;
+}
+
+}  // namespace heapdump

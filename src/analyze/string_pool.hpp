@@ -1,0 +1,31 @@
+// Interns strings copied out of short-lived record views.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace heapdump {
+
+/// Stores each distinct string once and numbers them 0, 1, 2, ... in order
+/// of first insertion. Returned views stay valid for the pool's lifetime.
+class StringPool {
+ public:
+  /// The id of `s`, inserting a copy if it is new.
+  uint32_t intern(std::string_view s);
+  std::string_view get(uint32_t id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
+
+ private:
+  std::string_view store(std::string_view s);
+
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_used_ = 0;
+  size_t block_size_ = 0;
+  std::vector<std::string_view> strings_;
+  std::unordered_map<std::string_view, uint32_t> ids_;
+};
+
+}  // namespace heapdump

@@ -1,0 +1,23 @@
+// `heapdump diff BEFORE AFTER [RETAINED] [--output-diff FILE]`
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "cli/common.hpp"
+
+namespace heapdump {
+
+struct DiffCommand {
+  std::string before;
+  std::string after;
+  std::string retained;  ///< "" when not given
+  std::string output_diff;
+  CommonOptions common;
+};
+
+CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd);
+int run_diff(const DiffCommand& cmd);
+
+}  // namespace heapdump

@@ -1,0 +1,184 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "heapdump/drill_down.hpp"
+#include "test_util.hpp"
+
+using namespace heapdump;
+using namespace heapdump::test;
+
+namespace {
+
+std::vector<Table> drill(const std::string& dump, Selection sel, uint64_t top_n) {
+  DrillDown dd(sel);
+  ClassNames names;
+  TeeSink tee;
+  tee.add(dd);
+  tee.add(names);
+  CollectingReporter rep;
+  read_string(dump, tee, rep);
+  return dd.to_tables(top_n, names);
+}
+
+const Table& find(const std::vector<Table>& ts, const std::string& name) {
+  for (const auto& t : ts) {
+    if (t.name == name) return t;
+  }
+  FAIL("no table " << name);
+  throw;
+}
+
+std::vector<std::pair<std::string, uint64_t>> pairs(const Table& t) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const auto& row : t.rows) out.emplace_back(as_text(row[0]), as_int(row[1]));
+  return out;
+}
+
+using P = std::vector<std::pair<std::string, uint64_t>>;
+
+// A tiny dump, counted by hand below. Class 0xc1 is named "Foo" only at the
+// end of the file; 0xc2 and 0xc3 are both named "Dup"; 0xc9 has no name.
+const std::string kDump =
+    "{\"type\":\"ROOT\", \"root\":\"vm\", \"references\":[\"0x1\"]}\n"
+    "{\"address\":\"0x1\", \"type\":\"STRING\", \"class\":\"0xc2\", \"value\":\"x\", \"file\":\"b.rb\", \"line\":2, \"generation\":1, \"memsize\":10}\n"
+    "{\"address\":\"0x2\", \"type\":\"STRING\", \"class\":\"0xc1\", \"value\":\"x\", \"file\":\"a.rb\", \"line\":1, \"generation\":1, \"memsize\":30, \"references\":[]}\n"
+    "{\"address\":\"0x3\", \"type\":\"ARRAY\", \"class\":\"0xc9\", \"file\":\"a.rb\", \"line\":1, \"generation\":2, \"memsize\":20, \"references\":[\"0x1\",\"0x2\"]}\n"
+    "{\"address\":\"0x4\", \"type\":\"STRING\", \"class\":\"0xc3\", \"value\":\"y\", \"file\":\"c.rb\", \"generation\":1, \"memsize\":30}\n"
+    "{\"address\":\"0x5\", \"type\":\"IMEMO\", \"file\":\"b.rb\", \"line\":2, \"generation\":1, \"memsize\":5}\n"
+    "{\"address\":\"0x6\", \"type\":\"STRING\", \"class\":\"0xc1\", \"value\":\"x\", \"file\":\"a.rb\", \"line\":1, \"generation\":2}\n"
+    "{\"address\":\"0x7\", \"type\":\"STRING\", \"class\":\"0xc1\", \"value\":\"y\", \"memsize\":1000}\n"
+    "{\"address\":\"0x8\", \"type\":\"SYMBOL\", \"class\":\"0xc1\", \"value\":\"y\", \"file\":\"c.rb\", \"generation\":2, \"memsize\":1}\n"
+    "{\"address\":\"0x9\", \"type\":\"STRING\", \"class\":\"0xc1\", \"value\":\"y\", \"file\":\"b.rb\", \"line\":2}\n"
+    "{\"address\":\"0xc1\", \"type\":\"CLASS\", \"name\":\"Foo\"}\n"
+    "{\"address\":\"0xc2\", \"type\":\"CLASS\", \"name\":\"Dup\"}\n"
+    "{\"address\":\"0xc3\", \"type\":\"CLASS\", \"name\":\"Dup\"}\n";
+
+}  // namespace
+
+TEST_CASE("DrillDown all: every section, counted by hand") {
+  // Selected (have a file): 0x1..0x6, 0x8, 0x9 -> 8 objects. 0x7 has no file.
+  // The CLASS records have no file either.
+  auto ts = drill(kDump, Selection{}, 50);
+  const Table& mem = find(ts, "memory_by_location");
+  CHECK(mem.total("bytes") == 10 + 30 + 20 + 30 + 5 + 0 + 1 + 0);
+  // a.rb:1 = 30+20+0 = 50; c.rb: = 30+1 = 31; b.rb:2 = 10+5+0 = 15.
+  CHECK(pairs(mem) == P{{"a.rb:1", 50}, {"c.rb:", 31}, {"b.rb:2", 15}});
+  const Table& count = find(ts, "objects_by_location");
+  CHECK(count.total("objects") == 8);
+  // b.rb:2 and a.rb:1 both have 3; b.rb:2 appeared first. c.rb: has 2.
+  CHECK(pairs(count) == P{{"b.rb:2", 3}, {"a.rb:1", 3}, {"c.rb:", 2}});
+  // Foo (0xc1): 0x2, 0x6, 0x8, 0x9 = 4. Dup (0xc2 + 0xc3): 0x1, 0x4 = 2.
+  // #<Class:0xc9>: 0x3 = 1. 0x5 has no class.
+  CHECK(pairs(find(ts, "objects_by_class")) == P{{"Foo", 4}, {"Dup", 2}, {"#<Class:0xc9>", 1}});
+  // Only a.rb:1 has objects with "references": 0 + 2.
+  CHECK(pairs(find(ts, "references_by_location")) == P{{"a.rb:1", 2}});
+  // STRING values: "x" at b.rb:2, a.rb:1, a.rb:1 (3); "y" at c.rb:, b.rb:2 (2).
+  // The SYMBOL "y" and the file-less 0x7 do not count.
+  const Table& dup = find(ts, "duplicate_strings");
+  REQUIRE(dup.rows.size() == 4);
+  CHECK(as_text(dup.rows[0][0]) == "x");
+  CHECK(as_int(dup.rows[0][1]) == 3);
+  CHECK(as_text(dup.rows[0][2]) == "a.rb:1");
+  CHECK(as_int(dup.rows[0][3]) == 2);
+  CHECK(as_text(dup.rows[1][2]) == "b.rb:2");
+  CHECK(as_int(dup.rows[1][3]) == 1);
+  CHECK(as_text(dup.rows[2][0]) == "y");
+  CHECK(as_int(dup.rows[2][1]) == 2);
+  CHECK(as_text(dup.rows[2][2]) == "c.rb:");  // tie 1-1: c.rb: came first
+  CHECK(as_text(dup.rows[3][2]) == "b.rb:2");
+}
+
+TEST_CASE("DrillDown selects one generation; values seen once are not duplicates") {
+  Selection gen2;
+  gen2.all = false;
+  gen2.generation = 2;
+  auto ts = drill(kDump, gen2, 50);  // 0x3, 0x6, 0x8
+  CHECK(find(ts, "objects_by_location").total("objects") == 3);
+  CHECK(pairs(find(ts, "memory_by_location")) == P{{"a.rb:1", 20}, {"c.rb:", 1}});
+  CHECK(find(ts, "duplicate_strings").rows.empty());
+  CHECK(pairs(find(ts, "objects_by_class")) == P{{"Foo", 2}, {"#<Class:0xc9>", 1}});
+  Selection gen9;
+  gen9.all = false;
+  gen9.generation = 9;
+  DrillDown none(gen9);
+  CollectingReporter rep;
+  read_string(kDump, none, rep);
+  CHECK(none.selected_objects() == 0);
+}
+
+TEST_CASE("DrillDown --lines cuts every section but not the totals") {
+  auto ts = drill(kDump, Selection{}, 1);
+  CHECK(pairs(find(ts, "memory_by_location")) == P{{"a.rb:1", 50}});
+  CHECK(find(ts, "memory_by_location").total("bytes") == 96);
+  CHECK(pairs(find(ts, "objects_by_location")) == P{{"b.rb:2", 3}});
+  CHECK(pairs(find(ts, "objects_by_class")) == P{{"Foo", 4}});
+  const Table& dup = find(ts, "duplicate_strings");
+  REQUIRE(dup.rows.size() == 2);  // one value, with all of its locations
+  CHECK(as_text(dup.rows[0][0]) == "x");
+}
+
+TEST_CASE("DrillDown agrees with a naive reference on the boot fixture") {
+  // Naive reference: plain std::map folds over collected records.
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(std::string(HEAPDUMP_FIXTURE_DIR) + "/boot_sinatra.json.gz", &input).ok());
+  CollectingSink all;
+  DrillDown dd(Selection{});
+  ClassNames names;
+  TeeSink tee;
+  tee.add(all);
+  tee.add(dd);
+  tee.add(names);
+  CollectingReporter rep;
+  REQUIRE(read_dump(*input, tee, rep, nullptr).ok());
+
+  std::map<std::string, uint64_t> mem, cnt, refs, by_class;
+  std::map<uint64_t, std::string> class_name;
+  std::map<std::string, uint64_t> values;
+  uint64_t total = 0;
+  for (const auto& r : all.records) {
+    if ((r.type == "CLASS" || r.type == "MODULE") && r.kind == RecordKind::kObject && !r.name.empty())
+      class_name[r.address] = r.name;
+  }
+  for (const auto& r : all.records) {
+    if (r.kind != RecordKind::kObject || !r.has_file) continue;
+    const std::string loc = r.file + ":" + (r.has_line ? std::to_string(r.line) : "");
+    mem[loc] += r.memsize;
+    cnt[loc] += 1;
+    total += r.memsize;
+    if (r.has_references) refs[loc] += r.reference_count;
+    if (r.has_class) {
+      auto it = class_name.find(r.class_address);
+      if (it != class_name.end()) by_class[it->second] += 1;  // named classes only
+    }
+    if (r.type == "STRING" && r.has_value) values[r.value] += 1;
+  }
+  auto ts = dd.to_tables(UINT64_MAX, names);
+  const Table& tmem = find(ts, "memory_by_location");
+  CHECK(tmem.total("bytes") == total);
+  REQUIRE(tmem.rows.size() == mem.size());
+  for (const auto& row : tmem.rows) CHECK(mem[as_text(row[0])] == as_int(row[1]));
+  for (size_t i = 1; i < tmem.rows.size(); ++i) CHECK(as_int(tmem.rows[i - 1][1]) >= as_int(tmem.rows[i][1]));
+  const Table& tcnt = find(ts, "objects_by_location");
+  REQUIRE(tcnt.rows.size() == cnt.size());
+  for (const auto& row : tcnt.rows) CHECK(cnt[as_text(row[0])] == as_int(row[1]));
+  const Table& trefs = find(ts, "references_by_location");
+  REQUIRE(trefs.rows.size() == refs.size());
+  for (const auto& row : trefs.rows) CHECK(refs[as_text(row[0])] == as_int(row[1]));
+  for (const auto& row : find(ts, "objects_by_class").rows) {
+    const std::string& name = as_text(row[0]);
+    if (name.rfind("#<Class:", 0) != 0) CHECK(by_class[name] == as_int(row[1]));
+  }
+  uint64_t dup_values = 0;
+  for (const auto& [v, n] : values) dup_values += n >= 2;
+  const Table& dup = find(ts, "duplicate_strings");
+  uint64_t seen = 0;
+  for (size_t i = 0; i < dup.rows.size(); ++i) {
+    if (i == 0 || as_text(dup.rows[i][0]) != as_text(dup.rows[i - 1][0])) {
+      ++seen;
+      CHECK(values[as_text(dup.rows[i][0])] == as_int(dup.rows[i][1]));
+    }
+  }
+  CHECK(seen == dup_values);
+}

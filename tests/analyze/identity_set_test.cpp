@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <set>
+
+#include "heapdump/identity_set.hpp"
+
+using namespace heapdump;
+
+namespace {
+Identity make(uint64_t address, uint32_t generation, uint8_t type) {
+  Identity id{};
+  id.address = address;
+  id.generation = generation;
+  id.type = type;
+  return id;
+}
+}  // namespace
+
+TEST_CASE("IdentitySet: address, type and generation all count") {
+  TypeIds types;
+  IdentitySet set(types);
+  set.insert(make(0x7f0000001000, 5, types.id("STRING")));
+  set.insert(make(0x7f0000001028, 0, types.id("HASH")));
+  set.seal();
+  CHECK(set.contains(make(0x7f0000001000, 5, types.id("STRING"))));
+  CHECK_FALSE(set.contains(make(0x7f0000001000, 6, types.id("STRING"))));  // slot reused
+  CHECK_FALSE(set.contains(make(0x7f0000001000, 5, types.id("ARRAY"))));
+  CHECK(set.contains(make(0x7f0000001028, 0, types.id("HASH"))));
+  CHECK_FALSE(set.contains(make(0x7f0000001050, 0, types.id("HASH"))));
+  CHECK_FALSE(set.contains(make(0x10, 0, types.id("HASH"))));
+  CHECK_FALSE(set.contains(make(UINT64_MAX, 0, types.id("HASH"))));
+}
+
+TEST_CASE("IdentitySet agrees with std::set on random identities") {
+  TypeIds types;
+  IdentitySet set(types);
+  std::set<Identity> ref;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    // Clustered like heap pages, plus some far-away outliers.
+    uint64_t addr = (i % 1000 == 0) ? rng() : 0x7f0000000000ull + (rng() % 4000000) * 40;
+    Identity id = make(addr, static_cast<uint32_t>(rng() % 4), static_cast<uint8_t>(rng() % 3));
+    set.insert(id);
+    ref.insert(id);
+  }
+  set.seal();
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t addr = (i % 500 == 0) ? rng() : 0x7f0000000000ull + (rng() % 4000000) * 40;
+    Identity id = make(addr, static_cast<uint32_t>(rng() % 4), static_cast<uint8_t>(rng() % 3));
+    REQUIRE(set.contains(id) == (ref.count(id) == 1));
+  }
+  for (const Identity& id : ref) REQUIRE(set.contains(id));
+}
+
+TEST_CASE("IdentitySet: empty and single") {
+  TypeIds types;
+  IdentitySet empty(types);
+  empty.seal();
+  CHECK_FALSE(empty.contains(make(1, 0, 0)));
+  IdentitySet one(types);
+  one.insert(make(42, 1, 1));
+  one.seal();
+  CHECK(one.contains(make(42, 1, 1)));
+  CHECK_FALSE(one.contains(make(43, 1, 1)));
+}
+
+TEST_CASE("TypeIds are stable and known types have fixed ids") {
+  TypeIds a, b;
+  CHECK(a.id("STRING") == b.id("STRING"));
+  const uint8_t odd = a.id("SOMETHING_NEW");
+  CHECK(a.id("SOMETHING_NEW") == odd);
+  CHECK(a.name(odd) == "SOMETHING_NEW");
+  CHECK(a.name(a.id("IMEMO")) == "IMEMO");
+}

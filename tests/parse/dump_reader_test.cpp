@@ -1,0 +1,131 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "test_util.hpp"
+
+using namespace heapdump;
+using namespace heapdump::test;
+
+TEST_CASE("read_dump: blank lines are ignored, invalid lines skipped and reported") {
+  const std::string data =
+      "{\"type\":\"ROOT\", \"root\":\"vm\", \"references\":[\"0x1\"]}\n"
+      "\n"
+      "   \r\n"
+      "{\"address\":\"0x1\", \"type\":\"STRING\", \"value\":\"a\\nb\"}\n"
+      "not json\n"
+      "[1,2]\n"
+      "{\"address\":\"0x2\", \"type\":\"ARRAY\"}\r\n"
+      "{\"address\":\"0x3\", \"type\":\"HA";
+  for (size_t chunk : {size_t{3}, size_t{16}, size_t{1} << 20}) {
+    CollectingSink sink;
+    CollectingReporter rep;
+    ReadStats st = read_string(data, sink, rep, chunk, 5);
+    CHECK(st.lines == 8);
+    CHECK(st.blank_lines == 2);
+    CHECK(st.skipped_lines == 3);
+    CHECK(st.records == 3);
+    CHECK(st.objects == 2);
+    CHECK(st.bytes == data.size());
+    REQUIRE(sink.records.size() == 3);
+    CHECK(sink.records[0].kind == RecordKind::kRoot);
+    CHECK(sink.records[1].value == "a\nb");
+    CHECK(sink.records[1].line_number == 4);
+    CHECK(sink.records[2].line_number == 7);
+    REQUIRE(rep.skipped.size() == 3);
+    CHECK(rep.skipped[0].line == 5);
+    CHECK(rep.skipped[1].line == 6);
+    CHECK(rep.skipped[1].reason == "not a JSON object");
+    CHECK(rep.skipped[2].line == 8);
+    CHECK_THAT(rep.skipped[2].reason, Catch::StartsWith("last line is cut short"));
+    CHECK(rep.skipped[0].offset == data.find("not json"));
+  }
+}
+
+TEST_CASE("read_dump: a complete last line without newline is fine") {
+  CollectingSink sink;
+  CollectingReporter rep;
+  ReadStats st = read_string("{\"address\":\"0x1\"}\n{\"address\":\"0x2\"}", sink, rep);
+  CHECK(st.skipped_lines == 0);
+  CHECK(st.objects == 2);
+}
+
+TEST_CASE("read_dump: long lines across tiny chunks") {
+  std::string refs;
+  for (int i = 0; i < 100000; ++i) refs += (i ? ", \"0x" : "\"0x") + std::to_string(1000 + i) + "\"";
+  const std::string big = "{\"address\":\"0x9\", \"type\":\"ARRAY\", \"references\":[" + refs + "]}";
+  const std::string data = "{\"address\":\"0x1\"}\n" + big + "\n{\"address\":\"0x2\"}\n";
+  CollectingSink sink;
+  CollectingReporter rep;
+  ReadStats st = read_string(data, sink, rep, 4096, 1000);
+  CHECK(rep.skipped.empty());
+  REQUIRE(sink.records.size() == 3);
+  CHECK(sink.records[1].reference_count == 100000);
+  CHECK(sink.records[1].raw_line == big);
+  CHECK(st.objects == 3);
+}
+
+TEST_CASE("read_dump: a UTF-8 byte order mark on the first line is ignored") {
+  CollectingSink sink;
+  CollectingReporter rep;
+  read_string("\xEF\xBB\xBF{\"address\":\"0x1\"}\n", sink, rep);
+  CHECK(rep.skipped.empty());
+  CHECK(sink.records.size() == 1);
+}
+
+TEST_CASE("read_dump: empty input and only newlines") {
+  CollectingSink sink;
+  CollectingReporter rep;
+  ReadStats st = read_string("", sink, rep);
+  CHECK(st.lines == 0);
+  st = read_string("\n\n\n", sink, rep);
+  CHECK(st.lines == 3);
+  CHECK(st.blank_lines == 3);
+  CHECK(sink.records.empty());
+  CHECK(rep.skipped.empty());
+}
+
+TEST_CASE("read_dump on the real fixtures matches their documented counts") {
+  struct Fixture {
+    const char* name;
+    uint64_t lines, objects, skipped;
+  };
+  const Fixture fixtures[] = {
+      {"leak_plain.0.json", 7849, 7845, 0},      {"leak_plain.1.json", 8763, 8759, 0},
+      {"leak_plain.2.json", 9654, 9650, 0},      {"edge_values.json", 10648, 10643, 0},
+      {"edge_truncated.json", 2176, 2170, 1},    {"edge_empty.json", 0, 0, 0},
+      {"edge_since.json", 154, 154, 0},          {"edge_badjson_path.json", 102, 70, 32},
+      {"boot_sinatra.json.gz", 47430, 47425, 0}, {"edge_values_notrace.json.gz", 10644, 10639, 0},
+  };
+  for (const Fixture& f : fixtures) {
+    INFO(f.name);
+    std::unique_ptr<InputSource> input;
+    REQUIRE(InputSource::open(std::string(HEAPDUMP_FIXTURE_DIR) + "/" + f.name, &input).ok());
+    CollectingReporter rep;
+    TeeSink none;
+    ReadStats st;
+    REQUIRE(read_dump(*input, none, rep, &st).ok());
+    CHECK(st.lines == f.lines);
+    CHECK(st.objects == f.objects);
+    CHECK(st.skipped_lines == f.skipped);
+    CHECK(rep.skipped.size() == f.skipped);
+  }
+}
+
+TEST_CASE("read_dump: edge_full has 4,824 free slots that are not objects") {
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(std::string(HEAPDUMP_FIXTURE_DIR) + "/edge_full.json.gz", &input).ok());
+  CollectingReporter rep;
+  CollectingSink sink;
+  ReadStats st;
+  REQUIRE(read_dump(*input, sink, rep, &st).ok());
+  uint64_t free_slots = 0, roots = 0;
+  for (const auto& r : sink.records) {
+    free_slots += r.kind == RecordKind::kFree;
+    roots += r.kind == RecordKind::kRoot;
+  }
+  CHECK(st.lines == 13897);
+  CHECK(roots == 4);
+  CHECK(free_slots == 4824);
+  CHECK(st.objects == 13893 - 4824);
+}
