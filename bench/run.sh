@@ -79,13 +79,15 @@ A="$DIR/dump-$SIZE-s$SEED.json"
 B="$DIR/dump-$SIZE-s$SEED.b.json"
 
 # A file is reusable when its .meta (written after a successful generation)
-# matches size/seed and the recorded byte count.
+# matches size/seed, the recorded byte count and the generator's hash.
+GENHASH=$(sha256sum "$HERE/gen_dump.rb" | cut -c1-16)
 meta_ok() { # file
   local f=$1 m=$1.meta
   [ -f "$f" ] && [ -f "$m" ] || return 1
-  grep -qx "size=$SIZE" "$m" && grep -qx "seed=$SEED" "$m" && grep -qx "bytes=$(stat -c %s "$f")" "$m"
+  grep -qx "size=$SIZE" "$m" && grep -qx "seed=$SEED" "$m" && grep -qx "bytes=$(stat -c %s "$f")" "$m" &&
+    grep -qx "gen=$GENHASH" "$m"
 }
-write_meta() { printf 'size=%s\nseed=%s\nbytes=%s\n' "$SIZE" "$SEED" "$(stat -c %s "$1")" > "$1.meta"; }
+write_meta() { printf 'size=%s\nseed=%s\nbytes=%s\ngen=%s\n' "$SIZE" "$SEED" "$(stat -c %s "$1")" "$GENHASH" > "$1.meta"; }
 
 generate() {
   local pair=()
