@@ -81,6 +81,13 @@ OUT = pos[1]
 usage("SIZE too small (min 5MB)") if TARGET < 5_000_000
 QUIET = opts[:quiet]
 
+# fail now, not after building a multi-GB heap, if an output is not writable
+[OUT, opts[:pair]].compact.each do |path|
+  File.open(path, "wb") {}
+rescue SystemCallError => e
+  usage("cannot write #{path}: #{e.message}")
+end
+
 def now = Process.clock_gettime(Process::CLOCK_MONOTONIC) - T_START
 
 def log(msg)

@@ -5,7 +5,7 @@
 namespace heapdump {
 namespace {
 
-namespace od = simdjson::ondemand;
+namespace dom = simdjson::dom;
 using simdjson::error_code;
 
 std::string describe(error_code e) {
@@ -18,6 +18,8 @@ std::string describe(error_code e) {
       return "invalid UTF-8";
     case simdjson::UNESCAPED_CHARS:
       return "unescaped control character inside a string";
+    case simdjson::UNCLOSED_STRING:
+      return "unclosed string";
     case simdjson::STRING_ERROR:
       return "invalid string (bad escape sequence)";
     case simdjson::NUMBER_ERROR:
@@ -25,7 +27,6 @@ std::string describe(error_code e) {
     case simdjson::T_ATOM_ERROR:
     case simdjson::F_ATOM_ERROR:
     case simdjson::N_ATOM_ERROR:
-    case simdjson::INCORRECT_TYPE:
       return "invalid JSON value";
     case simdjson::DEPTH_ERROR:
       return "JSON nested too deeply";
@@ -38,142 +39,120 @@ std::string describe(error_code e) {
   }
 }
 
-/// Walks a value we do not use, checking that it is valid JSON.
-error_code validate(od::value value) {
-  od::json_type type;
-  if (auto e = value.type().get(type)) return e;
-  switch (type) {
-    case od::json_type::object: {
-      od::object obj;
-      if (auto e = value.get_object().get(obj)) return e;
-      for (auto field_result : obj) {
-        od::field field;
-        if (auto e = std::move(field_result).get(field)) return e;
-        std::string_view key;
-        if (auto e = field.unescaped_key().get(key)) return e;
-        if (auto e = validate(field.value())) return e;
+/// After simdjson rejects a line, looks at its bytes once more to say
+/// more precisely what is wrong: a cut-off line, text after the object, or
+/// an integer too big for 64 bits. Only runs on invalid lines.
+std::string diagnose(std::string_view text, error_code e) {
+  int depth = 0;
+  bool in_string = false, escaped = false, closed = false;
+  std::string_view last_string, key;
+  size_t string_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        last_string = text.substr(string_start, i - string_start);
       }
-      return simdjson::SUCCESS;
+      continue;
     }
-    case od::json_type::array: {
-      od::array arr;
-      if (auto e = value.get_array().get(arr)) return e;
-      for (auto element : arr) {
-        od::value v;
-        if (auto e = std::move(element).get(v)) return e;
-        if (auto e = validate(v)) return e;
-      }
-      return simdjson::SUCCESS;
+    if (closed && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      return "unexpected text after the JSON object";
     }
-    case od::json_type::string: {
-      std::string_view s;
-      return value.get_string().get(s);
-    }
-    case od::json_type::number: {
-      od::number n;
-      return value.get_number().get(n);
-    }
-    case od::json_type::boolean: {
-      bool b;
-      return value.get_bool().get(b);
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto e = value.is_null().get(is_null)) return e;
-      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    switch (c) {
+      case '"':
+        in_string = true;
+        string_start = i + 1;
+        break;
+      case ':':
+        key = last_string;
+        break;
+      case '{':
+      case '[':
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (--depth == 0) closed = true;
+        break;
+      default:
+        if (e == simdjson::NUMBER_ERROR && c >= '0' && c <= '9') {
+          size_t j = i;
+          while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+          const std::string_view digits = text.substr(i, j - i);
+          const bool is_integer = j >= text.size() || (text[j] != '.' && text[j] != 'e' && text[j] != 'E');
+          if (is_integer && (digits.size() > 20 ||
+                             (digits.size() == 20 && digits > "18446744073709551615"))) {
+            return "\"" + std::string(key) + "\" does not fit in 64 bits";
+          }
+          i = j - 1;
+        }
     }
   }
-  return simdjson::INCORRECT_TYPE;
+  if (in_string || depth > 0) return "JSON ends in the middle of an object or array";
+  return describe(e);
 }
 
-/// Reads a non-negative integer that fits in 64 bits; null means absent.
-bool read_count(od::value value, std::string_view key, uint64_t* out, bool* present,
+std::string quoted(std::string_view key) { return "\"" + std::string(key) + "\""; }
+
+/// A non-negative integer that fits in 64 bits; null means absent.
+bool read_count(dom::element value, std::string_view key, uint64_t* out, bool* present,
                 std::string* reason) {
-  od::json_type type;
-  if (auto e = value.type().get(type)) {
-    *reason = describe(e);
-    return false;
-  }
-  if (type == od::json_type::null) {
-    if (auto e = validate(value)) {
-      *reason = describe(e);
+  switch (value.type()) {
+    case dom::element_type::UINT64:
+    case dom::element_type::INT64: {
+      if (value.get_uint64().get(*out) == simdjson::SUCCESS) {
+        *present = true;
+        return true;
+      }
+      *reason = quoted(key) + " is negative";
       return false;
     }
-    *present = false;
-    return true;
-  }
-  if (type != od::json_type::number) {
-    if (auto e = validate(value)) {
-      *reason = describe(e);
-    } else {
-      *reason = "\"" + std::string(key) + "\" is not a number";
-    }
-    return false;
-  }
-  od::number_type ntype;
-  if (auto e = value.get_number_type().get(ntype)) {
-    *reason = describe(e);
-    return false;
-  }
-  if (auto e = value.get_uint64().get(*out)) {
-    if (e == simdjson::NUMBER_ERROR) {
-      *reason = describe(e);
-    } else if (ntype == od::number_type::signed_integer) {
-      *reason = "\"" + std::string(key) + "\" is negative";
-    } else if (ntype == od::number_type::floating_point_number) {
-      // simdjson reports integers beyond 64 bits as floating point.
-      od::number n;
-      if (value.get_number().get(n) != simdjson::SUCCESS) {
-        *reason = "invalid number";
-      } else if (n.get_double() >= 18446744073709551615.0) {
-        *reason = "\"" + std::string(key) + "\" does not fit in 64 bits";
+    case dom::element_type::NULL_VALUE:
+      *present = false;
+      return true;
+    case dom::element_type::DOUBLE: {
+      // simdjson stores integers beyond 64 bits as doubles.
+      const double d = value.get_double().value_unsafe();
+      if (d >= 18446744073709551616.0) {
+        *reason = quoted(key) + " does not fit in 64 bits";
+      } else if (d < 0) {
+        *reason = quoted(key) + " is negative";
       } else {
-        *reason = "\"" + std::string(key) + "\" is not a whole number";
+        *reason = quoted(key) + " is not a whole number";
       }
-    } else {
-      *reason = "\"" + std::string(key) + "\" does not fit in 64 bits";
+      return false;
     }
-    return false;
+    default:
+      *reason = quoted(key) + " is not a number";
+      return false;
   }
-  *present = true;
-  return true;
 }
 
-/// Reads a string value. A non-string is an error only if `required_string`.
-/// Returns false (with *reason) on invalid JSON or a required type mismatch.
-bool read_string(od::value value, std::string_view key, bool required_string,
-                 std::string_view* out, bool* present, std::string* reason) {
-  od::json_type type;
-  if (auto e = value.type().get(type)) {
-    *reason = describe(e);
-    return false;
-  }
-  if (type == od::json_type::string) {
-    if (auto e = value.get_string().get(*out)) {
-      *reason = describe(e);
-      return false;
-    }
+/// A string; null or (unless `required`) another type means absent.
+bool read_string(dom::element value, std::string_view key, bool required, std::string_view* out,
+                 bool* present, std::string* reason) {
+  if (value.get_string().get(*out) == simdjson::SUCCESS) {
     *present = true;
     return true;
   }
-  if (auto e = validate(value)) {
-    *reason = describe(e);
-    return false;
-  }
   *present = false;
-  if (required_string && type != od::json_type::null) {
-    *reason = "\"" + std::string(key) + "\" is not a string";
+  if (required && !value.is_null()) {
+    *reason = quoted(key) + " is not a string";
     return false;
   }
   return true;
 }
 
-bool read_address(od::value value, std::string_view key, std::string_view* text, uint64_t* out,
+bool read_address(dom::element value, std::string_view key, std::string_view* text, uint64_t* out,
                   bool* present, std::string* reason) {
   if (!read_string(value, key, true, text, present, reason)) return false;
   if (*present && !parse_address(*text, out)) {
-    *reason = "\"" + std::string(key) + "\" is not a hex address: \"" +
-              std::string(text->substr(0, 40)) + "\"";
+    *reason = quoted(key) + " is not a hex address: \"" + std::string(text->substr(0, 40)) + "\"";
     return false;
   }
   return true;
@@ -192,6 +171,7 @@ RecordKind kind_of(std::string_view type, bool has_address) {
 bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectRecord* rec,
                            std::string* reason) {
   static_assert(simdjson::SIMDJSON_PADDING <= 64, "line padding too small for simdjson");
+  (void)readable_after;  // checked by the static_assert against kLinePadding
   const uint64_t line_number = rec->line_number;
   const uint64_t byte_offset = rec->byte_offset;
   *rec = ObjectRecord{};
@@ -199,39 +179,22 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
   rec->byte_offset = byte_offset;
   rec->raw_line = text;
 
-  od::document doc;
-  if (auto e = parser_.iterate(text.data(), text.size(), text.size() + readable_after).get(doc)) {
-    *reason = describe(e);
+  dom::element root;
+  if (auto e = parser_.parse(text.data(), text.size(), false).get(root)) {
+    *reason = diagnose(text, e);
     return false;
   }
-  od::json_type root_type;
-  if (auto e = doc.type().get(root_type)) {
-    *reason = describe(e);
-    return false;
-  }
-  if (root_type != od::json_type::object) {
+  dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
     *reason = "not a JSON object";
     return false;
   }
-  od::object obj;
-  if (auto e = doc.get_object().get(obj)) {
-    *reason = describe(e);
-    return false;
-  }
   bool ignored = false;
-  for (auto field_result : obj) {
-    od::field field;
-    if (auto e = std::move(field_result).get(field)) {
-      *reason = describe(e);
-      return false;
-    }
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) {
-      *reason = describe(e);
-      return false;
-    }
-    od::value v = field.value();
+  for (dom::key_value_pair field : obj) {
+    const std::string_view key = field.key;
+    const dom::element v = field.value;
     bool ok = true;
+    // Later duplicate keys overwrite earlier ones.
     if (key == "address") {
       ok = read_address(v, key, &rec->address_text, &rec->address, &rec->has_address, reason);
     } else if (key == "type") {
@@ -243,7 +206,7 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
     } else if (key == "memsize") {
       bool present = false;
       ok = read_count(v, key, &rec->memsize, &present, reason);
-      if (ok && !present) rec->memsize = 0;
+      if (!present) rec->memsize = 0;
     } else if (key == "file") {
       ok = read_string(v, key, false, &rec->file, &rec->has_file, reason);
     } else if (key == "line") {
@@ -261,47 +224,11 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
     } else if (key == "root") {
       ok = read_string(v, key, false, &rec->root_name, &ignored, reason);
     } else if (key == "references") {
-      od::json_type type;
-      if (auto e = v.type().get(type)) {
-        *reason = describe(e);
-        return false;
-      }
-      if (type == od::json_type::array) {
-        od::array arr;
-        if (auto e = v.get_array().get(arr)) {
-          *reason = describe(e);
-          return false;
-        }
-        uint64_t n = 0;
-        for (auto element : arr) {
-          od::value ev;
-          if (auto e = std::move(element).get(ev)) {
-            *reason = describe(e);
-            return false;
-          }
-          if (auto e = validate(ev)) {
-            *reason = describe(e);
-            return false;
-          }
-          ++n;
-        }
-        rec->reference_count = n;
-        rec->has_references = true;
-      } else if (auto e = validate(v)) {
-        *reason = describe(e);
-        return false;
-      }
-    } else if (auto e = validate(v)) {
-      *reason = describe(e);
-      return false;
+      dom::array refs;
+      rec->has_references = v.get_array().get(refs) == simdjson::SUCCESS;
+      rec->reference_count = rec->has_references ? refs.size() : 0;
     }
     if (!ok) return false;
-  }
-  // Anything after the closing brace (other than whitespace) is an error.
-  const char* where = nullptr;
-  if (doc.current_location().get(where) == simdjson::SUCCESS) {
-    *reason = "unexpected text after the JSON object";
-    return false;
   }
   rec->kind = kind_of(rec->type, rec->has_address);
   return true;

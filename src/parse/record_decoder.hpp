@@ -10,9 +10,10 @@
 
 namespace heapdump {
 
-/// Decodes dump lines with simdjson's on-demand API. The whole line is
-/// validated (every value is walked), so a line is either fully valid JSON
-/// or rejected with a reason; nothing is guessed.
+/// Decodes dump lines with simdjson's DOM parser, which validates the whole
+/// line (structure, strings, escapes, numbers, UTF-8) before we look at it.
+/// A line is either fully valid JSON or rejected with a reason; nothing is
+/// guessed.
 class RecordDecoder {
  public:
   /// Parses `text`, whose buffer stays readable for at least
@@ -23,7 +24,7 @@ class RecordDecoder {
               std::string* reason);
 
  private:
-  simdjson::ondemand::parser parser_;
+  simdjson::dom::parser parser_;
 };
 
 }  // namespace heapdump

@@ -112,7 +112,7 @@ TEST_CASE("RecordDecoder rejects invalid lines with a reason") {
   const Case cases[] = {
       {R"({"address":"0x1", "file":"/tmp/a "q" b.rb", "line":1})", "invalid JSON structure"},
       {R"({"address":"0x1", "type":"OBJECT")", "JSON ends in the middle"},
-      {R"({"address":"0x1", "type":"OBJECT"} x)", "JSON ends in the middle"},
+      {R"({"address":"0x1", "type":"OBJECT"} x)", "unexpected text after the JSON object"},
       {R"({"address":"0x1"}})", "unexpected text after the JSON object"},
       {R"({"address":"0x1", "flags":{"old":tru}})", "invalid JSON value"},
       {R"({"address":"0x1", "value":"\q"})", "bad escape"},
