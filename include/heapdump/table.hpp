@@ -41,6 +41,15 @@ struct Table {
   }
 };
 
+/// Everything one command produced: what was asked, and its tables.
+struct Report {
+  std::string command;  ///< "read", "diff", ...
+  /// What was asked and read, in order: e.g. {"file", "a.json"},
+  /// {"generation", "all"}, {"lines", 50}. Null cells mean "not given".
+  std::vector<std::pair<std::string, Cell>> parameters;
+  std::vector<Table> tables;
+};
+
 /// Helpers to read cells.
 inline bool is_null(const Cell& c) { return std::holds_alternative<std::monostate>(c); }
 inline uint64_t as_int(const Cell& c) { return std::get<uint64_t>(c); }
