@@ -15,6 +15,8 @@ namespace heapdump {
 class ClassNames final : public RecordSink {
  public:
   void on_record(const ObjectRecord& record) override;
+  /// Adds the names another instance collected (from another parsing thread).
+  void merge(const ClassNames& other);
 
   /// The class's name, or nullptr if the dump names no CLASS/MODULE at `address`.
   const std::string* find(uint64_t address) const;

@@ -24,6 +24,8 @@ class DiffAggregator final : public RecordSink {
   DiffAggregator& operator=(const DiffAggregator&) = delete;
 
   void on_record(const ObjectRecord& record) override;
+  /// Adds another aggregator's groups (from another parsing thread).
+  void merge(const DiffAggregator& other);
 
   /// Table "diff": type, objects, bytes, file (null if none), line (null if
   /// none); count descending, ties in order of first appearance in AFTER.

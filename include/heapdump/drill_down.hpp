@@ -31,6 +31,10 @@ class DrillDown final : public RecordSink {
   DrillDown& operator=(const DrillDown&) = delete;
 
   void on_record(const ObjectRecord& record) override;
+  /// Adds what another DrillDown with the same selection folded (from another
+  /// parsing thread). First appearances are compared by byte offset, so the
+  /// result does not depend on how the input was split.
+  void merge(const DrillDown& other);
 
   /// Objects selected so far.
   uint64_t selected_objects() const;

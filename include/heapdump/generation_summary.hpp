@@ -15,6 +15,8 @@ namespace heapdump {
 class GenerationSummary final : public RecordSink {
  public:
   void on_record(const ObjectRecord& record) override;
+  /// Adds another summary's counts (from another parsing thread).
+  void merge(const GenerationSummary& other);
 
   /// Table "generations": columns generation (null = nil), objects, bytes,
   /// in ascending order, nil first; totals "objects", "bytes", "generations".

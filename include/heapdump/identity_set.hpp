@@ -1,7 +1,10 @@
 // The identities of one dump's objects, held compactly for `diff`.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstddef>
+#include <mutex>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,6 +15,7 @@
 namespace heapdump {
 
 /// Maps type names ("STRING", ...) to small ids, the same across dumps.
+/// Thread-safe: several parsing threads may share one.
 class TypeIds {
  public:
   TypeIds();
@@ -19,7 +23,10 @@ class TypeIds {
   std::string_view name(uint8_t id) const { return names_[id]; }
 
  private:
-  std::vector<std::string> names_;
+  std::array<std::string, 256> names_;
+  size_t fixed_ = 0;          // names_[0, fixed_) never change
+  std::atomic<size_t> count_{0};
+  std::mutex mu_;             // guards appends after fixed_
 };
 
 /// Object identity: address, type and generation (when present). A slot
@@ -44,23 +51,26 @@ Identity identity_of(const ObjectRecord& r, TypeIds& types);
 
 /// A set of identities: 16 bytes per object in one sorted array, plus a
 /// small bucket index over the address range for fast lookups.
-/// Collect with on_record() (a RecordSink), then call seal() once.
-class IdentitySet final : public RecordSink {
+/// Fill it (insert, or IdentityCollector sinks), then call seal() once.
+class IdentitySet {
  public:
-  explicit IdentitySet(TypeIds& types) : types_(types) {}
-  ~IdentitySet() override;
+  IdentitySet() = default;
+  ~IdentitySet();
   IdentitySet(const IdentitySet&) = delete;
   IdentitySet& operator=(const IdentitySet&) = delete;
 
-  void on_record(const ObjectRecord& record) override;
   void insert(const Identity& id);
+  /// Thread-safe bulk insert (used by IdentityCollector).
+  void insert_batch(const Identity* ids, size_t n);
   /// Sorts and indexes; required before contains().
   void seal();
   bool contains(const Identity& id) const;
   size_t size() const { return size_; }
 
  private:
-  TypeIds& types_;
+  void reserve_for(size_t n);
+
+  std::mutex mu_;
   Identity* data_ = nullptr;  // malloc/realloc: pages are resident only once touched
   size_t size_ = 0;
   size_t capacity_ = 0;
@@ -68,6 +78,22 @@ class IdentitySet final : public RecordSink {
   unsigned shift_ = 0;
   std::vector<uint32_t> buckets_;  // bucket b starts at data_[buckets_[b]]
   bool sealed_ = false;
+};
+
+/// A RecordSink that adds each object's identity to an IdentitySet, in
+/// batches, so several parsing threads can fill one set.
+class IdentityCollector final : public RecordSink {
+ public:
+  IdentityCollector(IdentitySet& set, TypeIds& types) : set_(set), types_(types) {}
+  ~IdentityCollector() override { flush(); }
+  void on_record(const ObjectRecord& record) override;
+  /// Moves buffered identities into the set; call before IdentitySet::seal().
+  void flush();
+
+ private:
+  IdentitySet& set_;
+  TypeIds& types_;
+  std::vector<Identity> buffer_;
 };
 
 }  // namespace heapdump

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -31,13 +32,30 @@ struct ReadStats {
 };
 
 struct ReadOptions {
-  size_t chunk_size = size_t{4} << 20;  ///< read size; lines may be longer
+  size_t chunk_size = size_t{4} << 20;  ///< bytes per chunk; a longer line makes a bigger one
+  unsigned threads = 1;                 ///< parsing threads
+  /// Called from the reading thread after each chunk with the bytes of the
+  /// underlying file consumed so far (compressed bytes for gzip).
+  std::function<void(uint64_t)> progress;
 };
 
-/// Reads every line of `input`, decodes it and pushes valid records into `sink`.
-/// Invalid lines (not JSON, not an object, a cut last line) go to `reporter`.
-/// Returns a non-ok Status only for I/O errors.
+/// Reads every line of `input`, decodes it and pushes valid records into `sink`,
+/// in file order, on the calling thread. Invalid lines (not JSON, not an
+/// object, a cut last line) go to `reporter`. Returns a non-ok Status only for
+/// I/O errors. options.threads is ignored.
 Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, ReadStats* stats,
                  const ReadOptions& options = {});
+
+/// The sink that parsing thread `worker` (0 .. threads-1) feeds.
+using SinkForWorker = std::function<RecordSink&(unsigned worker)>;
+
+/// Like read_dump, with options.threads threads parsing chunks of the input
+/// at once. Each thread feeds its own sink (records of one chunk arrive in
+/// order, chunks in any order); the caller merges the sinks afterwards.
+/// Ties can be broken by ObjectRecord::byte_offset, which does not depend on
+/// the thread count. The reporter is called in file order, from one thread
+/// at a time.
+Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseReporter& reporter,
+                          ReadStats* stats, const ReadOptions& options);
 
 }  // namespace heapdump

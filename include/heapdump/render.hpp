@@ -21,4 +21,14 @@ void render_drill_down_text(std::string_view label, const std::vector<Table>& ta
 /// the "Retained" wording of the three-dump form.
 void render_diff_text(const Table& diff, bool retained, std::string* out);
 
+/// Any command's Report as one JSON document (schema_version 1), ending in
+/// "\n". The schema is docs/output-formats.md; integers are exact, text
+/// that is not valid UTF-8 becomes {"latin1": "..."} (see there).
+void render_json(const Report& report, std::string* out);
+
+/// Any command's Report as one RFC 4180 CSV document (CRLF line ends): a
+/// header row "table,<columns...>", one record per table row, then one
+/// "<table>.totals" record per table with totals. See docs/output-formats.md.
+void render_csv(const Report& report, std::string* out);
+
 }  // namespace heapdump

@@ -8,6 +8,10 @@ void ClassNames::on_record(const ObjectRecord& r) {
   names_[r.address] = std::string(r.name);
 }
 
+void ClassNames::merge(const ClassNames& other) {
+  for (const auto& [address, name] : other.names_) names_.emplace(address, name);
+}
+
 const std::string* ClassNames::find(uint64_t address) const {
   auto it = names_.find(address);
   return it == names_.end() ? nullptr : &it->second;

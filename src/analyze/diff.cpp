@@ -62,6 +62,20 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
   g.bytes += r.memsize;
 }
 
+void DiffAggregator::merge(const DiffAggregator& other) {
+  State& s = *state_;
+  for (const State::Group& theirs : other.state_->groups) {
+    State::Key key = theirs.key;
+    if (key.file != 0) key.file = s.files.intern(other.state_->files.get(key.file - 1)) + 1;
+    auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
+    if (inserted) s.groups.push_back({key, 0, 0, theirs.first});
+    State::Group& g = s.groups[it->second];
+    g.objects += theirs.objects;
+    g.bytes += theirs.bytes;
+    g.first = std::min(g.first, theirs.first);
+  }
+}
+
 Table DiffAggregator::to_table() const {
   const State& s = *state_;
   Table t;

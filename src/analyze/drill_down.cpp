@@ -83,6 +83,58 @@ DrillDown::~DrillDown() = default;
 
 uint64_t DrillDown::selected_objects() const { return state_->selected; }
 
+void DrillDown::merge(const DrillDown& other_drill) {
+  State& s = *state_;
+  const State& o = *other_drill.state_;
+  s.selected += o.selected;
+  s.total_bytes += o.total_bytes;
+  std::vector<uint32_t> location_map(o.locations.size());
+  for (uint32_t i = 0; i < o.locations.size(); ++i) {
+    const State::Location& theirs = o.locations[i];
+    const uint32_t file = s.files.intern(o.files.get(theirs.file));
+    const State::LocationKey key{file, theirs.has_line ? theirs.line + 1 : 0};
+    auto [it, inserted] = s.location_ids.try_emplace(key, static_cast<uint32_t>(s.locations.size()));
+    if (inserted) {
+      State::Location loc{file, theirs.has_line, theirs.line};
+      loc.first = theirs.first;
+      s.locations.push_back(loc);
+    }
+    State::Location& mine = s.locations[it->second];
+    mine.bytes += theirs.bytes;
+    mine.objects += theirs.objects;
+    mine.references += theirs.references;
+    mine.has_references = mine.has_references || theirs.has_references;
+    mine.first = std::min(mine.first, theirs.first);
+    location_map[i] = it->second;
+  }
+  for (const auto& [address, theirs] : o.classes) {
+    auto [it, inserted] = s.classes.try_emplace(address, theirs);
+    if (!inserted) {
+      it->second.objects += theirs.objects;
+      if (theirs.first < it->second.first) {
+        it->second.first = theirs.first;
+        it->second.text = theirs.text;
+      }
+    }
+  }
+  std::vector<uint32_t> value_map(o.value_counts.size());
+  for (uint32_t v = 0; v < o.value_counts.size(); ++v) {
+    const uint32_t id = s.values.intern(o.values.get(v));
+    if (id == s.value_counts.size()) s.value_counts.push_back({0, o.value_counts[v].first});
+    s.value_counts[id].count += o.value_counts[v].count;
+    s.value_counts[id].first = std::min(s.value_counts[id].first, o.value_counts[v].first);
+    value_map[v] = id;
+  }
+  for (const auto& [key, theirs] : o.value_at) {
+    const uint64_t mapped = (uint64_t{value_map[key >> 32]} << 32) | location_map[key & 0xffffffffu];
+    auto [it, inserted] = s.value_at.try_emplace(mapped, theirs);
+    if (!inserted) {
+      it->second.count += theirs.count;
+      it->second.first = std::min(it->second.first, theirs.first);
+    }
+  }
+}
+
 void DrillDown::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject || !r.has_file || !selection_.matches(r)) return;
   State& s = *state_;

@@ -17,6 +17,20 @@ void GenerationSummary::on_record(const ObjectRecord& r) {
   acc->bytes += r.memsize;
 }
 
+void GenerationSummary::merge(const GenerationSummary& other) {
+  nil_.objects += other.nil_.objects;
+  nil_.bytes += other.nil_.bytes;
+  if (other.small_.size() > small_.size()) small_.resize(other.small_.size());
+  for (size_t g = 0; g < other.small_.size(); ++g) {
+    small_[g].objects += other.small_[g].objects;
+    small_[g].bytes += other.small_[g].bytes;
+  }
+  for (const auto& [g, acc] : other.large_) {
+    large_[g].objects += acc.objects;
+    large_[g].bytes += acc.bytes;
+  }
+}
+
 Table GenerationSummary::to_table() const {
   Table t;
   t.name = "generations";

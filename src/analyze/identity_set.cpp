@@ -8,21 +8,30 @@ namespace heapdump {
 
 TypeIds::TypeIds() {
   // Fixed ids for the documented types; others are added as seen.
-  names_ = {"",       "OBJECT", "CLASS", "ICLASS",  "MODULE", "FLOAT",    "STRING",
-            "REGEXP", "ARRAY",  "HASH",  "STRUCT",  "BIGNUM", "FILE",     "DATA",
-            "MATCH",  "COMPLEX", "RATIONAL", "SYMBOL", "IMEMO", "NODE", "ZOMBIE",
-            "UNKNOWN"};
+  const char* known[] = {"",        "OBJECT",   "CLASS",  "ICLASS", "MODULE", "FLOAT",
+                         "STRING",  "REGEXP",   "ARRAY",  "HASH",   "STRUCT", "BIGNUM",
+                         "FILE",    "DATA",     "MATCH",  "COMPLEX", "RATIONAL", "SYMBOL",
+                         "IMEMO",   "NODE",     "ZOMBIE", "UNKNOWN"};
+  for (const char* name : known) names_[fixed_++] = name;
+  names_[255] = "OTHER";
+  count_ = fixed_;
 }
 
 uint8_t TypeIds::id(std::string_view type) {
-  for (size_t i = 0; i < names_.size(); ++i) {
+  for (size_t i = 0; i < fixed_; ++i) {
     if (names_[i] == type) return static_cast<uint8_t>(i);
   }
-  if (names_.size() < 255) {
-    names_.emplace_back(type);
-    return static_cast<uint8_t>(names_.size() - 1);
+  std::lock_guard<std::mutex> lock(mu_);
+  const size_t count = count_.load();
+  for (size_t i = fixed_; i < count; ++i) {
+    if (names_[i] == type) return static_cast<uint8_t>(i);
   }
-  return 255;  // more than 254 distinct type names: share one id
+  if (count < 255) {
+    names_[count] = std::string(type);
+    count_.store(count + 1);
+    return static_cast<uint8_t>(count);
+  }
+  return 255;  // more than 254 distinct type names: they share one id
 }
 
 Identity identity_of(const ObjectRecord& r, TypeIds& types) {
@@ -37,20 +46,42 @@ Identity identity_of(const ObjectRecord& r, TypeIds& types) {
 
 IdentitySet::~IdentitySet() { std::free(data_); }
 
-void IdentitySet::on_record(const ObjectRecord& r) {
-  if (r.kind == RecordKind::kObject) insert(identity_of(r, types_));
+void IdentitySet::reserve_for(size_t n) {
+  if (size_ + n <= capacity_) return;
+  size_t capacity = capacity_ == 0 ? 4096 : capacity_;
+  while (capacity < size_ + n) capacity *= 2;
+  // realloc of a large block remaps pages instead of copying them, and pages
+  // not yet written are not resident: memory stays ~16 bytes per identity.
+  void* grown = std::realloc(data_, capacity * sizeof(Identity));
+  if (grown == nullptr) throw std::bad_alloc();
+  data_ = static_cast<Identity*>(grown);
+  capacity_ = capacity;
 }
 
 void IdentitySet::insert(const Identity& id) {
-  if (size_ == capacity_) {
-    const size_t capacity = capacity_ == 0 ? 4096 : capacity_ * 2;
-    void* grown = std::realloc(data_, capacity * sizeof(Identity));
-    if (grown == nullptr) throw std::bad_alloc();
-    data_ = static_cast<Identity*>(grown);
-    capacity_ = capacity;
-  }
+  reserve_for(1);
   data_[size_++] = id;
   sealed_ = false;
+}
+
+void IdentitySet::insert_batch(const Identity* ids, size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  reserve_for(n);
+  std::copy(ids, ids + n, data_ + size_);
+  size_ += n;
+  sealed_ = false;
+}
+
+void IdentityCollector::on_record(const ObjectRecord& r) {
+  if (r.kind != RecordKind::kObject) return;
+  buffer_.push_back(identity_of(r, types_));
+  if (buffer_.size() >= 8192) flush();
+}
+
+void IdentityCollector::flush() {
+  if (buffer_.empty()) return;
+  set_.insert_batch(buffer_.data(), buffer_.size());
+  buffer_.clear();
 }
 
 void IdentitySet::seal() {

@@ -63,15 +63,25 @@ int run_diff(const DiffCommand& cmd) {
   }
 
   StderrReporter reporter(cmd.common.max_warnings);
+  const unsigned threads = cmd.common.thread_count();
   TypeIds types;
-  IdentitySet before(types);
-  if (!read_file(cmd.before, before, reporter)) return kExitIoError;
-  before.seal();
+  auto collect = [&](const std::string& path, IdentitySet* set) {
+    std::vector<std::unique_ptr<IdentityCollector>> collectors;
+    for (unsigned i = 0; i < threads; ++i) {
+      collectors.push_back(std::make_unique<IdentityCollector>(*set, types));
+    }
+    bool ok = read_file_parallel(
+        path, [&](unsigned i) -> RecordSink& { return *collectors[i]; }, threads, reporter);
+    for (auto& c : collectors) c->flush();
+    set->seal();
+    return ok;
+  };
+  IdentitySet before;
+  if (!collect(cmd.before, &before)) return kExitIoError;
   std::unique_ptr<IdentitySet> retained;
   if (!cmd.retained.empty()) {
-    retained = std::make_unique<IdentitySet>(types);
-    if (!read_file(cmd.retained, *retained, reporter)) return kExitIoError;
-    retained->seal();
+    retained = std::make_unique<IdentitySet>();
+    if (!collect(cmd.retained, retained.get())) return kExitIoError;
   }
 
   std::function<void(std::string_view)> write_line;
@@ -81,8 +91,18 @@ int run_diff(const DiffCommand& cmd) {
       output->write("\n");
     };
   }
-  DiffAggregator diff(types, before, retained.get(), write_line);
-  if (!read_file(cmd.after, diff, reporter)) return kExitIoError;
+  // --output-diff writes lines in file order, so AFTER is then parsed on one thread.
+  const unsigned after_threads = output ? 1 : threads;
+  std::vector<std::unique_ptr<DiffAggregator>> diffs;
+  for (unsigned i = 0; i < after_threads; ++i) {
+    diffs.push_back(std::make_unique<DiffAggregator>(types, before, retained.get(), write_line));
+  }
+  if (!read_file_parallel(
+          cmd.after, [&](unsigned i) -> RecordSink& { return *diffs[i]; }, after_threads, reporter)) {
+    return kExitIoError;
+  }
+  DiffAggregator& diff = *diffs[0];
+  for (size_t i = 1; i < diffs.size(); ++i) diff.merge(*diffs[i]);
 
   if (output) {
     Status s = output->close();

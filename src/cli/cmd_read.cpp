@@ -19,6 +19,32 @@ class TracedCounter final : public RecordSink {
   uint64_t traced = 0;
 };
 
+/// What one parsing thread of `read FILE` folds into.
+struct SummaryWork {
+  GenerationSummary summary;
+  RecordSink& sink() { return summary; }
+  void merge(const SummaryWork& o) { summary.merge(o.summary); }
+};
+
+/// What one parsing thread of `read FILE GEN|all` folds into.
+struct DrillWork {
+  explicit DrillWork(Selection selection) : drill(selection) {
+    tee.add(drill);
+    tee.add(names);
+    tee.add(traced);
+  }
+  RecordSink& sink() { return tee; }
+  void merge(const DrillWork& o) {
+    drill.merge(o.drill);
+    names.merge(o.names);
+    traced.traced += o.traced.traced;
+  }
+  DrillDown drill;
+  ClassNames names;
+  TracedCounter traced;
+  TeeSink tee;
+};
+
 bool parse_generation(const std::string& text, Selection* sel) {
   if (text == "all") {
     sel->all = true;
@@ -53,11 +79,12 @@ CLI::App* setup_read(CLI::App& app, ReadCommand* cmd) {
 
 int run_read(const ReadCommand& cmd) {
   StderrReporter reporter(cmd.common.max_warnings);
+  const unsigned threads = cmd.common.thread_count();
   std::string out;
   if (cmd.generation.empty()) {
-    GenerationSummary summary;
-    if (!read_file(cmd.file, summary, reporter)) return kExitIoError;
-    render_summary_text(summary.to_table(), &out);
+    PerThread<SummaryWork> work(threads);
+    if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
+    render_summary_text(work.merged().summary.to_table(), &out);
     return emit(out);
   }
 
@@ -68,19 +95,14 @@ int run_read(const ReadCommand& cmd) {
                             cmd.generation));
     return kExitUsage;
   }
-  DrillDown drill(selection);
-  ClassNames names;
-  TracedCounter traced;
-  TeeSink tee;
-  tee.add(drill);
-  tee.add(names);
-  tee.add(traced);
-  if (!read_file(cmd.file, tee, reporter)) return kExitIoError;
-  if (drill.selected_objects() == 0) {
+  PerThread<DrillWork> work(threads, selection);
+  if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
+  DrillWork& result = work.merged();
+  if (result.drill.selected_objects() == 0) {
     const std::string which =
         selection.all ? "no objects" : fmt::format("no objects of generation {}", selection.generation);
     std::string hint;
-    if (traced.traced == 0) {
+    if (result.traced.traced == 0) {
       hint = "; the dump has no allocation info at all: call "
              "ObjectSpace.trace_object_allocations_start before the code you want to inspect";
     }
@@ -88,7 +110,7 @@ int run_read(const ReadCommand& cmd) {
     return kExitNoObjects;
   }
   const std::string label = selection.all ? "all" : std::to_string(selection.generation);
-  render_drill_down_text(label, drill.to_tables(cmd.lines, names), &out);
+  render_drill_down_text(label, result.drill.to_tables(cmd.lines, result.names), &out);
   return emit(out);
 }
 

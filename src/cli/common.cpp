@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "heapdump/input.hpp"
 #include "heapdump/output.hpp"
@@ -14,6 +16,15 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
   cmd->add_option("--max-warnings", options->max_warnings,
                   "Skipped-line warnings to show per file (0 shows all); the total is always shown")
       ->capture_default_str();
+  cmd->add_option("--threads", options->threads,
+                  "Parsing threads (default: one per core); output is the same for any number")
+      ->check(CLI::Range(1u, 256u));
+}
+
+unsigned CommonOptions::thread_count() const {
+  if (threads != 0) return threads;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : std::min(cores, 64u);
 }
 
 void print_error(std::string_view message) {
@@ -43,6 +54,12 @@ void StderrReporter::finish_file(std::string_view source, const ReadStats& stats
 
 bool read_file(const std::string& path, RecordSink& sink, StderrReporter& reporter,
                ReadStats* stats) {
+  return read_file_parallel(
+      path, [&sink](unsigned) -> RecordSink& { return sink; }, 1, reporter, stats);
+}
+
+bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, unsigned threads,
+                        StderrReporter& reporter, ReadStats* stats) {
   std::unique_ptr<InputSource> input;
   Status s = InputSource::open(path, &input);
   if (!s.ok()) {
@@ -50,7 +67,9 @@ bool read_file(const std::string& path, RecordSink& sink, StderrReporter& report
     return false;
   }
   ReadStats local;
-  s = read_dump(*input, sink, reporter, &local);
+  ReadOptions options;
+  options.threads = threads;
+  s = read_dump_parallel(*input, sinks, reporter, &local, options);
   if (!s.ok()) {
     print_error(s.message());
     return false;

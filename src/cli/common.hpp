@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,9 @@ enum ExitCode : int {
 /// Options every subcommand takes.
 struct CommonOptions {
   uint64_t max_warnings = 10;  ///< skipped-line warnings shown per file; 0 = all
+  unsigned threads = 0;        ///< parsing threads; 0 = one per core
+  /// The thread count to use: `threads`, or the number of cores.
+  unsigned thread_count() const;
 };
 void add_common_options(CLI::App* cmd, CommonOptions* options);
 
@@ -41,10 +46,36 @@ class StderrReporter final : public ParseReporter {
   uint64_t shown_ = 0;
 };
 
-/// Opens `path` and streams it into `sink`. On failure prints
-/// "heapdump: <reason>" and returns false.
+/// Opens `path` and streams it into `sink` on this thread. On failure
+/// prints "heapdump: <reason>" and returns false.
 bool read_file(const std::string& path, RecordSink& sink, StderrReporter& reporter,
                ReadStats* stats = nullptr);
+
+/// The same with `threads` parsing threads, each feeding sinks(i).
+bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, unsigned threads,
+                        StderrReporter& reporter, ReadStats* stats = nullptr);
+
+/// One instance of T per parsing thread, merged into the first after the read.
+template <typename T>
+class PerThread {
+ public:
+  template <typename... Args>
+  PerThread(unsigned threads, const Args&... args) {
+    for (unsigned i = 0; i < threads; ++i) items_.push_back(std::make_unique<T>(args...));
+  }
+  SinkForWorker sinks() {
+    return [this](unsigned i) -> RecordSink& { return items_[i]->sink(); };
+  }
+  /// Merges every instance into the first and returns it.
+  T& merged() {
+    for (size_t i = 1; i < items_.size(); ++i) items_[0]->merge(*items_[i]);
+    items_.resize(1);
+    return *items_[0];
+  }
+
+ private:
+  std::vector<std::unique_ptr<T>> items_;
+};
 
 /// Writes `text` to stdout. Returns the exit code: kExitOk, also when the
 /// reader closed the pipe, or kExitIoError after printing the error.

@@ -1,10 +1,19 @@
-#include "heapdump/reader.hpp"
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
-#include "parse/line_reader.hpp"
+#include "heapdump/reader.hpp"
+#include "parse/chunk_reader.hpp"
 #include "parse/record_decoder.hpp"
 
 namespace heapdump {
 namespace {
+
+static_assert(kChunkPadding >= simdjson::SIMDJSON_PADDING, "chunk padding too small for simdjson");
 
 bool is_blank(std::string_view text) {
   for (char c : text) {
@@ -13,41 +22,161 @@ bool is_blank(std::string_view text) {
   return true;
 }
 
+struct SkippedLine {
+  uint64_t line;
+  uint64_t offset;
+  std::string reason;
+};
+
+/// What parsing one chunk produced besides records.
+struct ChunkResult {
+  ReadStats stats;
+  std::vector<SkippedLine> skipped;
+};
+
+void add_stats(ReadStats* total, const ReadStats& part) {
+  total->lines += part.lines;
+  total->blank_lines += part.blank_lines;
+  total->skipped_lines += part.skipped_lines;
+  total->records += part.records;
+  total->objects += part.objects;
+  total->bytes += part.bytes;
+}
+
+/// Decodes every line of a chunk into `sink`; problems go to *result.
+void parse_chunk(const Chunk& chunk, RecordDecoder& decoder, RecordSink& sink,
+                 ChunkResult* result) {
+  ObjectRecord record;
+  std::string reason;
+  ReadStats& st = result->stats;
+  st.bytes += chunk.size;
+  for_each_line(chunk, [&](std::string_view text, uint64_t number, uint64_t offset,
+                           bool terminated) {
+    ++st.lines;
+    if (number == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
+    if (is_blank(text)) {
+      ++st.blank_lines;
+      return;
+    }
+    record.line_number = number;
+    record.byte_offset = offset;
+    if (!decoder.decode(text, kChunkPadding, &record, &reason)) {
+      ++st.skipped_lines;
+      if (!terminated) reason = "last line is cut short (no newline at end of file): " + reason;
+      result->skipped.push_back({number, offset, std::move(reason)});
+      return;
+    }
+    ++st.records;
+    if (record.kind == RecordKind::kObject) ++st.objects;
+    sink.on_record(record);
+  });
+}
+
+void report(const std::string& name, ChunkResult& result, ParseReporter& reporter,
+            ReadStats* total) {
+  for (const SkippedLine& s : result.skipped) reporter.skipped_line(name, s.line, s.offset, s.reason);
+  add_stats(total, result.stats);
+}
+
 }  // namespace
 
 Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, ReadStats* stats,
                  const ReadOptions& options) {
-  ReadStats local;
-  LineReader lines(input, options.chunk_size);
+  ReadStats total;
+  ChunkReader chunks(input, options.chunk_size);
   RecordDecoder decoder;
-  ObjectRecord record;
-  std::string reason;
-  Line line;
-  while (lines.next(&line)) {
-    ++local.lines;
-    local.bytes = line.offset + line.text.size() + (line.terminated ? 1 : 0);
-    std::string_view text = line.text;
-    if (line.number == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
-    if (is_blank(text)) {
-      ++local.blank_lines;
-      continue;
-    }
-    record.line_number = line.number;
-    record.byte_offset = line.offset;
-    if (!decoder.decode(text, kLinePadding, &record, &reason)) {
-      ++local.skipped_lines;
-      if (!line.terminated) {
-        reason = "last line is cut short (no newline at end of file): " + reason;
-      }
-      reporter.skipped_line(input.name(), line.number, line.offset, reason);
-      continue;
-    }
-    ++local.records;
-    if (record.kind == RecordKind::kObject) ++local.objects;
-    sink.on_record(record);
+  Chunk chunk;
+  while (chunks.next(&chunk)) {
+    ChunkResult result;
+    parse_chunk(chunk, decoder, sink, &result);
+    report(input.name(), result, reporter, &total);
+    if (options.progress) options.progress(input.raw_bytes_consumed());
   }
-  if (stats != nullptr) *stats = local;
-  return lines.status();
+  if (stats != nullptr) *stats = total;
+  return chunks.status();
+}
+
+Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseReporter& reporter,
+                          ReadStats* stats, const ReadOptions& options) {
+  const unsigned threads = std::max(1u, options.threads);
+  if (threads == 1) return read_dump(input, sinks(0), reporter, stats, options);
+
+  struct Slot {
+    Chunk chunk;
+    ChunkResult result;
+  };
+  std::mutex mu;
+  std::condition_variable work_ready, slot_free;
+  std::vector<std::unique_ptr<Slot>> storage;
+  std::vector<Slot*> free_slots;
+  for (unsigned i = 0; i < threads * 2 + 1; ++i) {
+    storage.push_back(std::make_unique<Slot>());
+    free_slots.push_back(storage.back().get());
+  }
+  std::deque<Slot*> work;
+  std::map<uint64_t, Slot*> done;  // finished, waiting for their turn to report
+  uint64_t next_to_report = 0;
+  bool no_more_work = false;
+  ReadStats total;
+
+  auto worker = [&](unsigned id) {
+    RecordDecoder decoder;
+    RecordSink& sink = sinks(id);
+    for (;;) {
+      Slot* slot;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        work_ready.wait(lock, [&] { return !work.empty() || no_more_work; });
+        if (work.empty()) return;
+        slot = work.front();
+        work.pop_front();
+      }
+      slot->result = ChunkResult{};
+      parse_chunk(slot->chunk, decoder, sink, &slot->result);
+      std::lock_guard<std::mutex> lock(mu);
+      done[slot->chunk.index] = slot;
+      // Report finished chunks in file order.
+      for (auto it = done.find(next_to_report); it != done.end(); it = done.find(next_to_report)) {
+        report(input.name(), it->second->result, reporter, &total);
+        free_slots.push_back(it->second);
+        done.erase(it);
+        ++next_to_report;
+      }
+      slot_free.notify_one();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
+
+  ChunkReader chunks(input, options.chunk_size);
+  for (;;) {
+    Slot* slot;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      slot_free.wait(lock, [&] { return !free_slots.empty(); });
+      slot = free_slots.back();
+      free_slots.pop_back();
+    }
+    if (!chunks.next(&slot->chunk)) {
+      std::lock_guard<std::mutex> lock(mu);
+      free_slots.push_back(slot);
+      break;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      work.push_back(slot);
+    }
+    work_ready.notify_one();
+    if (options.progress) options.progress(input.raw_bytes_consumed());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    no_more_work = true;
+  }
+  work_ready.notify_all();
+  for (std::thread& t : pool) t.join();
+  if (stats != nullptr) *stats = total;
+  return chunks.status();
 }
 
 }  // namespace heapdump

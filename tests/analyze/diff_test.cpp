@@ -15,14 +15,18 @@ struct DiffRun {
 
 DiffRun run(const std::string& before, const std::string& after, const std::string* retained) {
   TypeIds types;
-  IdentitySet b(types), r(types);
+  IdentitySet b, r;
   CollectingReporter rep;
-  read_string(before, b, rep);
+  {
+    IdentityCollector collect(b, types);
+    read_string(before, collect, rep);
+  }
   b.seal();
   if (retained) {
-    read_string(*retained, r, rep);
-    r.seal();
+    IdentityCollector collect(r, types);
+    read_string(*retained, collect, rep);
   }
+  r.seal();
   DiffRun out;
   DiffAggregator diff(types, b, retained ? &r : nullptr,
                       [&](std::string_view line) { out.reported.emplace_back(line); });

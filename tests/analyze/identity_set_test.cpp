@@ -2,6 +2,7 @@
 
 #include <random>
 #include <set>
+#include <thread>
 
 #include "heapdump/identity_set.hpp"
 
@@ -19,7 +20,7 @@ Identity make(uint64_t address, uint32_t generation, uint8_t type) {
 
 TEST_CASE("IdentitySet: address, type and generation all count") {
   TypeIds types;
-  IdentitySet set(types);
+  IdentitySet set;
   set.insert(make(0x7f0000001000, 5, types.id("STRING")));
   set.insert(make(0x7f0000001028, 0, types.id("HASH")));
   set.seal();
@@ -34,7 +35,7 @@ TEST_CASE("IdentitySet: address, type and generation all count") {
 
 TEST_CASE("IdentitySet agrees with std::set on random identities") {
   TypeIds types;
-  IdentitySet set(types);
+  IdentitySet set;
   std::set<Identity> ref;
   std::mt19937_64 rng(7);
   for (int i = 0; i < 200000; ++i) {
@@ -55,10 +56,10 @@ TEST_CASE("IdentitySet agrees with std::set on random identities") {
 
 TEST_CASE("IdentitySet: empty and single") {
   TypeIds types;
-  IdentitySet empty(types);
+  IdentitySet empty;
   empty.seal();
   CHECK_FALSE(empty.contains(make(1, 0, 0)));
-  IdentitySet one(types);
+  IdentitySet one;
   one.insert(make(42, 1, 1));
   one.seal();
   CHECK(one.contains(make(42, 1, 1)));
@@ -72,4 +73,35 @@ TEST_CASE("TypeIds are stable and known types have fixed ids") {
   CHECK(a.id("SOMETHING_NEW") == odd);
   CHECK(a.name(odd) == "SOMETHING_NEW");
   CHECK(a.name(a.id("IMEMO")) == "IMEMO");
+}
+
+TEST_CASE("IdentityCollector fills a set from records, also from several threads") {
+  TypeIds types;
+  IdentitySet set;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&set, &types, t] {
+      IdentityCollector collector(set, types);
+      ObjectRecord r;
+      r.kind = RecordKind::kObject;
+      r.type = t % 2 ? "STRING" : "NEW_TYPE";
+      for (uint64_t i = 0; i < 20000; ++i) {
+        r.address = 0x1000 + (i * 4 + t) * 40;
+        collector.on_record(r);
+      }
+      r.kind = RecordKind::kRoot;  // not an object: ignored
+      collector.on_record(r);
+      collector.flush();
+    });
+  }
+  for (auto& th : threads) th.join();
+  set.seal();
+  CHECK(set.size() == 80000);
+  ObjectRecord probe;
+  probe.kind = RecordKind::kObject;
+  probe.type = "NEW_TYPE";
+  probe.address = 0x1000 + (7 * 4 + 2) * 40;
+  CHECK(set.contains(identity_of(probe, types)));
+  probe.type = "STRING";
+  CHECK_FALSE(set.contains(identity_of(probe, types)));
 }

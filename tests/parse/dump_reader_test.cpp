@@ -129,3 +129,77 @@ TEST_CASE("read_dump: edge_full has 4,824 free slots that are not objects") {
   CHECK(free_slots == 4824);
   CHECK(st.objects == 13893 - 4824);
 }
+
+#include "heapdump/class_names.hpp"
+#include "heapdump/drill_down.hpp"
+#include "heapdump/generation_summary.hpp"
+
+namespace {
+
+struct Work {
+  Work() : drill(Selection{}) {
+    tee.add(drill);
+    tee.add(names);
+    tee.add(summary);
+  }
+  DrillDown drill;
+  ClassNames names;
+  GenerationSummary summary;
+  TeeSink tee;
+};
+
+/// All tables of a parallel read with the given threads and chunk size.
+std::vector<Table> tables_for(const std::string& path, unsigned threads, size_t chunk,
+                              std::vector<Skipped>* skipped) {
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(path, &input).ok());
+  std::vector<std::unique_ptr<Work>> work;
+  for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<Work>());
+  CollectingReporter rep;
+  ReadOptions options;
+  options.threads = threads;
+  options.chunk_size = chunk;
+  REQUIRE(read_dump_parallel(*input, [&](unsigned i) -> RecordSink& { return work[i]->tee; }, rep,
+                             nullptr, options)
+              .ok());
+  for (unsigned i = 1; i < threads; ++i) {
+    work[0]->drill.merge(work[i]->drill);
+    work[0]->names.merge(work[i]->names);
+    work[0]->summary.merge(work[i]->summary);
+  }
+  std::vector<Table> out = work[0]->drill.to_tables(UINT64_MAX, work[0]->names);
+  out.push_back(work[0]->summary.to_table());
+  *skipped = rep.skipped;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("read_dump_parallel: identical tables for any thread count and chunk size") {
+  for (const char* name : {"boot_sinatra.json.gz", "edge_values.json", "edge_badjson_path.json",
+                           "edge_truncated.json"}) {
+    INFO(name);
+    const std::string path = std::string(HEAPDUMP_FIXTURE_DIR) + "/" + name;
+    std::vector<Skipped> skipped_ref;
+    const auto reference = tables_for(path, 1, size_t{4} << 20, &skipped_ref);
+    // Small chunks put chunk boundaries inside the 200 KB lines of edge_values.
+    for (unsigned threads : {2u, 3u, 8u}) {
+      for (size_t chunk : {size_t{1000}, size_t{65536}}) {
+        INFO("threads " << threads << " chunk " << chunk);
+        std::vector<Skipped> skipped;
+        const auto tables = tables_for(path, threads, chunk, &skipped);
+        REQUIRE(tables.size() == reference.size());
+        for (size_t t = 0; t < tables.size(); ++t) {
+          INFO(tables[t].name);
+          CHECK(tables[t].rows == reference[t].rows);
+          CHECK(tables[t].totals == reference[t].totals);
+        }
+        REQUIRE(skipped.size() == skipped_ref.size());
+        for (size_t i = 0; i < skipped.size(); ++i) {
+          CHECK(skipped[i].line == skipped_ref[i].line);  // reported in file order
+          CHECK(skipped[i].offset == skipped_ref[i].offset);
+        }
+      }
+    }
+  }
+}

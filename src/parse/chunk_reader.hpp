@@ -1,0 +1,69 @@
+// Cuts a byte stream into chunks that end at a newline.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "heapdump/input.hpp"
+#include "heapdump/status.hpp"
+
+namespace heapdump {
+
+/// Bytes that stay readable (allocated) after the end of every chunk, so a
+/// SIMD parser may read past the end of any line in it.
+inline constexpr size_t kChunkPadding = 64;
+
+/// Whole lines of the input: data() ends right after a '\n', except for the
+/// last chunk of an input that does not end with one.
+struct Chunk {
+  std::vector<char> buffer;  ///< size() + kChunkPadding bytes or more
+  size_t size = 0;           ///< valid bytes
+  uint64_t offset = 0;       ///< stream offset of the first byte
+  uint64_t first_line = 1;   ///< 1-based number of the first line
+  uint64_t index = 0;        ///< 0, 1, 2, ... in stream order
+  std::string_view data() const { return std::string_view(buffer.data(), size); }
+};
+
+/// Reads an InputSource into Chunks of about `chunk_size` bytes. A line
+/// longer than that makes its chunk bigger: lines have no length limit.
+class ChunkReader {
+ public:
+  explicit ChunkReader(InputSource& input, size_t chunk_size = size_t{4} << 20);
+
+  /// Fills *chunk (reusing its buffer) and returns true, or returns false at
+  /// the end of the input or on a read error (then status() is not ok).
+  bool next(Chunk* chunk);
+  const Status& status() const { return status_; }
+
+ private:
+  InputSource& input_;
+  size_t chunk_size_;
+  std::vector<char> carry_;  // bytes after the last newline of the previous chunk
+  bool eof_ = false;
+  uint64_t offset_ = 0;
+  uint64_t line_ = 1;
+  uint64_t index_ = 0;
+  Status status_;
+};
+
+/// Calls fn(line, line_number, offset, terminated) for each line of a chunk,
+/// without its '\n'.
+template <typename Fn>
+void for_each_line(const Chunk& chunk, Fn&& fn) {
+  const char* p = chunk.buffer.data();
+  const char* end = p + chunk.size;
+  uint64_t number = chunk.first_line;
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    const char* stop = nl ? static_cast<const char*>(nl) : end;
+    fn(std::string_view(p, static_cast<size_t>(stop - p)), number,
+       chunk.offset + static_cast<uint64_t>(p - chunk.buffer.data()), nl != nullptr);
+    ++number;
+    p = stop + 1;
+  }
+}
+
+}  // namespace heapdump

@@ -1,0 +1,124 @@
+// CSV renderer: one RFC 4180 document, layout in docs/output-formats.md.
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "heapdump/render.hpp"
+
+namespace heapdump {
+namespace {
+
+constexpr std::string_view kEol = "\r\n";
+constexpr std::string_view kTotalsSuffix = ".totals";
+
+/// A text field: bytes as is; quoted (inner quotes doubled) when it holds
+/// a comma, quote, CR or LF, and when it is empty (so "" is the empty
+/// string and an unquoted empty field is null).
+void append_text(std::string_view s, std::string* out) {
+  if (!s.empty() && s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    *out += s;
+    return;
+  }
+  *out += '"';
+  for (char c : s) {
+    if (c == '"') *out += '"';
+    *out += c;
+  }
+  *out += '"';
+}
+
+void append_uint(uint64_t v, std::string* out) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;  // 20 digits always fit
+  out->append(buf, end);
+}
+
+void append_cell(const Cell& c, std::string* out) {
+  if (is_null(c)) return;
+  if (const auto* v = std::get_if<uint64_t>(&c)) {
+    append_uint(*v, out);
+  } else {
+    append_text(as_text(c), out);
+  }
+}
+
+/// The header: every column name in order of first appearance (tables in
+/// order, columns in order), then every totals key that is not a column
+/// name, in order of first appearance.
+class Header {
+ public:
+  explicit Header(const std::vector<Table>& tables) {
+    for (const Table& t : tables) {
+      for (const Column& c : t.columns) add(c.name);
+    }
+    for (const Table& t : tables) {
+      for (const auto& total : t.totals) add(total.first);
+    }
+  }
+  const std::vector<std::string>& names() const { return names_; }
+  size_t index(const std::string& name) const { return index_.at(name); }
+
+ private:
+  void add(const std::string& name) {
+    if (index_.try_emplace(name, names_.size()).second) names_.push_back(name);
+  }
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+/// One record: the table field, then `fields` (one per header name).
+void append_record(std::string_view table, const std::vector<const Cell*>& fields,
+                   std::string* out) {
+  append_text(table, out);
+  for (const Cell* c : fields) {
+    *out += ',';
+    if (c != nullptr) append_cell(*c, out);
+  }
+  *out += kEol;
+}
+
+}  // namespace
+
+void render_csv(const Report& report, std::string* out) {
+  const Header header(report.tables);
+  *out += "table";
+  for (const std::string& name : header.names()) {
+    *out += ',';
+    append_text(name, out);
+  }
+  *out += kEol;
+
+  std::vector<const Cell*> fields(header.names().size());
+  std::vector<Cell> totals;  // cells for the totals record
+  for (const Table& t : report.tables) {
+    std::vector<size_t> where;  // header index of each column
+    where.reserve(t.columns.size());
+    for (const Column& c : t.columns) where.push_back(header.index(c.name));
+    for (const auto& row : t.rows) {
+      std::fill(fields.begin(), fields.end(), nullptr);
+      for (size_t i = 0; i < row.size() && i < where.size(); ++i) {
+        // A repeated column name keeps its first cell.
+        if (fields[where[i]] == nullptr) fields[where[i]] = &row[i];
+      }
+      append_record(t.name, fields, out);
+    }
+    if (!t.totals.empty()) {
+      totals.clear();
+      totals.reserve(t.totals.size());
+      std::fill(fields.begin(), fields.end(), nullptr);
+      for (const auto& [key, value] : t.totals) {
+        totals.emplace_back(value);
+        const size_t i = header.index(key);
+        if (fields[i] == nullptr) fields[i] = &totals.back();
+      }
+      append_record(t.name + std::string(kTotalsSuffix), fields, out);
+    }
+  }
+}
+
+}  // namespace heapdump

@@ -1,0 +1,201 @@
+// JSON renderer: one document, schema in docs/output-formats.md.
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "heapdump/render.hpp"
+
+namespace heapdump {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr char kHex[] = "0123456789abcdef";
+
+/// Length of the well-formed UTF-8 sequence at s[i] (1-4), or 0 if the byte
+/// at s[i] does not start one (Unicode Table 3-7: no overlong forms, no
+/// surrogates, nothing above U+10FFFF, no truncated sequences).
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (s.size() - i < n) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void append_u00(unsigned char b, std::string* out) {
+  *out += "\\u00";
+  *out += kHex[b >> 4];
+  *out += kHex[b & 0xF];
+}
+
+/// An ASCII byte inside a JSON string: `"` and `\` escaped, control
+/// characters as \b \f \n \r \t or \u00xx (lower-case hex), the rest as is.
+void append_ascii(unsigned char b, std::string* out) {
+  switch (b) {
+    case '"': *out += "\\\""; return;
+    case '\\': *out += "\\\\"; return;
+    case '\b': *out += "\\b"; return;
+    case '\f': *out += "\\f"; return;
+    case '\n': *out += "\\n"; return;
+    case '\r': *out += "\\r"; return;
+    case '\t': *out += "\\t"; return;
+    default:
+      if (b < 0x20) {
+        append_u00(b, out);
+      } else {
+        *out += static_cast<char>(b);
+      }
+  }
+}
+
+/// A JSON string of `s`; valid UTF-8 sequences are copied as is, and (only
+/// reachable for keys, see append_text) each byte that is not part of one
+/// becomes U+FFFD.
+void append_string(std::string_view s, std::string* out) {
+  *out += '"';
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 1) {
+      append_ascii(static_cast<unsigned char>(s[i]), out);
+      i += 1;
+    } else if (n > 1) {
+      out->append(s.data() + i, n);
+      i += n;
+    } else {
+      *out += "\xEF\xBF\xBD";  // U+FFFD
+      i += 1;
+    }
+  }
+  *out += '"';
+}
+
+/// A text value (cell or parameter): a JSON string if `s` is valid UTF-8,
+/// else {"latin1":"..."} whose code points U+0000..U+00FF are the bytes.
+void append_text(std::string_view s, std::string* out) {
+  if (is_valid_utf8(s)) {
+    append_string(s, out);
+    return;
+  }
+  *out += "{\"latin1\":\"";
+  for (char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x80) {
+      append_ascii(b, out);
+    } else {
+      append_u00(b, out);
+    }
+  }
+  *out += "\"}";
+}
+
+void append_uint(uint64_t v, std::string* out) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;  // 20 digits always fit
+  out->append(buf, end);
+}
+
+void append_cell(const Cell& c, std::string* out) {
+  if (is_null(c)) {
+    *out += "null";
+  } else if (const auto* v = std::get_if<uint64_t>(&c)) {
+    append_uint(*v, out);
+  } else {
+    append_text(as_text(c), out);
+  }
+}
+
+std::string_view kind_name(Column::Kind kind) {
+  switch (kind) {
+    case Column::Kind::kText: return "text";
+    case Column::Kind::kCount: return "count";
+    case Column::Kind::kBytes: return "bytes";
+    case Column::Kind::kInteger: return "integer";
+  }
+  return "text";
+}
+
+void append_table(const Table& t, std::string* out) {
+  *out += "{\"name\":";
+  append_string(t.name, out);
+  *out += ",\"columns\":[";
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    if (i > 0) *out += ',';
+    *out += "{\"name\":";
+    append_string(t.columns[i].name, out);
+    *out += ",\"kind\":";
+    append_string(kind_name(t.columns[i].kind), out);
+    *out += '}';
+  }
+  *out += "],\"rows\":[";
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    if (r > 0) *out += ',';
+    *out += '[';
+    for (size_t i = 0; i < t.rows[r].size(); ++i) {
+      if (i > 0) *out += ',';
+      append_cell(t.rows[r][i], out);
+    }
+    *out += ']';
+  }
+  *out += "],\"totals\":{";
+  for (size_t i = 0; i < t.totals.size(); ++i) {
+    if (i > 0) *out += ',';
+    append_string(t.totals[i].first, out);
+    *out += ':';
+    append_uint(t.totals[i].second, out);
+  }
+  *out += "}}";
+}
+
+}  // namespace
+
+void render_json(const Report& report, std::string* out) {
+  *out += "{\"schema_version\":";
+  append_uint(kSchemaVersion, out);
+  *out += ",\"command\":";
+  append_string(report.command, out);
+  *out += ",\"parameters\":{";
+  for (size_t i = 0; i < report.parameters.size(); ++i) {
+    if (i > 0) *out += ',';
+    append_string(report.parameters[i].first, out);
+    *out += ':';
+    append_cell(report.parameters[i].second, out);
+  }
+  *out += "},\"tables\":[";
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    if (i > 0) *out += ',';
+    append_table(report.tables[i], out);
+  }
+  *out += "]}\n";
+}
+
+}  // namespace heapdump
