@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "cli/progress.hpp"
 #include "heapdump/diff.hpp"
 #include "heapdump/identity_set.hpp"
 #include "heapdump/output.hpp"
@@ -62,7 +63,7 @@ int run_diff(const DiffCommand& cmd) {
     }
   }
 
-  StderrReporter reporter(cmd.common.max_warnings);
+  StderrReporter reporter(cmd.common);
   const unsigned threads = cmd.common.thread_count();
   TypeIds types;
   auto collect = [&](const std::string& path, IdentitySet* set) {
@@ -110,8 +111,7 @@ int run_diff(const DiffCommand& cmd) {
       print_error(s.message());
       return kExitIoError;
     }
-    const std::string note = fmt::format("Writing heap dump diff to {}\n", cmd.output_diff);
-    std::fwrite(note.data(), 1, note.size(), stderr);
+    write_stderr_line(fmt::format("Writing heap dump diff to {}\n", cmd.output_diff));
   }
   std::string out;
   render_diff_text(diff.to_table(), retained != nullptr, &out);

@@ -78,7 +78,7 @@ CLI::App* setup_read(CLI::App& app, ReadCommand* cmd) {
 }
 
 int run_read(const ReadCommand& cmd) {
-  StderrReporter reporter(cmd.common.max_warnings);
+  StderrReporter reporter(cmd.common);
   const unsigned threads = cmd.common.thread_count();
   std::string out;
   if (cmd.generation.empty()) {

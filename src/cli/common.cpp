@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "heapdump/input.hpp"
+#include "cli/progress.hpp"
 #include "heapdump/output.hpp"
 
 namespace heapdump {
@@ -16,6 +17,7 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
   cmd->add_option("--max-warnings", options->max_warnings,
                   "Skipped-line warnings to show per file (0 shows all); the total is always shown")
       ->capture_default_str();
+  cmd->add_flag("-q,--quiet", options->quiet, "No progress line on stderr");
   cmd->add_option("--threads", options->threads,
                   "Parsing threads (default: one per core); output is the same for any number")
       ->check(CLI::Range(1u, 256u));
@@ -28,8 +30,7 @@ unsigned CommonOptions::thread_count() const {
 }
 
 void print_error(std::string_view message) {
-  std::string line = fmt::format("heapdump: {}\n", message);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  write_stderr_line(fmt::format("heapdump: {}\n", message));
 }
 
 void StderrReporter::skipped_line(std::string_view source, uint64_t line, uint64_t /*offset*/,
@@ -69,7 +70,13 @@ bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, uns
   ReadStats local;
   ReadOptions options;
   options.threads = threads;
+  std::unique_ptr<ProgressLine> progress;
+  if (reporter.progress_allowed() && ProgressLine::wanted(input->size_hint())) {
+    progress = std::make_unique<ProgressLine>(input->name(), input->size_hint());
+    options.progress = [&progress](uint64_t done) { progress->update(done); };
+  }
   s = read_dump_parallel(*input, sinks, reporter, &local, options);
+  if (progress) progress->finish();
   if (!s.ok()) {
     print_error(s.message());
     return false;

@@ -26,6 +26,7 @@ enum ExitCode : int {
 struct CommonOptions {
   uint64_t max_warnings = 10;  ///< skipped-line warnings shown per file; 0 = all
   unsigned threads = 0;        ///< parsing threads; 0 = one per core
+  bool quiet = false;          ///< no progress line
   /// The thread count to use: `threads`, or the number of cores.
   unsigned thread_count() const;
 };
@@ -35,7 +36,10 @@ void add_common_options(CLI::App* cmd, CommonOptions* options);
 /// at most max_warnings per file, and counts them all.
 class StderrReporter final : public ParseReporter {
  public:
-  explicit StderrReporter(uint64_t max_warnings) : max_warnings_(max_warnings) {}
+  explicit StderrReporter(const CommonOptions& options)
+      : max_warnings_(options.max_warnings), quiet_(options.quiet) {}
+  /// Whether a progress line may be drawn (not --quiet).
+  bool progress_allowed() const { return !quiet_; }
   void skipped_line(std::string_view source, uint64_t line, uint64_t offset,
                     std::string_view reason) override;
   /// Prints the per-file total of skipped lines (if any) and resets the count.
@@ -43,6 +47,7 @@ class StderrReporter final : public ParseReporter {
 
  private:
   uint64_t max_warnings_;
+  bool quiet_;
   uint64_t shown_ = 0;
 };
 
