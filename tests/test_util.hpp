@@ -31,7 +31,7 @@ class CollectingReporter final : public ParseReporter {
 struct OwnedRecord {
   RecordKind kind;
   std::string type, address_text, file, value, name, raw_line;
-  uint64_t address, generation, memsize, line, reference_count, line_number, byte_offset;
+  uint64_t address, generation, memsize, line, reference_count, byte_offset;
   bool has_generation, has_file, has_line, has_value, has_references, has_class;
   uint64_t class_address;
 };
@@ -42,7 +42,7 @@ class CollectingSink final : public RecordSink {
     records.push_back({r.kind, std::string(r.type), std::string(r.address_text),
                        std::string(r.file), std::string(r.value), std::string(r.name),
                        std::string(r.raw_line), r.address, r.generation, r.memsize, r.line,
-                       r.reference_count, r.line_number, r.byte_offset, r.has_generation,
+                       r.reference_count, r.byte_offset, r.has_generation,
                        r.has_file, r.has_line, r.has_value, r.has_references, r.has_class,
                        r.class_address});
   }

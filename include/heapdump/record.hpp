@@ -59,9 +59,9 @@ struct ObjectRecord {
   std::string_view imemo_type;   ///< IMEMO "imemo_type"
   std::string_view root_name;    ///< ROOT "root"
 
-  // Where the record came from.
-  uint64_t line_number = 0;  ///< 1-based line number in its file
-  uint64_t byte_offset = 0;  ///< offset of the line's first byte
+  // Where the record came from. The byte offset also orders records the
+  // same way whatever the number of parsing threads.
+  uint64_t byte_offset = 0;  ///< offset of the line's first byte in the (decompressed) input
   std::string_view raw_line; ///< the line as read, without its newline
 };
 

@@ -54,15 +54,8 @@ bool ChunkReader::next(Chunk* chunk) {
   }
   chunk->size = size;
   chunk->offset = offset_;
-  chunk->first_line = line_;
   chunk->index = index_++;
   offset_ += size;
-  const char* p = buf.data();
-  const char* end = p + size;
-  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p))))) {
-    ++line_;
-    ++p;
-  }
   return true;
 }
 

@@ -22,7 +22,6 @@ struct Chunk {
   std::vector<char> buffer;  ///< size() + kChunkPadding bytes or more
   size_t size = 0;           ///< valid bytes
   uint64_t offset = 0;       ///< stream offset of the first byte
-  uint64_t first_line = 1;   ///< 1-based number of the first line
   uint64_t index = 0;        ///< 0, 1, 2, ... in stream order
   std::string_view data() const { return std::string_view(buffer.data(), size); }
 };
@@ -44,18 +43,18 @@ class ChunkReader {
   std::vector<char> carry_;  // bytes after the last newline of the previous chunk
   bool eof_ = false;
   uint64_t offset_ = 0;
-  uint64_t line_ = 1;
   uint64_t index_ = 0;
   Status status_;
 };
 
-/// Calls fn(line, line_number, offset, terminated) for each line of a chunk,
-/// without its '\n'.
+/// Calls fn(line, number, offset, terminated) for each line of a chunk,
+/// without its '\n'. `number` counts lines within the chunk, from 1 (the
+/// reader turns it into a line number of the file when it reports).
 template <typename Fn>
 void for_each_line(const Chunk& chunk, Fn&& fn) {
   const char* p = chunk.buffer.data();
   const char* end = p + chunk.size;
-  uint64_t number = chunk.first_line;
+  uint64_t number = 1;
   while (p < end) {
     const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
     const char* stop = nl ? static_cast<const char*>(nl) : end;

@@ -23,7 +23,7 @@ bool is_blank(std::string_view text) {
 }
 
 struct SkippedLine {
-  uint64_t line;
+  uint64_t line;  // within its chunk, from 1
   uint64_t offset;
   std::string reason;
 };
@@ -53,12 +53,11 @@ void parse_chunk(const Chunk& chunk, RecordDecoder& decoder, RecordSink& sink,
   for_each_line(chunk, [&](std::string_view text, uint64_t number, uint64_t offset,
                            bool terminated) {
     ++st.lines;
-    if (number == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
+    if (offset == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
     if (is_blank(text)) {
       ++st.blank_lines;
       return;
     }
-    record.line_number = number;
     record.byte_offset = offset;
     if (!decoder.decode(text, kChunkPadding, &record, &reason)) {
       ++st.skipped_lines;
@@ -72,9 +71,13 @@ void parse_chunk(const Chunk& chunk, RecordDecoder& decoder, RecordSink& sink,
   });
 }
 
+/// Reports a chunk's skipped lines with their line numbers in the file;
+/// chunks must come in file order (total->lines counts the lines before).
 void report(const std::string& name, ChunkResult& result, ParseReporter& reporter,
             ReadStats* total) {
-  for (const SkippedLine& s : result.skipped) reporter.skipped_line(name, s.line, s.offset, s.reason);
+  for (const SkippedLine& s : result.skipped) {
+    reporter.skipped_line(name, total->lines + s.line, s.offset, s.reason);
+  }
   add_stats(total, result.stats);
 }
 

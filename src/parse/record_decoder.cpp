@@ -158,6 +158,43 @@ bool read_address(dom::element value, std::string_view key, std::string_view* te
   return true;
 }
 
+enum class Key {
+  kOther, kAddress, kType, kClass, kGeneration, kMemsize, kFile, kLine, kMethod, kName,
+  kValue, kStruct, kImemoType, kRoot, kReferences
+};
+
+/// Which of the keys we use `key` is; one length switch, then one compare.
+Key key_of(std::string_view key) {
+  switch (key.size()) {
+    case 4:
+      if (key == "type") return Key::kType;
+      if (key == "file") return Key::kFile;
+      if (key == "line") return Key::kLine;
+      if (key == "name") return Key::kName;
+      if (key == "root") return Key::kRoot;
+      return Key::kOther;
+    case 5:
+      if (key == "class") return Key::kClass;
+      if (key == "value") return Key::kValue;
+      return Key::kOther;
+    case 6:
+      if (key == "method") return Key::kMethod;
+      if (key == "struct") return Key::kStruct;
+      return Key::kOther;
+    case 7:
+      if (key == "address") return Key::kAddress;
+      if (key == "memsize") return Key::kMemsize;
+      return Key::kOther;
+    case 10:
+      if (key == "generation") return Key::kGeneration;
+      if (key == "references") return Key::kReferences;
+      if (key == "imemo_type") return Key::kImemoType;
+      return Key::kOther;
+    default:
+      return Key::kOther;
+  }
+}
+
 RecordKind kind_of(std::string_view type, bool has_address) {
   if (type == "ROOT") return RecordKind::kRoot;
   if (type == "SHAPE") return RecordKind::kShape;
@@ -172,10 +209,8 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
                            std::string* reason) {
   static_assert(simdjson::SIMDJSON_PADDING <= 64, "line padding too small for simdjson");
   (void)readable_after;  // checked by the static_assert against kLinePadding
-  const uint64_t line_number = rec->line_number;
   const uint64_t byte_offset = rec->byte_offset;
   *rec = ObjectRecord{};
-  rec->line_number = line_number;
   rec->byte_offset = byte_offset;
   rec->raw_line = text;
 
@@ -195,38 +230,57 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
     const dom::element v = field.value;
     bool ok = true;
     // Later duplicate keys overwrite earlier ones.
-    if (key == "address") {
-      ok = read_address(v, key, &rec->address_text, &rec->address, &rec->has_address, reason);
-    } else if (key == "type") {
-      ok = read_string(v, key, true, &rec->type, &ignored, reason);
-    } else if (key == "class") {
-      ok = read_address(v, key, &rec->class_text, &rec->class_address, &rec->has_class, reason);
-    } else if (key == "generation") {
-      ok = read_count(v, key, &rec->generation, &rec->has_generation, reason);
-    } else if (key == "memsize") {
-      bool present = false;
-      ok = read_count(v, key, &rec->memsize, &present, reason);
-      if (!present) rec->memsize = 0;
-    } else if (key == "file") {
-      ok = read_string(v, key, false, &rec->file, &rec->has_file, reason);
-    } else if (key == "line") {
-      ok = read_count(v, key, &rec->line, &rec->has_line, reason);
-    } else if (key == "method") {
-      ok = read_string(v, key, false, &rec->method, &rec->has_method, reason);
-    } else if (key == "name") {
-      ok = read_string(v, key, false, &rec->name, &rec->has_name, reason);
-    } else if (key == "value") {
-      ok = read_string(v, key, false, &rec->value, &rec->has_value, reason);
-    } else if (key == "struct") {
-      ok = read_string(v, key, false, &rec->struct_name, &ignored, reason);
-    } else if (key == "imemo_type") {
-      ok = read_string(v, key, false, &rec->imemo_type, &ignored, reason);
-    } else if (key == "root") {
-      ok = read_string(v, key, false, &rec->root_name, &ignored, reason);
-    } else if (key == "references") {
-      dom::array refs;
-      rec->has_references = v.get_array().get(refs) == simdjson::SUCCESS;
-      rec->reference_count = rec->has_references ? refs.size() : 0;
+    switch (key_of(key)) {
+      case Key::kAddress:
+        ok = read_address(v, key, &rec->address_text, &rec->address, &rec->has_address, reason);
+        break;
+      case Key::kType:
+        ok = read_string(v, key, true, &rec->type, &ignored, reason);
+        break;
+      case Key::kClass:
+        ok = read_address(v, key, &rec->class_text, &rec->class_address, &rec->has_class, reason);
+        break;
+      case Key::kGeneration:
+        ok = read_count(v, key, &rec->generation, &rec->has_generation, reason);
+        break;
+      case Key::kMemsize: {
+        bool present = false;
+        ok = read_count(v, key, &rec->memsize, &present, reason);
+        if (!present) rec->memsize = 0;
+        break;
+      }
+      case Key::kFile:
+        ok = read_string(v, key, false, &rec->file, &rec->has_file, reason);
+        break;
+      case Key::kLine:
+        ok = read_count(v, key, &rec->line, &rec->has_line, reason);
+        break;
+      case Key::kMethod:
+        ok = read_string(v, key, false, &rec->method, &rec->has_method, reason);
+        break;
+      case Key::kName:
+        ok = read_string(v, key, false, &rec->name, &rec->has_name, reason);
+        break;
+      case Key::kValue:
+        ok = read_string(v, key, false, &rec->value, &rec->has_value, reason);
+        break;
+      case Key::kStruct:
+        ok = read_string(v, key, false, &rec->struct_name, &ignored, reason);
+        break;
+      case Key::kImemoType:
+        ok = read_string(v, key, false, &rec->imemo_type, &ignored, reason);
+        break;
+      case Key::kRoot:
+        ok = read_string(v, key, false, &rec->root_name, &ignored, reason);
+        break;
+      case Key::kReferences: {
+        dom::array refs;
+        rec->has_references = v.get_array().get(refs) == simdjson::SUCCESS;
+        rec->reference_count = rec->has_references ? refs.size() : 0;
+        break;
+      }
+      case Key::kOther:
+        break;
     }
     if (!ok) return false;
   }

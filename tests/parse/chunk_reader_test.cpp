@@ -28,8 +28,10 @@ std::vector<SeenLine> all_lines(const std::string& data, size_t chunk_size, size
     REQUIRE(chunk.offset == expected_offset);
     expected_offset += chunk.size;
     REQUIRE(chunk.buffer.size() >= chunk.size + kChunkPadding);
+    // Line numbers count within a chunk; make them count within the input.
+    const uint64_t before = lines.size();
     for_each_line(chunk, [&](std::string_view text, uint64_t number, uint64_t offset, bool term) {
-      lines.push_back({std::string(text), number, offset, term});
+      lines.push_back({std::string(text), before + number, offset, term});
     });
   }
   REQUIRE(reader.status().ok());

@@ -30,8 +30,8 @@ TEST_CASE("read_dump: blank lines are ignored, invalid lines skipped and reporte
     REQUIRE(sink.records.size() == 3);
     CHECK(sink.records[0].kind == RecordKind::kRoot);
     CHECK(sink.records[1].value == "a\nb");
-    CHECK(sink.records[1].line_number == 4);
-    CHECK(sink.records[2].line_number == 7);
+    CHECK(sink.records[1].byte_offset == data.find("{\"address\":\"0x1\""));
+    CHECK(sink.records[2].byte_offset == data.find("{\"address\":\"0x2\""));
     REQUIRE(rep.skipped.size() == 3);
     CHECK(rep.skipped[0].line == 5);
     CHECK(rep.skipped[1].line == 6);
