@@ -113,9 +113,16 @@ int run_diff(const DiffCommand& cmd) {
     }
     write_stderr_line(fmt::format("Writing heap dump diff to {}\n", cmd.output_diff));
   }
+  auto path_or_null = [](const std::string& p) { return p.empty() ? Cell{} : Cell{p}; };
+  Report report{"diff",
+                {{"before", cmd.before},
+                 {"after", cmd.after},
+                 {"retained", path_or_null(cmd.retained)},
+                 {"output_diff", path_or_null(cmd.output_diff)}},
+                {diff.to_table()}};
   std::string out;
-  render_diff_text(diff.to_table(), retained != nullptr, &out);
-  return emit(out);
+  if (cmd.common.format == "text") render_diff_text(report.tables[0], retained != nullptr, &out);
+  return emit_report(cmd.common, report, out);
 }
 
 }  // namespace heapdump

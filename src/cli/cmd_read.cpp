@@ -84,8 +84,10 @@ int run_read(const ReadCommand& cmd) {
   if (cmd.generation.empty()) {
     PerThread<SummaryWork> work(threads);
     if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
-    render_summary_text(work.merged().summary.to_table(), &out);
-    return emit(out);
+    Report report{"read", {{"file", cmd.file}, {"generation", Cell{}}}, {}};
+    report.tables.push_back(work.merged().summary.to_table());
+    if (cmd.common.format == "text") render_summary_text(report.tables[0], &out);
+    return emit_report(cmd.common, report, out);
   }
 
   Selection selection;
@@ -110,8 +112,11 @@ int run_read(const ReadCommand& cmd) {
     return kExitNoObjects;
   }
   const std::string label = selection.all ? "all" : std::to_string(selection.generation);
-  render_drill_down_text(label, result.drill.to_tables(cmd.lines, result.names), &out);
-  return emit(out);
+  Report report{"read",
+                {{"file", cmd.file}, {"generation", label}, {"lines", cmd.lines}},
+                result.drill.to_tables(cmd.lines, result.names)};
+  if (cmd.common.format == "text") render_drill_down_text(label, report.tables, &out);
+  return emit_report(cmd.common, report, out);
 }
 
 }  // namespace heapdump

@@ -10,6 +10,7 @@
 #include "heapdump/input.hpp"
 #include "cli/progress.hpp"
 #include "heapdump/output.hpp"
+#include "heapdump/render.hpp"
 
 namespace heapdump {
 
@@ -18,6 +19,11 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
                   "Skipped-line warnings to show per file (0 shows all); the total is always shown")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", options->quiet, "No progress line on stderr");
+  cmd->add_option("--format", options->format,
+                  "Output format: text (heapy's layout), json or csv (exact integers; see "
+                  "docs/output-formats.md)")
+      ->check(CLI::IsMember({"text", "json", "csv"}))
+      ->capture_default_str();
   cmd->add_option("--threads", options->threads,
                   "Parsing threads (default: one per core); output is the same for any number")
       ->check(CLI::Range(1u, 256u));
@@ -85,6 +91,17 @@ bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, uns
   reporter.finish_file(input->name(), local);
   if (stats != nullptr) *stats = local;
   return true;
+}
+
+int emit_report(const CommonOptions& options, const Report& report, std::string_view text) {
+  if (options.format == "text") return emit(text);
+  std::string out;
+  if (options.format == "json") {
+    render_json(report, &out);
+  } else {
+    render_csv(report, &out);
+  }
+  return emit(out);
 }
 
 int emit(std::string_view text) {

@@ -11,6 +11,7 @@
 
 #include "heapdump/reader.hpp"
 #include "heapdump/sink.hpp"
+#include "heapdump/table.hpp"
 
 namespace heapdump {
 
@@ -27,6 +28,7 @@ struct CommonOptions {
   uint64_t max_warnings = 10;  ///< skipped-line warnings shown per file; 0 = all
   unsigned threads = 0;        ///< parsing threads; 0 = one per core
   bool quiet = false;          ///< no progress line
+  std::string format = "text"; ///< "text" (heapy's layout), "json" or "csv"
   /// The thread count to use: `threads`, or the number of cores.
   unsigned thread_count() const;
 };
@@ -81,6 +83,10 @@ class PerThread {
  private:
   std::vector<std::unique_ptr<T>> items_;
 };
+
+/// Renders `report` as JSON or CSV per options.format and writes it to
+/// stdout; for "text", writes `text` instead. Returns the exit code as emit().
+int emit_report(const CommonOptions& options, const Report& report, std::string_view text);
 
 /// Writes `text` to stdout. Returns the exit code: kExitOk, also when the
 /// reader closed the pipe, or kExitIoError after printing the error.

@@ -243,7 +243,7 @@ TEST_CASE("render_json: escaping of valid UTF-8 text") {
   }
 }
 
-TEST_CASE("render_json: text that is not valid UTF-8 becomes {\"latin1\": ...}") {
+TEST_CASE("render_json: text that is not valid UTF-8 becomes a latin1 object") {
   CHECK(cell_json("\xFF") == R"({"latin1":"\u00ff"})");
   CHECK(cell_json("ab\x80") == R"({"latin1":"ab\u0080"})");           // lone continuation
   CHECK(cell_json("\xC0\xAF") == R"({"latin1":"\u00c0\u00af"})");     // overlong '/'
