@@ -10,6 +10,7 @@
 
 #include "cli/progress.hpp"
 #include "heapdump/diff.hpp"
+#include "heapdump/gate.hpp"
 #include "heapdump/identity_set.hpp"
 #include "heapdump/output.hpp"
 #include "heapdump/render.hpp"
@@ -36,6 +37,17 @@ CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd) {
                   "Optional third dump: report only objects still alive in it");
   sub->add_option("--output-diff,--output_diff", cmd->output_diff,
                   "Write the reported AFTER lines, verbatim, to this file");
+  sub->add_option("--fail-if-new-objects", cmd->fail_objects,
+                  "Exit with status 4 if more than N new objects are found (see --by)")
+      ->check(whole_number());
+  sub->add_option("--fail-if-new-bytes", cmd->fail_bytes,
+                  "Exit with status 4 if new objects take more than N bytes (see --by)")
+      ->check(whole_number());
+  sub->add_option("--by", cmd->by,
+                  "What the --fail-if-new-* limits apply to: all new objects together (total), "
+                  "each type (type) or each allocation site (location)")
+      ->check(CLI::IsMember({"total", "type", "location"}))
+      ->capture_default_str();
   add_common_options(sub, &cmd->common);
   return sub;
 }
@@ -122,7 +134,21 @@ int run_diff(const DiffCommand& cmd) {
                 {diff.to_table()}};
   std::string out;
   if (cmd.common.format == "text") render_diff_text(report.tables[0], retained != nullptr, &out);
-  return emit_report(cmd.common, report, out);
+  const int code = emit_report(cmd.common, report, out);
+  if (code != kExitOk) return code;
+
+  GateLimits limits;
+  limits.max_new_objects = cmd.fail_objects;
+  limits.max_new_bytes = cmd.fail_bytes;
+  limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
+                 : cmd.by == "location" ? GateLimits::Scope::kLocation
+                                        : GateLimits::Scope::kTotal;
+  const std::string breach = check_gates(report.tables[0], limits);
+  if (!breach.empty()) {
+    print_error("leak gate tripped: " + breach);
+    return kExitGate;
+  }
+  return kExitOk;
 }
 
 }  // namespace heapdump

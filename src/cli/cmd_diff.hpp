@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "cli/common.hpp"
@@ -14,6 +16,9 @@ struct DiffCommand {
   std::string after;
   std::string retained;  ///< "" when not given
   std::string output_diff;
+  std::optional<uint64_t> fail_objects;  ///< --fail-if-new-objects
+  std::optional<uint64_t> fail_bytes;    ///< --fail-if-new-bytes
+  std::string by = "total";              ///< --by: what the limits apply to
   CommonOptions common;
 };
 

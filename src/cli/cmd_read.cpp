@@ -71,6 +71,7 @@ CLI::App* setup_read(CLI::App& app, ReadCommand* cmd) {
   sub->add_option("GEN", cmd->generation,
                   "Generation number to drill into, or 'all' for every traced object");
   sub->add_option("--lines", cmd->lines, "Rows per section in a drill-down")
+      ->check(whole_number())
       ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
       ->capture_default_str();
   add_common_options(sub, &cmd->common);

@@ -14,9 +14,22 @@
 
 namespace heapdump {
 
+const CLI::Validator& whole_number() {
+  static const CLI::Validator validator(
+      [](std::string& value) -> std::string {
+        if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+          return "Value " + value + " is not a whole number >= 0";
+        }
+        return "";
+      },
+      "UINT");
+  return validator;
+}
+
 void add_common_options(CLI::App* cmd, CommonOptions* options) {
   cmd->add_option("--max-warnings", options->max_warnings,
                   "Skipped-line warnings to show per file (0 shows all); the total is always shown")
+      ->check(whole_number())
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", options->quiet, "No progress line on stderr");
   cmd->add_option("--format", options->format,
@@ -26,6 +39,7 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
       ->capture_default_str();
   cmd->add_option("--threads", options->threads,
                   "Parsing threads (default: one per core); output is the same for any number")
+      ->check(whole_number())
       ->check(CLI::Range(1u, 256u));
 }
 

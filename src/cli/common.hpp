@@ -21,7 +21,12 @@ enum ExitCode : int {
   kExitNoObjects = 1,   ///< `read FILE GEN|all` selected no objects
   kExitUsage = 2,       ///< bad command line
   kExitIoError = 3,     ///< a file could not be opened, read or written
+  kExitGate = 4,        ///< `diff` found more than a --fail-if-new-* limit allows
 };
+
+/// Accepts only a plain decimal number (CLI11 would let "-1" wrap around
+/// into a huge unsigned value).
+const CLI::Validator& whole_number();
 
 /// Options every subcommand takes.
 struct CommonOptions {

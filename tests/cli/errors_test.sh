@@ -37,7 +37,10 @@ expect read-no-file 2 "heapdump: FILE is required (see 'heapdump read --help')" 
 expect read-extra 2 "heapdump: The following argument was not expected: z (see 'heapdump read --help')" -- read a b z
 expect read-bad-flag 2 "heapdump: The following argument was not expected: --bogus (see 'heapdump read --help')" -- read --bogus $F/leak_plain.0.json
 expect lines-zero 2 "heapdump: --lines: Value 0 not in range 1 to 18446744073709551615 (see 'heapdump read --help')" -- read $F/leak_plain.0.json all --lines 0
-expect lines-text 2 "heapdump: --lines: Value x not in range 1 to 18446744073709551615 (see 'heapdump read --help')" -- read $F/leak_plain.0.json all --lines x
+expect lines-text 2 "heapdump: --lines: Value x is not a whole number >= 0 (see 'heapdump read --help')" -- read $F/leak_plain.0.json all --lines x
+expect lines-negative 2 "heapdump: --lines: Value -1 is not a whole number >= 0 (see 'heapdump read --help')" -- read $F/leak_plain.0.json all --lines -1
+expect threads-zero 2 "heapdump: --threads: Value 0 not in range 1 to 256 (see 'heapdump read --help')" -- read $F/leak_plain.0.json --threads 0
+expect bad-format 2 "heapdump: --format: xml not in {text,json,csv} (see 'heapdump read --help')" -- read $F/leak_plain.0.json --format xml
 expect bad-gen 2 "heapdump: GEN must be a generation number or 'all', not 'abc' (see 'heapdump read --help')" -- read $F/leak_plain.0.json abc
 expect hex-gen 2 "heapdump: GEN must be a generation number or 'all', not '0x10' (see 'heapdump read --help')" -- read $F/leak_plain.0.json 0x10
 expect missing-file 3 "heapdump: /nonexistent/dump.json: No such file or directory" -- read /nonexistent/dump.json
@@ -66,6 +69,25 @@ expect diff-one-arg 2 "heapdump: AFTER is required (see 'heapdump diff --help')"
 expect diff-full-disk 3 "heapdump: /dev/full: No space left on device" -- diff $F/leak_plain.0.json $F/leak_plain.1.json --output-diff /dev/full
 expect diff-bad-output 3 "heapdump: /nonexistent/out.json: No such file or directory" -- diff $F/leak_plain.0.json $F/leak_plain.1.json --output-diff /nonexistent/out.json
 expect diff-note 0 "Writing heap dump diff to $tmp/d.json" -- diff $F/leak_plain.0.json $F/leak_plain.1.json --output-diff "$tmp/d.json"
+
+# Leak gates, just at and just over each limit. The totals of the 0 -> 1 diff
+# (920 objects, 62,072 bytes; 676 STRING objects; 378 objects at line 79)
+# come from tests/golden/cases/diff_leak_plain_0_1, checked against heapy.
+L0=$F/leak_plain.0.json
+L1=$F/leak_plain.1.json
+expect gate-objects-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 920
+expect gate-objects-over 4 "heapdump: leak gate tripped: 920 new objects in total, limit 919 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 919
+checks=$((checks + 1))
+cmp -s "$tmp/out" tests/golden/cases/diff_leak_plain_0_1/expected.stdout || { echo "FAIL gate: stdout not printed in full"; failures=$((failures + 1)); }
+expect gate-bytes-at 0 "" -- diff $L0 $L1 --fail-if-new-bytes 62072
+expect gate-bytes-over 4 "heapdump: leak gate tripped: 62072 new bytes in total, limit 62071 (over by 1)" -- diff $L0 $L1 --fail-if-new-bytes 62071
+expect gate-type-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 676 --by type
+expect gate-type-over 4 "heapdump: leak gate tripped: 676 new objects of type STRING, limit 675 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 675 --by type
+expect gate-location-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 378 --by location
+expect gate-location-over 4 "heapdump: leak gate tripped: 378 new objects at gen/leak_sequence.rb:79, limit 377 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 377 --by location
+expect gate-both 4 "heapdump: leak gate tripped: 920 new objects in total, limit 0 (over by 920); 62072 new bytes in total, limit 0 (over by 62072)" -- diff $L0 $L1 --fail-if-new-objects 0 --fail-if-new-bytes 0
+expect gate-bad-by 2 "heapdump: --by: bogus not in {total,type,location} (see 'heapdump diff --help')" -- diff $L0 $L1 --by bogus
+expect gate-bad-limit 2 "heapdump: --fail-if-new-objects: Value -1 is not a whole number >= 0 (see 'heapdump diff --help')" -- diff $L0 $L1 --fail-if-new-objects -1
 
 # stdin and gzip give the same output as the plain file
 "$hd" read $F/leak_plain.2.json all >"$tmp/plain.txt"
