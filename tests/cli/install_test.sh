@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `cmake --install` puts the binary and the man page in place, and the man
+# page is well-formed roff.
+# Usage: install_test.sh BUILD_DIR   (from the repository root)
+set -u
+build=$1
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+failures=0
+checks=0
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+
+cmake --install "$build" --prefix "$prefix" >/dev/null || fail "cmake --install"
+checks=$((checks + 1))
+[ -x "$prefix/bin/heapdump" ] || fail "no bin/heapdump"
+checks=$((checks + 1))
+[ -f "$prefix/share/man/man1/heapdump.1" ] || fail "no share/man/man1/heapdump.1"
+checks=$((checks + 1))
+"$prefix/bin/heapdump" --version | grep -qx "[0-9.]*" || fail "installed binary --version"
+if command -v groff >/dev/null; then
+  checks=$((checks + 1))
+  out=$(groff -man -ww -z "$prefix/share/man/man1/heapdump.1" 2>&1)
+  [ -z "$out" ] || fail "groff warnings: $out"
+  checks=$((checks + 1))
+  groff -man -Tutf8 -P-cbou "$prefix/share/man/man1/heapdump.1" 2>/dev/null | grep -q "EXIT STATUS" ||
+    fail "man page does not render"
+fi
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" = 0 ]
