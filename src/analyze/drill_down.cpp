@@ -29,10 +29,6 @@ void rank(std::vector<Ranked>* entries, uint64_t top_n) {
   }
 }
 
-struct PairHash {
-  size_t operator()(uint64_t k) const { return std::hash<uint64_t>()(k * 0x9E3779B97F4A7C15ull); }
-};
-
 }  // namespace
 
 struct DrillDown::State {
@@ -51,13 +47,12 @@ struct DrillDown::State {
     uint64_t line;  // line + 1, or 0 for "no line"
     bool operator==(const LocationKey& o) const { return file == o.file && line == o.line; }
   };
-  struct LocationKeyHash {
-    size_t operator()(const LocationKey& k) const {
-      return std::hash<uint64_t>()(k.line * 0x9E3779B97F4A7C15ull ^ k.file);
-    }
+  struct LocationKeyOps {
+    static uint64_t hash(const LocationKey& k) { return mix64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
+    static bool equal(const LocationKey& a, const LocationKey& b) { return a == b; }
   };
   struct ClassCount {
-    std::string text;  // the address as written
+    uint32_t text = 0;  // the address as written, in class_texts
     uint64_t objects = 0;
     uint64_t first = 0;
   };
@@ -68,11 +63,12 @@ struct DrillDown::State {
 
   StringPool files;
   std::vector<Location> locations;
-  std::unordered_map<LocationKey, uint32_t, LocationKeyHash> location_ids;
-  std::unordered_map<uint64_t, ClassCount> classes;
+  FlatMap<LocationKey, uint32_t, LocationKeyOps> location_ids;
+  FlatMap<uint64_t, ClassCount, U64KeyOps> classes;
+  StringPool class_texts;
   StringPool values;
-  std::vector<StringCount> value_counts;                       // by value id
-  std::unordered_map<uint64_t, StringCount, PairHash> value_at;  // (value id << 32 | location id)
+  std::vector<StringCount> value_counts;                 // by value id
+  FlatMap<uint64_t, StringCount, U64KeyOps> value_at;    // (value id << 32 | location id)
   uint64_t selected = 0;
   uint64_t total_bytes = 0;
 };
@@ -93,30 +89,37 @@ void DrillDown::merge(const DrillDown& other_drill) {
     const State::Location& theirs = o.locations[i];
     const uint32_t file = s.files.intern(o.files.get(theirs.file));
     const State::LocationKey key{file, theirs.has_line ? theirs.line + 1 : 0};
-    auto [it, inserted] = s.location_ids.try_emplace(key, static_cast<uint32_t>(s.locations.size()));
+    bool inserted = false;
+    uint32_t& id = s.location_ids.find_or_insert(key, &inserted);
     if (inserted) {
+      id = static_cast<uint32_t>(s.locations.size());
       State::Location loc{file, theirs.has_line, theirs.line};
       loc.first = theirs.first;
       s.locations.push_back(loc);
     }
-    State::Location& mine = s.locations[it->second];
+    State::Location& mine = s.locations[id];
     mine.bytes += theirs.bytes;
     mine.objects += theirs.objects;
     mine.references += theirs.references;
     mine.has_references = mine.has_references || theirs.has_references;
     mine.first = std::min(mine.first, theirs.first);
-    location_map[i] = it->second;
+    location_map[i] = id;
   }
-  for (const auto& [address, theirs] : o.classes) {
-    auto [it, inserted] = s.classes.try_emplace(address, theirs);
-    if (!inserted) {
-      it->second.objects += theirs.objects;
-      if (theirs.first < it->second.first) {
-        it->second.first = theirs.first;
-        it->second.text = theirs.text;
+  o.classes.for_each([&](uint64_t address, const State::ClassCount& theirs) {
+    bool inserted = false;
+    State::ClassCount& mine = s.classes.find_or_insert(address, &inserted);
+    const uint32_t text = s.class_texts.intern(o.class_texts.get(theirs.text));
+    if (inserted) {
+      mine = theirs;
+      mine.text = text;
+    } else {
+      mine.objects += theirs.objects;
+      if (theirs.first < mine.first) {
+        mine.first = theirs.first;
+        mine.text = text;
       }
     }
-  }
+  });
   std::vector<uint32_t> value_map(o.value_counts.size());
   for (uint32_t v = 0; v < o.value_counts.size(); ++v) {
     const uint32_t id = s.values.intern(o.values.get(v));
@@ -125,14 +128,17 @@ void DrillDown::merge(const DrillDown& other_drill) {
     s.value_counts[id].first = std::min(s.value_counts[id].first, o.value_counts[v].first);
     value_map[v] = id;
   }
-  for (const auto& [key, theirs] : o.value_at) {
+  o.value_at.for_each([&](uint64_t key, const State::StringCount& theirs) {
     const uint64_t mapped = (uint64_t{value_map[key >> 32]} << 32) | location_map[key & 0xffffffffu];
-    auto [it, inserted] = s.value_at.try_emplace(mapped, theirs);
-    if (!inserted) {
-      it->second.count += theirs.count;
-      it->second.first = std::min(it->second.first, theirs.first);
+    bool inserted = false;
+    State::StringCount& mine = s.value_at.find_or_insert(mapped, &inserted);
+    if (inserted) {
+      mine = theirs;
+    } else {
+      mine.count += theirs.count;
+      mine.first = std::min(mine.first, theirs.first);
     }
-  }
+  });
 }
 
 void DrillDown::on_record(const ObjectRecord& r) {
@@ -143,13 +149,15 @@ void DrillDown::on_record(const ObjectRecord& r) {
 
   const uint32_t file = s.files.intern(r.file);
   const State::LocationKey key{file, r.has_line ? r.line + 1 : 0};
-  auto [it, inserted] = s.location_ids.try_emplace(key, static_cast<uint32_t>(s.locations.size()));
+  bool inserted = false;
+  uint32_t& id = s.location_ids.find_or_insert(key, &inserted);
   if (inserted) {
+    id = static_cast<uint32_t>(s.locations.size());
     State::Location loc{file, r.has_line, r.line};
     loc.first = r.byte_offset;
     s.locations.push_back(loc);
   }
-  const uint32_t location_id = it->second;
+  const uint32_t location_id = id;
   State::Location& loc = s.locations[location_id];
   loc.bytes += r.memsize;
   loc.objects += 1;
@@ -159,22 +167,22 @@ void DrillDown::on_record(const ObjectRecord& r) {
   }
 
   if (r.has_class) {
-    auto [cit, cinserted] = s.classes.try_emplace(r.class_address);
-    if (cinserted) {
-      cit->second.text = std::string(r.class_text);
-      cit->second.first = r.byte_offset;
+    State::ClassCount& cc = s.classes.find_or_insert(r.class_address, &inserted);
+    if (inserted) {
+      cc.text = s.class_texts.intern(r.class_text);
+      cc.first = r.byte_offset;
     }
-    cit->second.objects += 1;
+    cc.objects += 1;
   }
 
   if (r.has_value && r.type == "STRING") {
     const uint32_t value_id = s.values.intern(r.value);
     if (value_id == s.value_counts.size()) s.value_counts.push_back({0, r.byte_offset});
     s.value_counts[value_id].count += 1;
-    auto [vit, vinserted] =
-        s.value_at.try_emplace((uint64_t{value_id} << 32) | location_id, State::StringCount{});
-    if (vinserted) vit->second.first = r.byte_offset;
-    vit->second.count += 1;
+    State::StringCount& at =
+        s.value_at.find_or_insert((uint64_t{value_id} << 32) | location_id, &inserted);
+    if (inserted) at.first = r.byte_offset;
+    at.count += 1;
   }
 }
 
@@ -222,8 +230,8 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     std::vector<std::string> class_names;
     std::unordered_map<std::string, uint32_t> by_name;
     std::vector<Ranked> entries;
-    for (const auto& [address, cc] : s.classes) {
-      std::string name = names.display(address, cc.text);
+    s.classes.for_each([&](uint64_t address, const State::ClassCount& cc) {
+      std::string name = names.display(address, s.class_texts.get(cc.text));
       auto [it, inserted] = by_name.try_emplace(name, static_cast<uint32_t>(entries.size()));
       if (inserted) {
         entries.push_back({0, cc.first, it->second});
@@ -232,7 +240,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       Ranked& e = entries[it->second];
       e.value += cc.objects;
       e.first = std::min(e.first, cc.first);
-    }
+    });
     rank(&entries, top_n);
     for (const Ranked& e : entries) t.rows.push_back({class_names[e.index], e.value});
     tables.push_back(std::move(t));
@@ -256,12 +264,12 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     rank(&values, top_n);
     std::unordered_map<uint32_t, std::vector<Ranked>> per_value;
     for (const Ranked& v : values) per_value[v.index];
-    for (const auto& [key, sc] : s.value_at) {
+    s.value_at.for_each([&](uint64_t key, const State::StringCount& sc) {
       auto it = per_value.find(static_cast<uint32_t>(key >> 32));
       if (it != per_value.end()) {
         it->second.push_back({sc.count, sc.first, static_cast<uint32_t>(key & 0xffffffffu)});
       }
-    }
+    });
     for (const Ranked& v : values) {
       auto& locs = per_value[v.index];
       rank(&locs, locs.size());

@@ -30,12 +30,13 @@ std::string_view StringPool::store(std::string_view s) {
 }
 
 uint32_t StringPool::intern(std::string_view s) {
-  auto it = ids_.find(s);
-  if (it != ids_.end()) return it->second;
-  std::string_view stored = store(s);
+  if (const uint32_t* id = ids_.find(s)) return *id;
+  // New: the map must key on our copy, not on the caller's short-lived view.
+  const std::string_view stored = store(s);
   const auto id = static_cast<uint32_t>(strings_.size());
   strings_.push_back(stored);
-  ids_.emplace(stored, id);
+  bool inserted = false;
+  ids_.find_or_insert(stored, &inserted) = id;
   return id;
 }
 

@@ -4,8 +4,9 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "analyze/flat_map.hpp"
 
 namespace heapdump {
 
@@ -25,7 +26,7 @@ class StringPool {
   size_t block_used_ = 0;
   size_t block_size_ = 0;
   std::vector<std::string_view> strings_;
-  std::unordered_map<std::string_view, uint32_t> ids_;
+  FlatMap<std::string_view, uint32_t, StringKeyOps> ids_;
 };
 
 }  // namespace heapdump

@@ -1,0 +1,126 @@
+// A small open-addressing hash map for the aggregators' hot paths.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace heapdump {
+
+/// 64-bit mix of an integer key (splitmix64's finalizer).
+inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+/// Hash of a byte string (FNV-1a over 8-byte words, then mixed).
+inline uint64_t hash_bytes(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ull ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0x100000001b3ull;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0x100000001b3ull;
+  return mix64(h);
+}
+
+/// Open addressing with linear probing; keeps the hash of every entry, so
+/// lookups compare keys only on a full hash match. Never erases.
+/// KeyOps provides `static uint64_t hash(const K&)` and
+/// `static bool equal(const K&, const K&)`. Values are default-constructible.
+template <typename K, typename V, typename KeyOps>
+class FlatMap {
+ public:
+  struct Slot {
+    uint64_t hash;  // 0 = empty (real hashes are forced non-zero)
+    K key;
+    V value;
+  };
+
+  FlatMap() : slots_(16), mask_(15) {}
+
+  /// The value for `key`, inserting a default one if absent; *inserted tells which.
+  V& find_or_insert(const K& key, bool* inserted) {
+    const uint64_t h = KeyOps::hash(key) | 1;
+    size_t i = h & mask_;
+    for (;;) {
+      Slot& s = slots_[i];
+      if (s.hash == 0) break;
+      if (s.hash == h && KeyOps::equal(s.key, key)) {
+        *inserted = false;
+        return s.value;
+      }
+      i = (i + 1) & mask_;
+    }
+    if ((size_ + 1) * 4 > slots_.size() * 3) {  // keep the load under 3/4
+      grow();
+      return find_or_insert(key, inserted);
+    }
+    Slot& s = slots_[i];
+    s.hash = h;
+    s.key = key;
+    s.value = V{};
+    ++size_;
+    *inserted = true;
+    return s.value;
+  }
+
+  /// The value for `key`, or nullptr.
+  const V* find(const K& key) const {
+    const uint64_t h = KeyOps::hash(key) | 1;
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.hash == 0) return nullptr;
+      if (s.hash == h && KeyOps::equal(s.key, key)) return &s.value;
+    }
+  }
+
+  size_t size() const { return size_; }
+
+  /// Calls fn(key, value) for every entry, in no particular order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const Slot& s : slots_) {
+      if (s.hash != 0) fn(s.key, s.value);
+    }
+  }
+
+ private:
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (Slot& s : old) {
+      if (s.hash == 0) continue;
+      size_t i = s.hash & mask_;
+      while (slots_[i].hash != 0) i = (i + 1) & mask_;
+      slots_[i] = std::move(s);
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_;
+  size_t size_ = 0;
+};
+
+struct U64KeyOps {
+  static uint64_t hash(uint64_t k) { return mix64(k); }
+  static bool equal(uint64_t a, uint64_t b) { return a == b; }
+};
+
+struct StringKeyOps {
+  static uint64_t hash(std::string_view k) { return hash_bytes(k); }
+  static bool equal(std::string_view a, std::string_view b) { return a == b; }
+};
+
+}  // namespace heapdump
