@@ -185,12 +185,12 @@ if [ "$DO_HEAPDUMP" = 1 ]; then
   while IFS='|' read -r sfx envspec flag; do
     # shellcheck disable=SC2206
     fl=($flag)
-    bench "heapdump read$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" "${fl[@]}" read "$A"
+    bench "heapdump read$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" read "$A" "${fl[@]}"
     HD_READ+=("heapdump read$sfx")
   done < <(hd_variants)
   while IFS='|' read -r sfx envspec flag; do
     fl=($flag)
-    bench "heapdump read all$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" "${fl[@]}" read "$A" all
+    bench "heapdump read all$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" read "$A" all "${fl[@]}"
     HD_ALL+=("heapdump read all$sfx")
   done < <(hd_variants)
 fi
@@ -204,7 +204,7 @@ if [ "$DO_DIFF" = 1 ]; then
   if [ "$DO_HEAPDUMP" = 1 ]; then
     while IFS='|' read -r sfx envspec flag; do
       fl=($flag)
-      bench "heapdump diff$sfx" "$RUNS" "$((SIZE_A + SIZE_B))" "$envspec" -- "$HEAPDUMP" "${fl[@]}" diff "$A" "$B"
+      bench "heapdump diff$sfx" "$RUNS" "$((SIZE_A + SIZE_B))" "$envspec" -- "$HEAPDUMP" diff "$A" "$B" "${fl[@]}"
       HD_DIFF+=("heapdump diff$sfx")
     done < <(hd_variants)
   fi

@@ -93,7 +93,14 @@ std::string diagnose(std::string_view text, error_code e) {
         }
     }
   }
-  if (in_string || depth > 0) return "JSON ends in the middle of an object or array";
+  // Unbalanced quotes or braces mean a cut line only if it does not end
+  // like an object; otherwise (an unescaped quote inside a string) it is
+  // a structure error.
+  const size_t last = text.find_last_not_of(" \t\r");
+  const bool ends_like_object = last != std::string_view::npos && text[last] == '}';
+  if ((in_string || depth > 0) && !ends_like_object) {
+    return "JSON ends in the middle of an object or array";
+  }
   return describe(e);
 }
 
