@@ -34,6 +34,7 @@ struct ReadStats {
 struct ReadOptions {
   size_t chunk_size = size_t{4} << 20;  ///< bytes per chunk; a longer line makes a bigger one
   unsigned threads = 1;                 ///< parsing threads
+  bool decode_references = false;       ///< fill ObjectRecord::references
   /// Called from the reading thread after each chunk with the bytes of the
   /// underlying file consumed so far (compressed bytes for gzip).
   std::function<void(uint64_t)> progress;

@@ -54,6 +54,12 @@ struct ObjectRecord {
 
   uint64_t reference_count = 0;  ///< length of "references"
   bool has_references = false;
+  /// The referenced addresses, in order, when the reader was asked for them
+  /// (ReadOptions::decode_references); otherwise empty. Entries that are not
+  /// hex address strings are left out (bad_references counts them).
+  const uint64_t* references = nullptr;
+  size_t references_decoded = 0;
+  uint64_t bad_references = 0;
 
   std::string_view struct_name;  ///< DATA "struct"
   std::string_view imemo_type;   ///< IMEMO "imemo_type"

@@ -80,7 +80,7 @@ bool read_file(const std::string& path, RecordSink& sink, StderrReporter& report
 }
 
 bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, unsigned threads,
-                        StderrReporter& reporter, ReadStats* stats) {
+                        StderrReporter& reporter, ReadStats* stats, bool decode_references) {
   std::unique_ptr<InputSource> input;
   Status s = InputSource::open(path, &input);
   if (!s.ok()) {
@@ -90,6 +90,7 @@ bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, uns
   ReadStats local;
   ReadOptions options;
   options.threads = threads;
+  options.decode_references = decode_references;
   std::unique_ptr<ProgressLine> progress;
   if (reporter.progress_allowed() && ProgressLine::wanted(input->size_hint())) {
     progress = std::make_unique<ProgressLine>(input->name(), input->size_hint());

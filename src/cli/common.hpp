@@ -64,8 +64,10 @@ bool read_file(const std::string& path, RecordSink& sink, StderrReporter& report
                ReadStats* stats = nullptr);
 
 /// The same with `threads` parsing threads, each feeding sinks(i).
+/// `decode_references` fills ObjectRecord::references (for the object graph).
 bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, unsigned threads,
-                        StderrReporter& reporter, ReadStats* stats = nullptr);
+                        StderrReporter& reporter, ReadStats* stats = nullptr,
+                        bool decode_references = false);
 
 /// One instance of T per parsing thread, merged into the first after the read.
 template <typename T>

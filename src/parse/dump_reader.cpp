@@ -88,6 +88,7 @@ Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, 
   ReadStats total;
   ChunkReader chunks(input, options.chunk_size);
   RecordDecoder decoder;
+  decoder.set_decode_references(options.decode_references);
   Chunk chunk;
   while (chunks.next(&chunk)) {
     ChunkResult result;
@@ -124,6 +125,7 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
 
   auto worker = [&](unsigned id) {
     RecordDecoder decoder;
+    decoder.set_decode_references(options.decode_references);
     RecordSink& sink = sinks(id);
     for (;;) {
       Slot* slot;

@@ -284,6 +284,21 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
         dom::array refs;
         rec->has_references = v.get_array().get(refs) == simdjson::SUCCESS;
         rec->reference_count = rec->has_references ? refs.size() : 0;
+        if (decode_references_ && rec->has_references) {
+          references_.clear();
+          rec->bad_references = 0;
+          for (dom::element ref : refs) {
+            std::string_view text;
+            uint64_t address = 0;
+            if (ref.get_string().get(text) == simdjson::SUCCESS && parse_address(text, &address)) {
+              references_.push_back(address);
+            } else {
+              ++rec->bad_references;
+            }
+          }
+          rec->references = references_.data();
+          rec->references_decoded = references_.size();
+        }
         break;
       }
       case Key::kOther:

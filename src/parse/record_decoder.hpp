@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "heapdump/record.hpp"
 
@@ -23,8 +24,13 @@ class RecordDecoder {
   bool decode(std::string_view text, size_t readable_after, ObjectRecord* record,
               std::string* reason);
 
+  /// Also parse the addresses in "references" (for the object graph).
+  void set_decode_references(bool on) { decode_references_ = on; }
+
  private:
   simdjson::dom::parser parser_;
+  bool decode_references_ = false;
+  std::vector<uint64_t> references_;
 };
 
 }  // namespace heapdump

@@ -158,3 +158,24 @@ TEST_CASE("RecordDecoder: largest values") {
   CHECK(r.has_generation);
   CHECK(r.generation == 0);
 }
+
+TEST_CASE("RecordDecoder: reference addresses only when asked for") {
+  RecordDecoder d;
+  ObjectRecord r;
+  std::string reason, storage;
+  const std::string line =
+      R"({"address":"0x10", "type":"ARRAY", "references":["0x20", "0x7f0000000030", 5, "zz", "0x20"]})";
+  REQUIRE(decode(d, line, &r, &reason, &storage));
+  CHECK(r.reference_count == 5);
+  CHECK(r.references_decoded == 0);
+  d.set_decode_references(true);
+  REQUIRE(decode(d, line, &r, &reason, &storage));
+  REQUIRE(r.references_decoded == 3);
+  CHECK(r.references[0] == 0x20);
+  CHECK(r.references[1] == 0x7f0000000030ull);
+  CHECK(r.references[2] == 0x20);  // repeats are kept
+  CHECK(r.bad_references == 2);
+  REQUIRE(decode(d, R"({"address":"0x11", "type":"STRING"})", &r, &reason, &storage));
+  CHECK(r.references_decoded == 0);
+  CHECK_FALSE(r.has_references);
+}
