@@ -10,13 +10,15 @@ ChunkReader::ChunkReader(InputSource& input, size_t chunk_size)
 
 bool ChunkReader::next(Chunk* chunk) {
   if (!status_.ok()) return false;
-  std::vector<char>& buf = chunk->buffer;
+  ByteBuffer& buf = chunk->buffer;
+  if (buf.size() > 2 * chunk_size_ + kChunkPadding) buf.release();  // grew for a huge line
   size_t capacity = std::max(chunk_size_, carry_.size() + 1);
   if (buf.size() < capacity + kChunkPadding) buf.resize(capacity + kChunkPadding);
   capacity = buf.size() - kChunkPadding;
   size_t size = carry_.size();
   std::memcpy(buf.data(), carry_.data(), size);
   carry_.clear();
+  if (carry_.capacity() > chunk_size_) carry_.shrink_to_fit();
 
   size_t cut = 0;  // bytes up to and including the last newline
   size_t scanned = 0;
@@ -30,8 +32,9 @@ bool ChunkReader::next(Chunk* chunk) {
     if (eof_) break;
     if (size == capacity) {
       if (cut > 0) break;
-      // One line fills the whole buffer: grow it.
-      buf.resize(capacity * 2 + kChunkPadding);
+      // One line fills the whole buffer: grow it (by half, to limit the
+      // memory a very long line takes).
+      buf.resize(capacity + capacity / 2 + kChunkPadding);
       capacity = buf.size() - kChunkPadding;
     }
     size_t got = 0;

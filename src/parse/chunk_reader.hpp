@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -16,10 +18,40 @@ namespace heapdump {
 /// SIMD parser may read past the end of any line in it.
 inline constexpr size_t kChunkPadding = 64;
 
+/// A growable byte buffer that never zero-fills: pages that are not written
+/// are not resident, and growing a large one remaps instead of copying.
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  ~ByteBuffer() { std::free(data_); }
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  char* data() { return data_; }
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+  /// Changes the size; new bytes are uninitialised, old ones are kept.
+  void resize(size_t n) {
+    if (n == size_) return;
+    void* p = std::realloc(data_, n == 0 ? 1 : n);
+    if (p == nullptr) throw std::bad_alloc();
+    data_ = static_cast<char*>(p);
+    size_ = n;
+  }
+  void release() {
+    std::free(data_);
+    data_ = nullptr;
+    size_ = 0;
+  }
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 /// Whole lines of the input: data() ends right after a '\n', except for the
 /// last chunk of an input that does not end with one.
 struct Chunk {
-  std::vector<char> buffer;  ///< size() + kChunkPadding bytes or more
+  ByteBuffer buffer;         ///< size() + kChunkPadding bytes or more
   size_t size = 0;           ///< valid bytes
   uint64_t offset = 0;       ///< stream offset of the first byte
   uint64_t index = 0;        ///< 0, 1, 2, ... in stream order

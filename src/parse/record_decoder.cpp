@@ -221,6 +221,12 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
   rec->byte_offset = byte_offset;
   rec->raw_line = text;
 
+  // After a huge line (a million-element array), give the parser's buffers
+  // back instead of keeping them for the rest of the file.
+  constexpr size_t kKeepCapacity = size_t{1} << 20;
+  if (parser_.capacity() > kKeepCapacity && text.size() <= kKeepCapacity) {
+    (void)parser_.allocate(kKeepCapacity);
+  }
   dom::element root;
   if (auto e = parser_.parse(text.data(), text.size(), false).get(root)) {
     *reason = diagnose(text, e);
