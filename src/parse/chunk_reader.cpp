@@ -34,7 +34,7 @@ bool ChunkReader::next(Chunk* chunk) {
       if (cut > 0) break;
       // One line fills the whole buffer: grow it (by half, to limit the
       // memory a very long line takes).
-      buf.resize(capacity + capacity / 2 + kChunkPadding);
+      buf.resize(capacity + std::max<size_t>(capacity / 2, 4096) + kChunkPadding);
       capacity = buf.size() - kChunkPadding;
     }
     size_t got = 0;
