@@ -15,8 +15,12 @@ namespace heapdump {
 struct Selection {
   bool all = true;          ///< every object...
   uint64_t generation = 0;  ///< ...or only those of this generation
+  bool range = false;       ///< ...or of generations generation..last (inclusive)
+  uint64_t last = 0;
   bool matches(const ObjectRecord& r) const {
-    return all || (r.has_generation && r.generation == generation);
+    if (all) return true;
+    if (!r.has_generation) return false;
+    return range ? r.generation >= generation && r.generation <= last : r.generation == generation;
   }
 };
 

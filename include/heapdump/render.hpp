@@ -21,6 +21,20 @@ void render_drill_down_text(std::string_view label, const std::vector<Table>& ta
 /// the "Retained" wording of the three-dump form.
 void render_diff_text(const Table& diff, bool retained, std::string* out);
 
+/// `read FILE [GEN] --by KEY` and `--strings` (src/render/attribution_text.cpp).
+/// The title block "\nAnalyzing Heap (LABEL)\n" + 31 '-' + "\n\n".
+void render_analyzing_title(std::string_view label, std::string* out);
+/// One "by_KEY" table (GroupBy::to_table) as a section: a title
+/// "memory and objects by KEY (B bytes, N objects)", a rule of 30 '=', and rows
+/// "  BYTES  OBJECTS  KEY", numbers right-aligned per column.
+void render_groups_text(const Table& by, std::string* out);
+/// The three tables of StringReport::to_tables as sections.
+void render_strings_text(const std::vector<Table>& tables, std::string* out);
+/// `compare A B`: a header naming both dumps, then one section per
+/// "compare_by_KEY" table with signed deltas and NEW/GONE markers.
+void render_compare_text(std::string_view a, std::string_view b, const std::vector<Table>& tables,
+                         std::string* out);
+
 /// Any command's Report as one JSON document (schema_version 1), ending in
 /// "\n". The schema is docs/output-formats.md; integers are exact, text
 /// that is not valid UTF-8 becomes {"latin1": "..."} (see there).

@@ -9,11 +9,13 @@
 
 namespace heapdump {
 
-/// A cell: null, an exact unsigned integer, or text (raw bytes).
-using Cell = std::variant<std::monostate, uint64_t, std::string>;
+/// A cell: null, an exact unsigned integer, text (raw bytes), or a signed
+/// integer (a difference, e.g. `compare`'s deltas; only in columns of kind
+/// kCountDelta / kBytesDelta).
+using Cell = std::variant<std::monostate, uint64_t, std::string, int64_t>;
 
 struct Column {
-  enum class Kind { kText, kCount, kBytes, kInteger };
+  enum class Kind { kText, kCount, kBytes, kInteger, kCountDelta, kBytesDelta };
   std::string name;
   Kind kind = Kind::kText;
 };
@@ -54,5 +56,6 @@ struct Report {
 inline bool is_null(const Cell& c) { return std::holds_alternative<std::monostate>(c); }
 inline uint64_t as_int(const Cell& c) { return std::get<uint64_t>(c); }
 inline const std::string& as_text(const Cell& c) { return std::get<std::string>(c); }
+inline int64_t as_signed(const Cell& c) { return std::get<int64_t>(c); }
 
 }  // namespace heapdump

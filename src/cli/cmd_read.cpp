@@ -2,21 +2,36 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <memory>
+#include <optional>
+
 #include "heapdump/class_names.hpp"
 #include "heapdump/drill_down.hpp"
 #include "heapdump/generation_summary.hpp"
+#include "heapdump/group_by.hpp"
 #include "heapdump/render.hpp"
+#include "heapdump/string_report.hpp"
 
 namespace heapdump {
 namespace {
 
-/// Counts objects that carry allocation info, to explain an empty selection.
+/// Counts objects that carry allocation info, to explain an empty selection,
+/// and (with a selection) those the selection picks.
 class TracedCounter final : public RecordSink {
  public:
+  explicit TracedCounter(std::optional<Selection> selection = std::nullopt)
+      : selection_(selection) {}
   void on_record(const ObjectRecord& r) override {
-    if (r.kind == RecordKind::kObject && r.has_file) ++traced;
+    if (r.kind != RecordKind::kObject || !r.has_file) return;
+    ++traced;
+    if (selection_ && selection_->matches(r)) ++selected;
   }
   uint64_t traced = 0;
+  uint64_t selected = 0;
+
+ private:
+  std::optional<Selection> selection_;
 };
 
 /// What one parsing thread of `read FILE` folds into.
@@ -45,20 +60,179 @@ struct DrillWork {
   TeeSink tee;
 };
 
-bool parse_generation(const std::string& text, Selection* sel) {
-  if (text == "all") {
-    sel->all = true;
-    return true;
+/// What `read` with --by or --strings computes.
+struct AttributionPlan {
+  std::optional<Selection> selection;  ///< none: every object of the dump
+  bool drill = false;                  ///< the classic drill-down (GEN and --by location)
+  std::vector<GroupKey> keys;          ///< --by sections
+  bool strings = false;                ///< --strings
+};
+
+/// What one parsing thread of an attribution `read` folds into.
+struct AttributionWork {
+  explicit AttributionWork(const AttributionPlan& plan) : traced(plan.selection) {
+    if (plan.drill) {
+      drill = std::make_unique<DrillDown>(*plan.selection);
+      tee.add(*drill);
+    }
+    for (GroupKey key : plan.keys) {
+      groups.push_back(std::make_unique<GroupBy>(key, plan.selection));
+      tee.add(*groups.back());
+    }
+    if (plan.strings) {
+      strings = std::make_unique<StringReport>(plan.selection);
+      tee.add(*strings);
+    }
+    tee.add(names);
+    tee.add(traced);
   }
+  RecordSink& sink() { return tee; }
+  void merge(const AttributionWork& o) {
+    if (drill) drill->merge(*o.drill);
+    for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
+    if (strings) strings->merge(*o.strings);
+    names.merge(o.names);
+    traced.traced += o.traced.traced;
+    traced.selected += o.traced.selected;
+  }
+  std::unique_ptr<DrillDown> drill;
+  std::vector<std::unique_ptr<GroupBy>> groups;
+  std::unique_ptr<StringReport> strings;
+  ClassNames names;
+  TracedCounter traced;
+  TeeSink tee;
+};
+
+bool parse_number(const std::string& text, uint64_t* out) {
   if (text.empty() || text.size() > 19) return false;
   uint64_t value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
     value = value * 10 + static_cast<uint64_t>(c - '0');
   }
+  *out = value;
+  return true;
+}
+
+/// "all", "N" or "A..B" (inclusive, A <= B). Returns "" or an error message.
+std::string parse_generation(const std::string& text, Selection* sel) {
+  if (text == "all") {
+    sel->all = true;
+    return "";
+  }
+  const size_t dots = text.find("..");
+  if (dots != std::string::npos) {
+    uint64_t first = 0, last = 0;
+    if (!parse_number(text.substr(0, dots), &first) || !parse_number(text.substr(dots + 2), &last) ||
+        first > last) {
+      return fmt::format("a GEN range must be A..B, two generation numbers with A <= B, not '{}' "
+                         "(see 'heapdump read --help')",
+                         text);
+    }
+    sel->all = false;
+    sel->range = true;
+    sel->generation = first;
+    sel->last = last;
+    return "";
+  }
+  uint64_t value = 0;
+  if (!parse_number(text, &value)) {
+    return fmt::format("GEN must be a generation number or 'all', not '{}' "
+                       "(see 'heapdump read --help')",
+                       text);
+  }
   sel->all = false;
   sel->generation = value;
-  return true;
+  return "";
+}
+
+std::string selection_label(const Selection& s) {
+  if (s.all) return "all";
+  if (s.range) return fmt::format("{}..{}", s.generation, s.last);
+  return std::to_string(s.generation);
+}
+
+/// Exit status 1 with the reason on stderr.
+int no_objects(const std::string& file, const Selection& selection, uint64_t traced) {
+  std::string which = "no objects";
+  if (!selection.all) {
+    which = selection.range ? fmt::format("no objects of generations {}..{}", selection.generation,
+                                          selection.last)
+                            : fmt::format("no objects of generation {}", selection.generation);
+  }
+  std::string hint;
+  if (traced == 0) {
+    hint = "; the dump has no allocation info at all: call "
+           "ObjectSpace.trace_object_allocations_start before the code you want to inspect";
+  }
+  print_error(fmt::format("{}: {} with allocation info (file/line){}", file, which, hint));
+  return kExitNoObjects;
+}
+
+/// Ensures the text ends in exactly one blank line before the next section.
+void section_gap(std::string* out) {
+  if (out->size() >= 2 && out->compare(out->size() - 2, 2, "\n\n") == 0) return;
+  *out += '\n';
+}
+
+int run_attribution(const ReadCommand& cmd, const std::optional<Selection>& selection,
+                    StderrReporter& reporter, unsigned threads) {
+  AttributionPlan plan;
+  plan.selection = selection;
+  plan.strings = cmd.strings;
+  std::string by_text;
+  for (const std::string& name : cmd.by) {
+    GroupKey key = GroupKey::kLocation;
+    parse_group_key(name, &key);  // CLI11 checked the names
+    if (!by_text.empty()) by_text += ',';
+    by_text += name;
+    if (key == GroupKey::kLocation && selection) {
+      plan.drill = true;
+    } else if (std::find(plan.keys.begin(), plan.keys.end(), key) == plan.keys.end()) {
+      plan.keys.push_back(key);
+    }
+  }
+  PerThread<AttributionWork> work(threads, plan);
+  if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
+  AttributionWork& result = work.merged();
+  if (selection && result.traced.selected == 0) {
+    return no_objects(cmd.file, *selection, result.traced.traced);
+  }
+
+  const std::string label = selection ? selection_label(*selection) : std::string();
+  Report report{"read",
+                {{"file", cmd.file},
+                 {"generation", selection ? Cell{label} : Cell{}},
+                 {"lines", cmd.lines},
+                 {"by", by_text.empty() ? Cell{} : Cell{by_text}},
+                 {"strings", uint64_t{cmd.strings ? 1u : 0u}}},
+                {}};
+  std::string out;
+  const bool text = cmd.common.format == "text";
+  if (result.drill) {
+    report.tables = result.drill->to_tables(cmd.lines, result.names);
+    if (text) render_drill_down_text(label, report.tables, &out);
+  } else if (text) {
+    render_analyzing_title(selection ? "Generation: " + label : std::string("all objects"), &out);
+  }
+  bool first_section = result.drill == nullptr;
+  for (const auto& group : result.groups) {
+    report.tables.push_back(group->to_table(cmd.lines, result.names));
+    if (text) {
+      if (!first_section) section_gap(&out);
+      render_groups_text(report.tables.back(), &out);
+    }
+    first_section = false;
+  }
+  if (result.strings) {
+    std::vector<Table> strings = result.strings->to_tables(cmd.lines);
+    if (text) {
+      if (!first_section) section_gap(&out);
+      render_strings_text(strings, &out);
+    }
+    for (Table& t : strings) report.tables.push_back(std::move(t));
+  }
+  return emit_report(cmd.common, report, out);
 }
 
 }  // namespace
@@ -69,11 +243,21 @@ CLI::App* setup_read(CLI::App& app, ReadCommand* cmd) {
   sub->add_option("FILE", cmd->file, "Heap dump from ObjectSpace.dump_all (.json or .json.gz; - for stdin)")
       ->required();
   sub->add_option("GEN", cmd->generation,
-                  "Generation number to drill into, or 'all' for every traced object");
+                  "Generation number to drill into, a range A..B of generations, or 'all' for "
+                  "every traced object");
   sub->add_option("--lines", cmd->lines, "Rows per section in a drill-down")
       ->check(whole_number())
       ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
       ->capture_default_str();
+  sub->add_option("--by", cmd->by,
+                  "Memory and objects per group: location (default: the drill-down), file, gem, "
+                  "class, type or method; repeat or separate with commas for one section each. "
+                  "Without GEN, every object of the dump is grouped")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"location", "file", "gem", "class", "type", "method"}));
+  sub->add_flag("--strings", cmd->strings,
+                "String report: values with the most memory and the most copies, with their "
+                "locations, and frozen-string candidates");
   add_common_options(sub, &cmd->common);
   return sub;
 }
@@ -82,7 +266,8 @@ int run_read(const ReadCommand& cmd) {
   StderrReporter reporter(cmd.common);
   const unsigned threads = cmd.common.thread_count();
   std::string out;
-  if (cmd.generation.empty()) {
+  const bool attribution = !cmd.by.empty() || cmd.strings;
+  if (cmd.generation.empty() && !attribution) {
     PerThread<SummaryWork> work(threads);
     if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
     Report report{"read", {{"file", cmd.file}, {"generation", Cell{}}}, {}};
@@ -92,27 +277,29 @@ int run_read(const ReadCommand& cmd) {
   }
 
   Selection selection;
-  if (!parse_generation(cmd.generation, &selection)) {
-    print_error(fmt::format("GEN must be a generation number or 'all', not '{}' "
-                            "(see 'heapdump read --help')",
-                            cmd.generation));
-    return kExitUsage;
+  if (!cmd.generation.empty()) {
+    const std::string error = parse_generation(cmd.generation, &selection);
+    if (!error.empty()) {
+      print_error(error);
+      return kExitUsage;
+    }
   }
+  const bool classic = cmd.strings == false &&
+                       std::all_of(cmd.by.begin(), cmd.by.end(),
+                                   [](const std::string& k) { return k == "location"; });
+  if (attribution && !(classic && !cmd.generation.empty())) {
+    return run_attribution(cmd, cmd.generation.empty() ? std::nullopt : std::optional(selection),
+                           reporter, threads);
+  }
+
+  // The drill-down, exactly as before (also `--by location` with GEN).
   PerThread<DrillWork> work(threads, selection);
   if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
   DrillWork& result = work.merged();
   if (result.drill.selected_objects() == 0) {
-    const std::string which =
-        selection.all ? "no objects" : fmt::format("no objects of generation {}", selection.generation);
-    std::string hint;
-    if (result.traced.traced == 0) {
-      hint = "; the dump has no allocation info at all: call "
-             "ObjectSpace.trace_object_allocations_start before the code you want to inspect";
-    }
-    print_error(fmt::format("{}: {} with allocation info (file/line){}", cmd.file, which, hint));
-    return kExitNoObjects;
+    return no_objects(cmd.file, selection, result.traced.traced);
   }
-  const std::string label = selection.all ? "all" : std::to_string(selection.generation);
+  const std::string label = selection_label(selection);
   Report report{"read",
                 {{"file", cmd.file}, {"generation", label}, {"lines", cmd.lines}},
                 result.drill.to_tables(cmd.lines, result.names)};

@@ -1,10 +1,11 @@
-// `heapdump read FILE [GEN|all] [--lines N]`
+// `heapdump read FILE [GEN|A..B|all] [--lines N] [--by KEY]... [--strings]`
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cli/common.hpp"
 
@@ -12,8 +13,10 @@ namespace heapdump {
 
 struct ReadCommand {
   std::string file;
-  std::string generation;  ///< "" (summary), "all" or a decimal number
+  std::string generation;  ///< "" (summary), "all", a decimal number or a range "A..B"
   uint64_t lines = 50;
+  std::vector<std::string> by;  ///< --by keys, in order given (location, file, gem, class, type, method)
+  bool strings = false;         ///< --strings: the string report
   CommonOptions common;
 };
 

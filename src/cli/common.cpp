@@ -104,6 +104,13 @@ bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, uns
   }
   if (!input->warning().empty()) print_error(input->warning());
   reporter.finish_file(input->name(), local);
+  if (local.records == 0 && local.skipped_lines > 0) {
+    // Not one valid line (a PNG, a tarball, the wrong file): an error, not an
+    // empty dump, so that a leak gate cannot pass on it. README "Robustness".
+    print_error(fmt::format("{}: not a heap dump: none of its lines is a JSON object",
+                            input->name()));
+    return false;
+  }
   if (stats != nullptr) *stats = local;
   return true;
 }

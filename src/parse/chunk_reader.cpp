@@ -16,7 +16,7 @@ bool ChunkReader::next(Chunk* chunk) {
   if (buf.size() < capacity + kChunkPadding) buf.resize(capacity + kChunkPadding);
   capacity = buf.size() - kChunkPadding;
   size_t size = carry_.size();
-  std::memcpy(buf.data(), carry_.data(), size);
+  if (size > 0) std::memcpy(buf.data(), carry_.data(), size);  // carry_.data() may be null
   carry_.clear();
   if (carry_.capacity() > chunk_size_) carry_.shrink_to_fit();
 

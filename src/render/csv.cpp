@@ -42,6 +42,11 @@ void append_cell(const Cell& c, std::string* out) {
   if (is_null(c)) return;
   if (const auto* v = std::get_if<uint64_t>(&c)) {
     append_uint(*v, out);
+  } else if (const auto* d = std::get_if<int64_t>(&c)) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *d);
+    (void)ec;  // 20 characters always fit
+    out->append(buf, end);
   } else {
     append_text(as_text(c), out);
   }

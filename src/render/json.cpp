@@ -124,11 +124,20 @@ void append_uint(uint64_t v, std::string* out) {
   out->append(buf, end);
 }
 
+void append_int(int64_t v, std::string* out) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;  // 20 characters always fit
+  out->append(buf, end);
+}
+
 void append_cell(const Cell& c, std::string* out) {
   if (is_null(c)) {
     *out += "null";
   } else if (const auto* v = std::get_if<uint64_t>(&c)) {
     append_uint(*v, out);
+  } else if (const auto* d = std::get_if<int64_t>(&c)) {
+    append_int(*d, out);
   } else {
     append_text(as_text(c), out);
   }
@@ -140,6 +149,8 @@ std::string_view kind_name(Column::Kind kind) {
     case Column::Kind::kCount: return "count";
     case Column::Kind::kBytes: return "bytes";
     case Column::Kind::kInteger: return "integer";
+    case Column::Kind::kCountDelta: return "count_delta";
+    case Column::Kind::kBytesDelta: return "bytes_delta";
   }
   return "text";
 }

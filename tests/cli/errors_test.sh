@@ -112,5 +112,122 @@ expect help 0 "" -- read --help
 grep -q "Usage" "$tmp/out" || { echo "FAIL help text"; failures=$((failures + 1)); }
 expect version 0 "" -- --version
 
+# --- Hostile files and conditions (README "Robustness") --------------------
+# Each case asserts the exact stderr and exit status. Inputs are made here.
+H=$tmp/hostile
+mkdir -p "$H"
+head -n 60 $F/leak_plain.1.json >"$H/lf.json"
+"$hd" read "$H/lf.json" >"$H/lf.summary"
+"$hd" read "$H/lf.json" all >"$H/lf.all"
+
+# A 0-byte file and a file of only newlines are valid, empty dumps.
+: >"$H/empty.json"
+expect hostile-0-byte 0 "" -- read "$H/empty.json"
+cp "$tmp/out" "$H/empty.summary"
+printf '\n\n\n\n' >"$H/newlines.json"
+expect hostile-only-newlines 0 "" -- read "$H/newlines.json"
+same_stdout "$H/empty.summary" "$tmp/out" hostile-only-newlines-stdout
+expect hostile-only-newlines-all 1 "heapdump: $H/newlines.json: no objects with allocation info (file/line); the dump has no allocation info at all: call ObjectSpace.trace_object_allocations_start before the code you want to inspect" -- read "$H/newlines.json" all
+
+# A binary file (a real 1x1 PNG): every line is skipped, then it is rejected
+# as not a heap dump (exit 3, nothing on stdout) rather than analysed as an
+# empty dump, which would pass a leak gate.
+printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82' >"$H/image.png"
+png_err="heapdump: $H/image.png:1: skipped line: invalid UTF-8
+heapdump: $H/image.png:2: skipped line: invalid JSON structure (a missing or extra comma, brace, bracket or quote)
+heapdump: $H/image.png:3: skipped line: invalid JSON structure (a missing or extra comma, brace, bracket or quote)
+heapdump: $H/image.png:4: skipped line: invalid UTF-8
+heapdump: $H/image.png:5: skipped line: last line is cut short (no newline at end of file): invalid UTF-8
+heapdump: $H/image.png: skipped 5 of 5 lines that are not valid JSON objects
+heapdump: $H/image.png: not a heap dump: none of its lines is a JSON object"
+expect hostile-png 3 "$png_err" -- read "$H/image.png"
+checks=$((checks + 1))
+[ -s "$tmp/out" ] && { echo "FAIL hostile-png: stdout not empty"; failures=$((failures + 1)); }
+expect hostile-png-all 3 "$png_err" -- read "$H/image.png" all
+expect hostile-png-diff-gate 3 "$png_err" -- diff $F/leak_plain.0.json "$H/image.png" --fail-if-new-objects 0
+expect hostile-png-stdin 3 "heapdump: <stdin>:1: skipped line: invalid UTF-8
+heapdump: <stdin>: skipped 5 of 5 lines that are not valid JSON objects (4 not shown; --max-warnings 0 shows all)
+heapdump: <stdin>: not a heap dump: none of its lines is a JSON object" -- read - --max-warnings 1 <"$H/image.png"
+
+# CRLF line ends and a UTF-8 byte order mark change nothing.
+sed 's/$/\r/' "$H/lf.json" >"$H/crlf.json"
+expect hostile-crlf 0 "" -- read "$H/crlf.json"
+same_stdout "$H/lf.summary" "$tmp/out" hostile-crlf-stdout
+expect hostile-crlf-all 0 "" -- read "$H/crlf.json" all
+same_stdout "$H/lf.all" "$tmp/out" hostile-crlf-all-stdout
+{ printf '\xef\xbb\xbf'; cat "$H/lf.json"; } >"$H/bom.json"
+expect hostile-bom 0 "" -- read "$H/bom.json"
+same_stdout "$H/lf.summary" "$tmp/out" hostile-bom-stdout
+{ printf '\xef\xbb\xbf'; cat "$H/crlf.json"; } >"$H/bomcrlf.json"
+expect hostile-bom-crlf 0 "" -- read "$H/bomcrlf.json" all
+same_stdout "$H/lf.all" "$tmp/out" hostile-bom-crlf-stdout
+# A BOM anywhere but at the start of the file is not whitespace.
+{ head -n 1 "$H/lf.json"; printf '\xef\xbb\xbf'; tail -n +2 "$H/lf.json"; } >"$H/bom2.json"
+expect hostile-bom-line-2 0 "heapdump: $H/bom2.json:2: skipped line: invalid JSON structure (a missing or extra comma, brace, bracket or quote)
+heapdump: $H/bom2.json: skipped 1 of 60 lines that are not valid JSON objects" -- read "$H/bom2.json"
+
+# NUL bytes inside a line: in a string, between fields, after the object.
+printf '{"address":"0x1", "type":"STRING", "value":"a\0b", "memsize":40}\n{"address":"0x2", "type":"STRING",\0 "memsize":40}\n{"address":"0x3", "type":"STRING", "memsize":40}\0\n{"address":"0x4", "type":"STRING", "memsize":40}\n' >"$H/nul.json"
+expect hostile-nul 0 "heapdump: $H/nul.json:1: skipped line: unescaped control character inside a string
+heapdump: $H/nul.json:2: skipped line: invalid JSON structure (a missing or extra comma, brace, bracket or quote)
+heapdump: $H/nul.json:3: skipped line: unexpected text after the JSON object
+heapdump: $H/nul.json: skipped 3 of 4 lines that are not valid JSON objects" -- read "$H/nul.json"
+checks=$((checks + 1))
+grep -q "^Count: 1$" "$tmp/out" || { echo "FAIL hostile-nul: expected 1 object"; failures=$((failures + 1)); }
+
+# Duplicate keys: valid JSON; the last value of a key wins, silently.
+printf '{"address":"0x1", "type":"STRING", "memsize":40, "memsize":100, "generation":1, "generation":2, "file":"a.rb", "line":1, "line":2}\n{"address":"0x2", "address":"0x3", "type":"ARRAY", "type":"HASH", "memsize":8}\n' >"$H/dup.json"
+expect hostile-duplicate-keys 0 "" -- read "$H/dup.json" --format csv
+checks=$((checks + 1))
+printf 'table,generation,objects,bytes,generations\r\ngenerations,,1,8,\r\ngenerations,2,1,100,\r\ngenerations.totals,,2,108,2\r\n' >"$H/dup.expected"
+cmp -s "$H/dup.expected" "$tmp/out" || { echo "FAIL hostile-duplicate-keys: stdout was:"; cat "$tmp/out"; failures=$((failures + 1)); }
+printf '{"address":"0x3", "type":"HASH", "memsize":8}\n' >"$H/dup.before.json"
+expect hostile-duplicate-keys-diff 0 "" -- diff "$H/dup.before.json" "$H/dup.json"
+checks=$((checks + 1))
+[ "$(cat "$tmp/out")" = "Allocated STRING 1 objects of size 100/100 (in bytes) at: a.rb:2" ] ||
+  { echo "FAIL hostile-duplicate-keys-diff: stdout was:"; cat "$tmp/out"; failures=$((failures + 1)); }
+
+# A FIFO (with a writer) reads like the file; /dev/null is an empty dump.
+mkfifo "$H/fifo"
+cat "$H/lf.json" >"$H/fifo" &
+expect hostile-fifo 0 "" -- read "$H/fifo"
+wait
+same_stdout "$H/lf.summary" "$tmp/out" hostile-fifo-stdout
+expect hostile-dev-null 0 "" -- read /dev/null
+same_stdout "$H/empty.summary" "$tmp/out" hostile-dev-null-stdout
+expect hostile-dev-null-diff 0 "" -- diff /dev/null "$H/lf.json" --fail-if-new-objects 60
+expect hostile-directory-diff 3 "heapdump: $H: Is a directory" -- diff "$H" "$H/lf.json"
+
+# An unreadable file. Root reads anything, so as root drop to nobody.
+U=$(mktemp -d)
+chmod 755 "$U"
+cp "$H/lf.json" "$U/secret.json"
+chmod 000 "$U/secret.json"
+cp "$hd" "$U/heapdump"
+chmod 755 "$U/heapdump"
+if [ "$(id -u)" != 0 ]; then
+  expect hostile-unreadable 3 "heapdump: $U/secret.json: Permission denied" -- read "$U/secret.json"
+elif command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+  checks=$((checks + 1))
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$U/heapdump" read "$U/secret.json" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  if [ "$got" != 3 ] || [ "$(cat "$tmp/err")" != "heapdump: $U/secret.json: Permission denied" ] || [ -s "$tmp/out" ]; then
+    echo "FAIL hostile-unreadable: exit $got, stderr: $(cat "$tmp/err")"; failures=$((failures + 1))
+  fi
+else
+  echo "SKIP hostile-unreadable: running as root and setpriv cannot drop to uid 65534"
+fi
+rm -rf "$U"
+
+# A full disk: --output-diff and stdout.
+expect hostile-full-output-diff 3 "heapdump: /dev/full: No space left on device" -- diff $F/leak_plain.0.json $F/leak_plain.2.json --output-diff /dev/full --format json
+checks=$((checks + 1))
+"$hd" read $F/leak_plain.0.json all >/dev/full 2>"$tmp/err"
+got=$?
+if [ "$got" != 3 ] || [ "$(cat "$tmp/err")" != "heapdump: standard output: No space left on device" ]; then
+  echo "FAIL hostile-full-stdout: exit $got, stderr: $(cat "$tmp/err")"; failures=$((failures + 1))
+fi
+# ---------------------------------------------------------------------------
+
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

@@ -175,3 +175,19 @@ TEST_CASE("render_csv: header names and table names are quoted like fields") {
         "\"odd,table\",w,\r\n"
         "\"odd,table.totals\",,7\r\n");
 }
+
+TEST_CASE("render_csv: signed integers (compare's deltas)") {
+  Report r;
+  Table t;
+  t.name = "compare_by_class";
+  t.columns = {{"class", Column::Kind::kText}, {"bytes_delta", Column::Kind::kBytesDelta}};
+  t.rows = {{"A"s, int64_t{-12}}, {"B"s, int64_t{0}}, {"C"s, int64_t{INT64_MAX}},
+            {"D"s, int64_t{INT64_MIN}}};
+  r.tables = {t};
+  CHECK(csv(r) ==
+        "table,class,bytes_delta\r\n"
+        "compare_by_class,A,-12\r\n"
+        "compare_by_class,B,0\r\n"
+        "compare_by_class,C,9223372036854775807\r\n"
+        "compare_by_class,D,-9223372036854775808\r\n");
+}

@@ -308,3 +308,26 @@ TEST_CASE("render_json: random bytes always give valid JSON that round-trips") {
     CHECK(cell.is_string() == simdjson::validate_utf8(value));
   }
 }
+
+TEST_CASE("render_json: signed integers and the delta kinds") {
+  Report r;
+  r.command = "compare";
+  Table t;
+  t.name = "compare_by_type";
+  t.columns = {{"type", Column::Kind::kText},
+               {"objects_delta", Column::Kind::kCountDelta},
+               {"bytes_delta", Column::Kind::kBytesDelta}};
+  t.rows = {{"STRING"s, int64_t{-3}, int64_t{INT64_MIN}}, {"HASH"s, int64_t{0}, int64_t{INT64_MAX}}};
+  r.tables = {t};
+  const std::string out = json(r);
+  CHECK(out ==
+        "{\"schema_version\":1,\"command\":\"compare\",\"parameters\":{},\"tables\":[{\"name\":"
+        "\"compare_by_type\",\"columns\":[{\"name\":\"type\",\"kind\":\"text\"},{\"name\":"
+        "\"objects_delta\",\"kind\":\"count_delta\"},{\"name\":\"bytes_delta\",\"kind\":"
+        "\"bytes_delta\"}],\"rows\":[[\"STRING\",-3,-9223372036854775808],[\"HASH\",0,"
+        "9223372036854775807]],\"totals\":{}}]}\n");
+  simdjson::dom::parser parser;
+  int64_t v = 0;
+  REQUIRE(parse(parser, out)["tables"].at(0)["rows"].at(0).at(2).get(v) == simdjson::SUCCESS);
+  CHECK(v == INT64_MIN);
+}

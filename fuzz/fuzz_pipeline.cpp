@@ -1,0 +1,284 @@
+// libFuzzer target: the whole read and diff pipeline on a byte buffer.
+//
+// The buffer is one dump for `read`, and is split into BEFORE / AFTER
+// (/ RETAINED) for `diff` at lines "--AFTER--" and "--RETAINED--" (see
+// kAfterMarker), or at its middle byte when there is no marker.
+//
+//  read:  read_dump over make_memory_input (short reads) into
+//         GenerationSummary + DrillDown(all) + DrillDown(one generation) +
+//         ClassNames; to_table(s); rendered as text, JSON and CSV.
+//  diff:  IdentitySet of BEFORE (and RETAINED), DiffAggregator over AFTER with
+//         the --output-diff callback; rendered as text, JSON and CSV.
+//  Both again with read_dump_parallel, 2 threads and tiny chunks (~size/8): the
+//  tables, the ReadStats and the skipped-line reports must equal the
+//  single-thread ones byte for byte, or the target abort()s.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "heapdump/class_names.hpp"
+#include "heapdump/diff.hpp"
+#include "heapdump/drill_down.hpp"
+#include "heapdump/generation_summary.hpp"
+#include "heapdump/identity_set.hpp"
+#include "heapdump/input.hpp"
+#include "heapdump/reader.hpp"
+#include "heapdump/render.hpp"
+#include "heapdump/sink.hpp"
+#include "heapdump/table.hpp"
+
+using namespace heapdump;
+
+namespace {
+
+#define FUZZ_CHECK(cond)                                                                  \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      std::fprintf(stderr, "fuzz_pipeline: check failed: %s (%s:%d)\n", #cond, __FILE__,  \
+                   __LINE__);                                                             \
+      std::abort();                                                                       \
+    }                                                                                     \
+  } while (0)
+
+constexpr std::string_view kAfterMarker = "\n--AFTER--\n";
+constexpr std::string_view kRetainedMarker = "\n--RETAINED--\n";
+// The parallel runs cut the input into about 8 chunks (at least 61 bytes;
+// a longer line grows its chunk): enough chunk edges to check, few enough
+// thread hand-offs to keep the target fast.
+size_t tiny_chunk(size_t input_size) { return std::max<size_t>(61, input_size / 8); }
+// Bigger than any input (-max_len), so the single-thread run reads one chunk
+// without allocating (and ASan zeroing) the CLI's 4 MB on every run.
+constexpr size_t kWholeChunk = size_t{1} << 16;
+
+/// Every skipped line, as one string, to compare runs.
+class LogReporter final : public ParseReporter {
+ public:
+  void skipped_line(std::string_view source, uint64_t line, uint64_t offset,
+                    std::string_view reason) override {
+    FUZZ_CHECK(!reason.empty());
+    log += std::string(source) + ":" + std::to_string(line) + "@" + std::to_string(offset) +
+           ": " + std::string(reason) + "\n";
+  }
+  std::string log;
+};
+
+std::string stats_text(const ReadStats& s) {
+  FUZZ_CHECK(s.blank_lines + s.skipped_lines + s.records == s.lines);
+  FUZZ_CHECK(s.objects <= s.records);
+  return std::to_string(s.lines) + "," + std::to_string(s.blank_lines) + "," +
+         std::to_string(s.skipped_lines) + "," + std::to_string(s.records) + "," +
+         std::to_string(s.objects) + "," + std::to_string(s.bytes);
+}
+
+/// All renderings of a report, concatenated: the comparison key of a run.
+std::string render_all(const Report& report, const std::string& text) {
+  std::string json, csv;
+  render_json(report, &json);
+  render_csv(report, &csv);
+  FUZZ_CHECK(!json.empty() && json.back() == '\n');
+  return text + "\x1e" + json + "\x1e" + csv;
+}
+
+/// What one parsing thread of `read` folds into (as in src/cli/cmd_read.cpp).
+struct ReadWork {
+  explicit ReadWork(uint64_t generation) : all(Selection{}), one(Selection{false, generation}) {
+    tee.add(summary);
+    tee.add(all);
+    tee.add(one);
+    tee.add(names);
+  }
+  void merge(const ReadWork& o) {
+    summary.merge(o.summary);
+    all.merge(o.all);
+    one.merge(o.one);
+    names.merge(o.names);
+  }
+  GenerationSummary summary;
+  DrillDown all, one;
+  ClassNames names;
+  TeeSink tee;
+};
+
+std::string read_report(const ReadWork& w, uint64_t generation) {
+  Report summary{"read", {{"file", "<memory>"}, {"generation", Cell{}}}, {w.summary.to_table()}};
+  std::string text;
+  render_summary_text(summary.tables[0], &text);
+  std::string out = render_all(summary, text);
+  for (uint64_t top : {uint64_t{1}, uint64_t{50}}) {
+    for (const DrillDown* d : {&w.all, &w.one}) {
+      const std::string label = d == &w.all ? "all" : std::to_string(generation);
+      Report drill{"read", {{"file", "<memory>"}, {"generation", label}, {"lines", top}},
+                   d->to_tables(top, w.names)};
+      FUZZ_CHECK(drill.tables.size() == 5);
+      std::string t;
+      if (d->selected_objects() > 0) render_drill_down_text(label, drill.tables, &t);
+      out += render_all(drill, t);
+    }
+  }
+  return out;
+}
+
+struct ReadResult {
+  std::string tables, stats, log;
+};
+
+ReadResult run_read(const std::string& data, unsigned threads, uint64_t generation) {
+  std::vector<std::unique_ptr<ReadWork>> work;
+  for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<ReadWork>(generation));
+  LogReporter reporter;
+  ReadStats stats;
+  ReadOptions options;
+  options.threads = threads;
+  options.chunk_size = kWholeChunk;
+  auto input = make_memory_input(data, "<memory>", threads == 1 ? 4093 : 3);
+  Status s;
+  if (threads == 1) {
+    s = read_dump(*input, work[0]->tee, reporter, &stats, options);
+  } else {
+    options.chunk_size = tiny_chunk(data.size());
+    s = read_dump_parallel(
+        *input, [&](unsigned i) -> RecordSink& { return work[i]->tee; }, reporter, &stats,
+        options);
+  }
+  FUZZ_CHECK(s.ok());  // memory input: no I/O errors
+  FUZZ_CHECK(stats.bytes == data.size());
+  for (unsigned i = 1; i < threads; ++i) work[0]->merge(*work[i]);
+  return {read_report(*work[0], generation), stats_text(stats), reporter.log};
+}
+
+struct DiffResult {
+  std::string tables, log, reported;
+  uint64_t reported_lines = 0;
+};
+
+DiffResult run_diff(const std::string& before, const std::string& after,
+                    const std::string* retained_data, unsigned threads) {
+  DiffResult result;
+  LogReporter reporter;
+  TypeIds types;
+  ReadOptions options;
+  options.threads = threads;
+  options.chunk_size =
+      threads > 1 ? tiny_chunk(before.size() + after.size()) : kWholeChunk;
+  auto collect = [&](const std::string& data, const char* name, IdentitySet* set) {
+    std::vector<std::unique_ptr<IdentityCollector>> collectors;
+    for (unsigned i = 0; i < threads; ++i) {
+      collectors.push_back(std::make_unique<IdentityCollector>(*set, types));
+    }
+    auto input = make_memory_input(data, name, 5);
+    ReadStats stats;
+    Status s = read_dump_parallel(
+        *input, [&](unsigned i) -> RecordSink& { return *collectors[i]; }, reporter, &stats,
+        options);
+    FUZZ_CHECK(s.ok());
+    for (auto& c : collectors) c->flush();
+    set->seal();
+    FUZZ_CHECK(set->size() == stats.objects);
+  };
+  IdentitySet before_set;
+  collect(before, "BEFORE", &before_set);
+  std::unique_ptr<IdentitySet> retained;
+  if (retained_data != nullptr) {
+    retained = std::make_unique<IdentitySet>();
+    collect(*retained_data, "RETAINED", retained.get());
+  }
+  // Like the CLI: with --output-diff (here: single thread) the reported lines
+  // are collected in file order.
+  std::function<void(std::string_view)> on_reported;
+  if (threads == 1) {
+    on_reported = [&result](std::string_view line) {
+      FUZZ_CHECK(line.find('\n') == std::string_view::npos);
+      result.reported.append(line);
+      result.reported += '\n';
+      ++result.reported_lines;
+    };
+  }
+  std::vector<std::unique_ptr<DiffAggregator>> diffs;
+  for (unsigned i = 0; i < threads; ++i) {
+    diffs.push_back(
+        std::make_unique<DiffAggregator>(types, before_set, retained.get(), on_reported));
+  }
+  auto input = make_memory_input(after, "AFTER", 4093);
+  ReadStats stats;
+  Status s = read_dump_parallel(
+      *input, [&](unsigned i) -> RecordSink& { return *diffs[i]; }, reporter, &stats, options);
+  FUZZ_CHECK(s.ok());
+  for (unsigned i = 1; i < threads; ++i) diffs[0]->merge(*diffs[i]);
+  Report report{"diff",
+                {{"before", "BEFORE"},
+                 {"after", "AFTER"},
+                 {"retained", retained ? Cell{std::string("RETAINED")} : Cell{}},
+                 {"output_diff", Cell{}}},
+                {diffs[0]->to_table()}};
+  const Table& table = report.tables[0];
+  if (threads == 1) FUZZ_CHECK(result.reported_lines == table.total("objects"));
+  uint64_t objects = 0;
+  const int col = table.column("objects");
+  FUZZ_CHECK(col >= 0);
+  for (const auto& row : table.rows) objects += as_int(row[static_cast<size_t>(col)]);
+  FUZZ_CHECK(objects == table.total("objects"));
+  std::string text;
+  render_diff_text(table, retained != nullptr, &text);
+  result.tables = render_all(report, text);
+  result.log = reporter.log;
+  return result;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string buf(reinterpret_cast<const char*>(data), size);
+
+  // The generation to drill into: the first decimal digit in the input, or 0.
+  uint64_t generation = 0;
+  for (char c : buf) {
+    if (c >= '0' && c <= '9') {
+      generation = static_cast<uint64_t>(c - '0');
+      break;
+    }
+  }
+
+  // read: one thread vs two threads with tiny chunks.
+  const ReadResult one = run_read(buf, 1, generation);
+  const ReadResult two = run_read(buf, 2, generation);
+  FUZZ_CHECK(one.stats == two.stats);
+  FUZZ_CHECK(one.log == two.log);
+  FUZZ_CHECK(one.tables == two.tables);
+
+  // diff: split into BEFORE / AFTER (/ RETAINED).
+  std::string before, after, retained;
+  bool has_retained = false;
+  const size_t at = buf.find(kAfterMarker);
+  if (at == std::string::npos) {
+    before = buf.substr(0, size / 2);
+    after = buf.substr(size / 2);
+  } else {
+    before = buf.substr(0, at + 1);
+    const std::string rest = buf.substr(at + kAfterMarker.size());
+    const size_t rt = rest.find(kRetainedMarker);
+    if (rt == std::string::npos) {
+      after = rest;
+    } else {
+      after = rest.substr(0, rt + 1);
+      retained = rest.substr(rt + kRetainedMarker.size());
+      has_retained = true;
+    }
+  }
+  const DiffResult d1 = run_diff(before, after, has_retained ? &retained : nullptr, 1);
+  const DiffResult d2 = run_diff(before, after, has_retained ? &retained : nullptr, 2);
+  FUZZ_CHECK(d1.log == d2.log);
+  FUZZ_CHECK(d1.tables == d2.tables);
+  // The reported lines are lines of AFTER, verbatim, in order.
+  size_t pos = 0;
+  for (size_t nl; (nl = d1.reported.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    const std::string_view line(d1.reported.data() + pos, nl - pos);
+    FUZZ_CHECK(after.find(line) != std::string::npos);
+  }
+  return 0;
+}

@@ -1,0 +1,23 @@
+// `compare A B --by KEY`: per group, A, B and the difference (no object identity).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "heapdump/group_by.hpp"
+#include "heapdump/table.hpp"
+
+namespace heapdump {
+
+/// Joins the groups of dump A and dump B by name. Table "compare_by_KEY":
+/// KEY (text), objects_a, bytes_a, objects_b, bytes_b (count/bytes; 0 where
+/// the group is absent), objects_delta (count_delta), bytes_delta
+/// (bytes_delta) = B - A, status (text: "NEW" if only in B, "GONE" if only
+/// in A, null otherwise). Sorted by growth: bytes_delta descending, then
+/// objects_delta descending, then first appearance in B, then (groups only
+/// in A) first appearance in A. Cut to `top_n` rows. Totals: objects_a,
+/// bytes_a, objects_b, bytes_b over all objects of each dump.
+Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vector<Group>& b,
+                     uint64_t top_n);
+
+}  // namespace heapdump

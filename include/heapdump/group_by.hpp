@@ -1,0 +1,86 @@
+// `read FILE [GEN] --by KEY` and `compare`: memory and objects per group.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "heapdump/class_names.hpp"
+#include "heapdump/drill_down.hpp"
+#include "heapdump/sink.hpp"
+#include "heapdump/table.hpp"
+
+namespace heapdump {
+
+/// What objects are grouped by.
+enum class GroupKey { kLocation, kFile, kGem, kClass, kType, kMethod };
+
+/// "location", "file", "gem", "class", "type", "method".
+std::string_view group_key_name(GroupKey key);
+/// The key called `name`, or false.
+bool parse_group_key(std::string_view name, GroupKey* key);
+
+/// Names of the groups that are not a value from the dump.
+inline constexpr std::string_view kNoMethodGroup = "(no method)";
+
+/// One group after names are resolved.
+struct Group {
+  std::string name;
+  uint64_t bytes = 0;
+  uint64_t objects = 0;
+  uint64_t first = 0;  ///< byte offset of the group's first object
+};
+
+/// Folds objects into per-group memory (sum of memsize) and object counts.
+///
+/// The group name of an object, per key:
+///  - location: "FILE:LINE" ("FILE:" without a line), as in the drill-down;
+///  - file: the "file";
+///  - gem: gem_of(file) (include/heapdump/gem.hpp);
+///  - class: IMEMO objects "<IMEMO_TYPE> (IMEMO)", DATA objects with a
+///    "struct" "STRUCT (DATA)" (as heap-profiler does); other objects the name
+///    of their class, resolved as in the drill-down (several addresses of one
+///    name are summed; no name: "#<Class:ADDRESS>"); no "class" at all:
+///    "<TYPE>";
+///  - type: the "type" ("STRING", ...);
+///  - method: the "method", or "(no method)".
+/// Objects without a "file" go to the group "(no file)" for the location,
+/// file and gem keys.
+class GroupBy final : public RecordSink {
+ public:
+  /// With a selection, only objects it matches that have a "file" (as the
+  /// drill-down); without one, every object of the dump.
+  GroupBy(GroupKey key, std::optional<Selection> selection);
+  ~GroupBy() override;
+  GroupBy(const GroupBy&) = delete;
+  GroupBy& operator=(const GroupBy&) = delete;
+
+  void on_record(const ObjectRecord& record) override;
+  /// Adds what another GroupBy with the same key and selection folded (from
+  /// another parsing thread); first appearances are kept by byte offset.
+  void merge(const GroupBy& other);
+
+  GroupKey key() const { return key_; }
+  uint64_t selected_objects() const;
+  uint64_t selected_bytes() const;
+
+  /// Every group, names resolved with `names` (groups of the same name
+  /// merged), in order of first appearance.
+  std::vector<Group> groups(const ClassNames& names) const;
+
+  /// Table "by_KEY": columns KEY (text), bytes (bytes), objects (count); the
+  /// top `top_n` groups by bytes, descending, ties in order of first
+  /// appearance. Totals "bytes", "objects": all selected objects.
+  Table to_table(uint64_t top_n, const ClassNames& names) const;
+
+ private:
+  struct State;
+  GroupKey key_;
+  std::optional<Selection> selection_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace heapdump

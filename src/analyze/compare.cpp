@@ -1,0 +1,90 @@
+#include "heapdump/compare.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+namespace heapdump {
+namespace {
+
+/// b - a, saturated to the int64_t range.
+int64_t delta(uint64_t a, uint64_t b) {
+  constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if (b >= a) return b - a > kMax ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(b - a);
+  return a - b > kMax ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(a - b);
+}
+
+struct Row {
+  const Group* a = nullptr;
+  const Group* b = nullptr;
+  int64_t objects_delta = 0;
+  int64_t bytes_delta = 0;
+};
+
+}  // namespace
+
+Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vector<Group>& b,
+                     uint64_t top_n) {
+  std::vector<Row> rows;
+  std::unordered_map<std::string, size_t> index;
+  for (const Group& g : b) {
+    index.emplace(g.name, rows.size());
+    rows.push_back({nullptr, &g});
+  }
+  std::vector<Row> only_a;
+  for (const Group& g : a) {
+    auto it = index.find(g.name);
+    if (it != index.end()) {
+      rows[it->second].a = &g;
+    } else {
+      only_a.push_back({&g, nullptr});
+    }
+  }
+  // Groups only in A come after those of B, each list in order of first appearance.
+  std::sort(only_a.begin(), only_a.end(), [](const Row& x, const Row& y) { return x.a->first < y.a->first; });
+  rows.insert(rows.end(), only_a.begin(), only_a.end());
+
+  uint64_t objects_a = 0, bytes_a = 0, objects_b = 0, bytes_b = 0;
+  for (Row& r : rows) {
+    const uint64_t oa = r.a ? r.a->objects : 0, ba = r.a ? r.a->bytes : 0;
+    const uint64_t ob = r.b ? r.b->objects : 0, bb = r.b ? r.b->bytes : 0;
+    objects_a += oa;
+    bytes_a += ba;
+    objects_b += ob;
+    bytes_b += bb;
+    r.objects_delta = delta(oa, ob);
+    r.bytes_delta = delta(ba, bb);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+    if (x.bytes_delta != y.bytes_delta) return x.bytes_delta > y.bytes_delta;
+    return x.objects_delta > y.objects_delta;
+  });
+  if (rows.size() > top_n) rows.resize(top_n);
+
+  const std::string name(group_key_name(key));
+  Table t;
+  t.name = "compare_by_" + name;
+  t.columns = {{name, Column::Kind::kText},
+               {"objects_a", Column::Kind::kCount},
+               {"bytes_a", Column::Kind::kBytes},
+               {"objects_b", Column::Kind::kCount},
+               {"bytes_b", Column::Kind::kBytes},
+               {"objects_delta", Column::Kind::kCountDelta},
+               {"bytes_delta", Column::Kind::kBytesDelta},
+               {"status", Column::Kind::kText}};
+  for (const Row& r : rows) {
+    const Group& g = r.b ? *r.b : *r.a;
+    Cell status = r.a == nullptr ? Cell{std::string("NEW")}
+                  : r.b == nullptr ? Cell{std::string("GONE")}
+                                   : Cell{};
+    t.rows.push_back({g.name, r.a ? r.a->objects : uint64_t{0}, r.a ? r.a->bytes : uint64_t{0},
+                      r.b ? r.b->objects : uint64_t{0}, r.b ? r.b->bytes : uint64_t{0},
+                      r.objects_delta, r.bytes_delta, std::move(status)});
+  }
+  t.totals = {{"objects_a", objects_a}, {"bytes_a", bytes_a}, {"objects_b", objects_b},
+              {"bytes_b", bytes_b}};
+  return t;
+}
+
+}  // namespace heapdump

@@ -1,0 +1,220 @@
+#include "heapdump/group_by.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "analyze/string_pool.hpp"
+#include "heapdump/gem.hpp"
+
+namespace heapdump {
+namespace {
+
+/// What a raw key's `a` holds for the class key.
+enum ClassTag : uint64_t { kClassAddress = 1, kImemo = 2, kData = 3, kNoClass = 4 };
+
+struct RawKey {
+  uint64_t a = 0;
+  uint64_t b = 0;
+  bool operator==(const RawKey& o) const { return a == o.a && b == o.b; }
+};
+struct RawKeyOps {
+  static uint64_t hash(const RawKey& k) { return mix64(k.a * 0x9E3779B97F4A7C15ull ^ mix64(k.b)); }
+  static bool equal(const RawKey& x, const RawKey& y) { return x == y; }
+};
+
+struct Acc {
+  uint64_t bytes = 0;
+  uint64_t objects = 0;
+  uint64_t first = UINT64_MAX;
+  uint32_t text = 0;  // class key: the class address as written (in strings)
+};
+
+}  // namespace
+
+struct GroupBy::State {
+  StringPool strings;
+  FlatMap<RawKey, Acc, RawKeyOps> groups;
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+};
+
+std::string_view group_key_name(GroupKey key) {
+  switch (key) {
+    case GroupKey::kLocation: return "location";
+    case GroupKey::kFile: return "file";
+    case GroupKey::kGem: return "gem";
+    case GroupKey::kClass: return "class";
+    case GroupKey::kType: return "type";
+    case GroupKey::kMethod: return "method";
+  }
+  return "location";
+}
+
+bool parse_group_key(std::string_view name, GroupKey* key) {
+  for (GroupKey k : {GroupKey::kLocation, GroupKey::kFile, GroupKey::kGem, GroupKey::kClass,
+                     GroupKey::kType, GroupKey::kMethod}) {
+    if (group_key_name(k) == name) {
+      *key = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+GroupBy::GroupBy(GroupKey key, std::optional<Selection> selection)
+    : key_(key), selection_(selection), state_(std::make_unique<State>()) {}
+GroupBy::~GroupBy() = default;
+
+uint64_t GroupBy::selected_objects() const { return state_->objects; }
+uint64_t GroupBy::selected_bytes() const { return state_->bytes; }
+
+void GroupBy::on_record(const ObjectRecord& r) {
+  if (r.kind != RecordKind::kObject) return;
+  if (selection_ && (!r.has_file || !selection_->matches(r))) return;
+  State& s = *state_;
+  ++s.objects;
+  s.bytes += r.memsize;
+  RawKey k;
+  switch (key_) {
+    case GroupKey::kLocation:
+      if (r.has_file) {
+        k.a = uint64_t{s.strings.intern(r.file)} + 1;
+        k.b = r.has_line ? r.line + 1 : 0;
+      }
+      break;
+    case GroupKey::kFile:
+    case GroupKey::kGem:
+      if (r.has_file) k.a = uint64_t{s.strings.intern(r.file)} + 1;
+      break;
+    case GroupKey::kClass:
+      if (r.type == "IMEMO" && !r.imemo_type.empty()) {
+        k = {kImemo, s.strings.intern(r.imemo_type)};
+      } else if (r.type == "DATA" && !r.struct_name.empty()) {
+        k = {kData, s.strings.intern(r.struct_name)};
+      } else if (r.has_class) {
+        k = {kClassAddress, r.class_address};
+      } else {
+        k = {kNoClass, s.strings.intern(r.type)};
+      }
+      break;
+    case GroupKey::kType:
+      k.a = s.strings.intern(r.type);
+      break;
+    case GroupKey::kMethod:
+      if (r.has_method) k.a = uint64_t{s.strings.intern(r.method)} + 1;
+      break;
+  }
+  bool inserted = false;
+  Acc& acc = s.groups.find_or_insert(k, &inserted);
+  if (inserted) {
+    acc.first = r.byte_offset;
+    if (k.a == kClassAddress && key_ == GroupKey::kClass) acc.text = s.strings.intern(r.class_text);
+  }
+  acc.bytes += r.memsize;
+  acc.objects += 1;
+}
+
+void GroupBy::merge(const GroupBy& other) {
+  State& s = *state_;
+  const State& o = *other.state_;
+  s.objects += o.objects;
+  s.bytes += o.bytes;
+  auto remap = [&](uint64_t id) { return uint64_t{s.strings.intern(o.strings.get(static_cast<uint32_t>(id)))}; };
+  o.groups.for_each([&](const RawKey& theirs, const Acc& acc) {
+    RawKey k = theirs;
+    uint32_t text = 0;
+    switch (key_) {
+      case GroupKey::kLocation:
+      case GroupKey::kFile:
+      case GroupKey::kGem:
+      case GroupKey::kMethod:
+        if (k.a != 0) k.a = remap(k.a - 1) + 1;
+        break;
+      case GroupKey::kType:
+        k.a = remap(k.a);
+        break;
+      case GroupKey::kClass:
+        if (k.a == kClassAddress) {
+          text = static_cast<uint32_t>(remap(acc.text));
+        } else {
+          k.b = remap(k.b);
+        }
+        break;
+    }
+    bool inserted = false;
+    Acc& mine = s.groups.find_or_insert(k, &inserted);
+    if (inserted || acc.first < mine.first) {
+      mine.first = acc.first;
+      mine.text = text;
+    }
+    mine.bytes += acc.bytes;
+    mine.objects += acc.objects;
+  });
+}
+
+std::vector<Group> GroupBy::groups(const ClassNames& names) const {
+  const State& s = *state_;
+  auto str = [&](uint64_t id) { return s.strings.get(static_cast<uint32_t>(id)); };
+  std::vector<Group> out;
+  std::unordered_map<std::string, size_t> by_name;
+  std::unordered_map<uint64_t, std::string> gem_cache;  // file id -> gem
+  s.groups.for_each([&](const RawKey& k, const Acc& acc) {
+    std::string name;
+    switch (key_) {
+      case GroupKey::kLocation:
+        if (k.a == 0) {
+          name = kNoFileGroup;
+        } else {
+          name = std::string(str(k.a - 1)) + ":";
+          if (k.b != 0) name += std::to_string(k.b - 1);
+        }
+        break;
+      case GroupKey::kFile:
+        name = k.a == 0 ? std::string(kNoFileGroup) : std::string(str(k.a - 1));
+        break;
+      case GroupKey::kGem:
+        name = k.a == 0 ? std::string(kNoFileGroup) : gem_of(str(k.a - 1));
+        break;
+      case GroupKey::kClass:
+        switch (k.a) {
+          case kClassAddress: name = names.display(k.b, str(acc.text)); break;
+          case kImemo: name = "<" + std::string(str(k.b)) + "> (IMEMO)"; break;
+          case kData: name = std::string(str(k.b)) + " (DATA)"; break;
+          default: name = "<" + std::string(str(k.b)) + ">"; break;
+        }
+        break;
+      case GroupKey::kType:
+        name = str(k.a);
+        break;
+      case GroupKey::kMethod:
+        name = k.a == 0 ? std::string(kNoMethodGroup) : std::string(str(k.a - 1));
+        break;
+    }
+    auto [it, inserted] = by_name.try_emplace(name, out.size());
+    if (inserted) out.push_back({std::move(name), 0, 0, acc.first});
+    Group& g = out[it->second];
+    g.bytes += acc.bytes;
+    g.objects += acc.objects;
+    g.first = std::min(g.first, acc.first);
+  });
+  std::sort(out.begin(), out.end(), [](const Group& x, const Group& y) { return x.first < y.first; });
+  return out;
+}
+
+Table GroupBy::to_table(uint64_t top_n, const ClassNames& names) const {
+  std::vector<Group> all = groups(names);
+  // Stable: ties keep the order of first appearance.
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Group& x, const Group& y) { return x.bytes > y.bytes; });
+  if (all.size() > top_n) all.resize(top_n);
+  Table t;
+  t.name = "by_" + std::string(group_key_name(key_));
+  t.columns = {{std::string(group_key_name(key_)), Column::Kind::kText},
+               {"bytes", Column::Kind::kBytes},
+               {"objects", Column::Kind::kCount}};
+  for (Group& g : all) t.rows.push_back({std::move(g.name), g.bytes, g.objects});
+  t.totals = {{"bytes", state_->bytes}, {"objects", state_->objects}};
+  return t;
+}
+
+}  // namespace heapdump

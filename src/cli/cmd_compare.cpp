@@ -1,0 +1,95 @@
+#include "cli/cmd_compare.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include "heapdump/class_names.hpp"
+#include "heapdump/compare.hpp"
+#include "heapdump/group_by.hpp"
+#include "heapdump/render.hpp"
+
+namespace heapdump {
+namespace {
+
+/// What one parsing thread folds one dump into: one GroupBy per key.
+struct CompareWork {
+  explicit CompareWork(const std::vector<GroupKey>& keys) {
+    for (GroupKey key : keys) {
+      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt));
+      tee.add(*groups.back());
+    }
+    tee.add(names);
+  }
+  RecordSink& sink() { return tee; }
+  void merge(const CompareWork& o) {
+    for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
+    names.merge(o.names);
+  }
+  std::vector<std::unique_ptr<GroupBy>> groups;
+  ClassNames names;
+  TeeSink tee;
+};
+
+}  // namespace
+
+CLI::App* setup_compare(CLI::App& app, CompareCommand* cmd) {
+  CLI::App* sub = app.add_subcommand(
+      "compare",
+      "Memory and objects per group in dump A and dump B, and the difference; the dumps may "
+      "come from different processes");
+  sub->add_option("A", cmd->a, "First dump (the baseline)")->required();
+  sub->add_option("B", cmd->b, "Second dump")->required();
+  sub->add_option("--by", cmd->by,
+                  "Group by class (default), location, gem, type, file or method; repeat or "
+                  "separate with commas for one section each")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"location", "file", "gem", "class", "type", "method"}));
+  sub->add_option("--lines", cmd->lines, "Rows per section (the groups that grew most)")
+      ->check(whole_number())
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
+      ->capture_default_str();
+  add_common_options(sub, &cmd->common);
+  return sub;
+}
+
+int run_compare(const CompareCommand& cmd) {
+  std::vector<GroupKey> keys;
+  std::string by_text;
+  for (const std::string& name : cmd.by) {
+    GroupKey key = GroupKey::kClass;
+    parse_group_key(name, &key);  // CLI11 checked the names
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    keys.push_back(key);
+    if (!by_text.empty()) by_text += ',';
+    by_text += name;
+  }
+  if (keys.empty()) {
+    keys.push_back(GroupKey::kClass);
+    by_text = "class";
+  }
+
+  StderrReporter reporter(cmd.common);
+  const unsigned threads = cmd.common.thread_count();
+  PerThread<CompareWork> work_a(threads, keys);
+  if (!read_file_parallel(cmd.a, work_a.sinks(), threads, reporter)) return kExitIoError;
+  CompareWork& a = work_a.merged();
+  PerThread<CompareWork> work_b(threads, keys);
+  if (!read_file_parallel(cmd.b, work_b.sinks(), threads, reporter)) return kExitIoError;
+  CompareWork& b = work_b.merged();
+
+  Report report{"compare",
+                {{"a", cmd.a}, {"b", cmd.b}, {"by", by_text}, {"lines", cmd.lines}},
+                {}};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    report.tables.push_back(compare_groups(keys[i], a.groups[i]->groups(a.names),
+                                           b.groups[i]->groups(b.names), cmd.lines));
+  }
+  std::string out;
+  if (cmd.common.format == "text") render_compare_text(cmd.a, cmd.b, report.tables, &out);
+  return emit_report(cmd.common, report, out);
+}
+
+}  // namespace heapdump

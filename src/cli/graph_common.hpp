@@ -1,0 +1,61 @@
+// What `path` and `retained` share: loading the object graph, naming nodes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+#include "graph/object_graph.hpp"
+#include "graph/paths.hpp"
+#include "heapdump/class_names.hpp"
+#include "heapdump/table.hpp"
+
+namespace heapdump {
+
+struct LoadedGraph {
+  ObjectGraph graph;
+  ClassNames names;
+  ReadStats stats;
+
+  /// The class of node n: its CLASS/MODULE name, "#<Class:0x...>" for an
+  /// unnamed class, or "(TYPE)" for an object without a class (IMEMO, ...).
+  std::string class_of(uint32_t n) const;
+  /// The name of a CLASS/MODULE node, or null.
+  Cell name_of(uint32_t n) const;
+  Cell location_of(uint32_t n) const;
+};
+
+/// Reads `file` with references decoded and builds the graph. Prints notes
+/// about dangling references and missing roots to stderr. False on I/O error.
+bool load_graph(const std::string& file, const CommonOptions& options, LoadedGraph* out);
+
+/// Columns shared by every table that lists path hops.
+std::vector<Column> hop_columns(const std::string& first);
+/// Appends one row per hop of `path` to `table`, starting with `key`
+/// (the path/suspect number).
+void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
+                   const std::vector<uint32_t>& path, uint64_t key, Table* table);
+
+/// Renders `path` (rows of one path in a hop table) for the text output.
+void render_path_text(const Table& hops, uint64_t key, std::string* out);
+
+/// A table with only totals, describing the graph.
+Table graph_table(const LoadedGraph& lg, uint64_t reachable_objects, uint64_t reachable_bytes);
+
+/// With HEAPDUMP_TIMING=1 in the environment, prints the time of each phase
+/// to stderr (for benchmarking; off otherwise).
+class PhaseTimer {
+ public:
+  PhaseTimer();
+  void lap(const char* what);
+
+ private:
+  bool on_;
+  double last_;
+};
+
+/// "12.3 kB"-free exact figure with a percentage, e.g. "1234 (12.5%)".
+std::string with_share(uint64_t part, uint64_t whole);
+
+}  // namespace heapdump

@@ -1,0 +1,318 @@
+#include "graph/object_graph.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace heapdump {
+namespace {
+/// Frees a vector's memory (`v = {}` keeps the capacity).
+template <typename V>
+void release(V* v) {
+  V().swap(*v);
+}
+}  // namespace
+
+namespace {
+
+/// One object as a parsing thread saw it. 32 bytes.
+struct Pending {
+  uint64_t address;  // once sorted: the index of its first reference in `refs`
+  uint64_t class_address;
+  uint64_t memsize_type;  // memsize in the low 56 bits, local type id in the top 8
+  uint32_t location;      // local location id
+  uint32_t ref_count;
+};
+constexpr uint64_t kMemsizeMask = (uint64_t{1} << 56) - 1;
+
+struct PendingRoot {
+  uint64_t order;
+  uint32_t kind;  // local root kind id
+  uint64_t ref_begin;
+  uint64_t ref_count;
+};
+
+/// A vector that grows in fixed blocks: no doubling slack, no copy on growth.
+template <typename T>
+class Chunked {
+ public:
+  static constexpr size_t kBlock = size_t{1} << 16;
+  void push_back(const T& v) {
+    if (size_ % kBlock == 0) blocks_.push_back(std::make_unique<T[]>(kBlock));
+    blocks_[size_ / kBlock][size_ % kBlock] = v;
+    ++size_;
+  }
+  void append(const T* v, size_t n) {
+    for (size_t i = 0; i < n; ++i) push_back(v[i]);
+  }
+  const T& operator[](size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
+  T& operator[](size_t i) { return blocks_[i / kBlock][i % kBlock]; }
+  size_t size() const { return size_; }
+  void clear() {
+    blocks_.clear();
+    blocks_.shrink_to_fit();
+    size_ = 0;
+  }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> blocks_;
+  size_t size_ = 0;
+};
+
+uint32_t intern_small(std::vector<std::string>* names, std::string_view s) {
+  for (size_t i = 0; i < names->size(); ++i) {
+    if ((*names)[i] == s) return static_cast<uint32_t>(i);
+  }
+  names->emplace_back(s);
+  return static_cast<uint32_t>(names->size() - 1);
+}
+
+}  // namespace
+
+struct GraphCollector::State {
+  Chunked<Pending> objects;
+  Chunked<uint64_t> refs;
+  std::vector<PendingRoot> roots;
+  std::vector<uint64_t> root_refs;
+  std::vector<std::string> types;
+  std::vector<std::string> root_kinds;
+  StringPool locations;
+  std::string scratch;
+  uint64_t bad_references = 0;
+  State() { locations.intern(""); }
+};
+
+GraphCollector::GraphCollector() : state_(std::make_unique<State>()) {}
+GraphCollector::~GraphCollector() = default;
+
+void GraphCollector::on_record(const ObjectRecord& r) {
+  state_->bad_references += r.bad_references;
+  if (r.kind == RecordKind::kObject) {
+    add_object(r.address, r.type, r.has_class ? r.class_address : 0, r.memsize, r.file,
+               r.has_file, r.line, r.has_line, r.references, r.references_decoded);
+  } else if (r.kind == RecordKind::kRoot) {
+    add_root(r.root_name, r.byte_offset, r.references, r.references_decoded);
+  }
+}
+
+void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_t class_address,
+                                uint64_t memsize, std::string_view file, bool has_file,
+                                uint64_t line, bool has_line, const uint64_t* refs,
+                                size_t ref_count) {
+  State& s = *state_;
+  uint32_t type_id = intern_small(&s.types, type);
+  if (type_id > 255) type_id = 255;  // never in practice: Ruby has ~20 types
+  uint32_t loc = 0;
+  if (has_file) {
+    s.scratch.assign(file);
+    s.scratch.push_back(':');
+    if (has_line) s.scratch.append(std::to_string(line));
+    loc = s.locations.intern(s.scratch);
+  }
+  if (memsize > kMemsizeMask) memsize = kMemsizeMask;
+  if (ref_count > UINT32_MAX) ref_count = UINT32_MAX;
+  s.objects.push_back({address, class_address, memsize | (uint64_t{type_id} << 56), loc,
+                       static_cast<uint32_t>(ref_count)});
+  s.refs.append(refs, ref_count);
+}
+
+void GraphCollector::add_root(std::string_view name, uint64_t order, const uint64_t* refs,
+                              size_t ref_count) {
+  State& s = *state_;
+  s.roots.push_back({order, intern_small(&s.root_kinds, name), s.root_refs.size(), ref_count});
+  s.root_refs.insert(s.root_refs.end(), refs, refs + ref_count);
+}
+
+uint32_t ObjectGraph::find(uint64_t address) const {
+  if (address_.empty() || address < base_) return kNoNode;
+  const uint64_t b = (address - base_) >> shift_;
+  if (b + 1 >= bucket_.size()) return kNoNode;
+  const uint64_t* lo = address_.data() + bucket_[b];
+  const uint64_t* hi = address_.data() + bucket_[b + 1];
+  const uint64_t* it = std::lower_bound(lo, hi, address);
+  if (it == hi || *it != address) return kNoNode;
+  return static_cast<uint32_t>(it - address_.data());
+}
+
+size_t ObjectGraph::memory_bytes() const {
+  return address_.capacity() * 8 + class_.capacity() * 8 + memsize_.capacity() * 8 +
+         type_.capacity() + location_.capacity() * 4 + edge_off_.capacity() * 8 +
+         edges_.capacity() * 4 + bucket_.capacity() * 4 + roots_.capacity() * sizeof(GraphRoot);
+}
+
+ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
+  ObjectGraph g;
+  g.locations_.intern("");
+  const size_t nc = collectors.size();
+
+  // Global ids for the collectors' local types, locations and root kinds.
+  std::vector<std::vector<uint8_t>> type_map(nc);
+  std::vector<std::vector<uint32_t>> loc_map(nc);
+  std::vector<std::vector<uint16_t>> kind_map(nc);
+  uint64_t total = 0;
+  for (size_t c = 0; c < nc; ++c) {
+    GraphCollector::State& s = *collectors[c]->state_;
+    for (const std::string& t : s.types) {
+      type_map[c].push_back(static_cast<uint8_t>(intern_small(&g.type_names_, t)));
+    }
+    for (size_t i = 0; i < s.locations.size(); ++i) {
+      loc_map[c].push_back(g.locations_.intern(s.locations.get(static_cast<uint32_t>(i))));
+    }
+    for (const std::string& k : s.root_kinds) {
+      kind_map[c].push_back(static_cast<uint16_t>(intern_small(&g.root_kinds_, k)));
+    }
+    total += s.objects.size();
+    g.stats_.bad_references += s.bad_references;
+  }
+  // Type ids are in order of first sight per collector, which depends on
+  // the split; only names are ever shown, so that is harmless.
+
+  // Sort every object by address: (address, collector << 40 | index).
+  struct Key {
+    uint64_t address;
+    uint64_t source;
+  };
+  std::vector<Key> keys;
+  keys.reserve(total);
+  for (size_t c = 0; c < nc; ++c) {
+    GraphCollector::State& s = *collectors[c]->state_;
+    uint64_t off = 0;
+    for (size_t i = 0; i < s.objects.size(); ++i) {
+      Pending& p = s.objects[i];
+      keys.push_back({p.address, (uint64_t{c} << 40) | i});
+      p.address = off;  // the key keeps the address
+      off += p.ref_count;
+    }
+  }
+  auto pending = [&](uint64_t source) -> const Pending& {
+    return collectors[source >> 40]->state_->objects[source & ((uint64_t{1} << 40) - 1)];
+  };
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.address != b.address) return a.address < b.address;
+    // Same address twice (never in a sound dump): order by content so the
+    // kept one does not depend on the thread count.
+    const Pending& pa = pending(a.source);
+    const Pending& pb = pending(b.source);
+    return std::memcmp(&pa.class_address, &pb.class_address, sizeof(Pending) - 8) < 0;
+  });
+  {
+    size_t w = 0;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (w > 0 && keys[w - 1].address == keys[i].address) {
+        ++g.stats_.duplicate_addresses;
+        continue;
+      }
+      keys[w++] = keys[i];
+    }
+    keys.resize(w);
+  }
+  const size_t n = keys.size();
+  if (n >= kNoNode) throw std::length_error("more than 4 billion objects");
+
+  g.address_.resize(n);
+  g.class_.resize(n);
+  g.memsize_.resize(n);
+  g.type_.resize(n);
+  g.location_.resize(n);
+  g.edge_off_.resize(n + 1);
+  constexpr uint64_t kIndexMask = (uint64_t{1} << 40) - 1;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t c = keys[i].source >> 40;
+    const Pending& p = pending(keys[i].source);
+    g.address_[i] = keys[i].address;
+    g.class_[i] = p.class_address;
+    g.memsize_[i] = p.memsize_type & kMemsizeMask;
+    g.total_bytes_ += g.memsize_[i];
+    g.type_[i] = type_map[c][p.memsize_type >> 56];
+    g.location_[i] = loc_map[c][p.location];
+    g.edge_off_[i + 1] = p.ref_count;  // raw count, until the edges are resolved
+    // From here on `source` names the object's first reference.
+    keys[i].source = (uint64_t{c} << 40) | p.address;
+  }
+  // The pending objects are no longer needed.
+  for (GraphCollector* c : collectors) c->state_->objects.clear();
+
+  // Address index: about one bucket per four nodes.
+  if (n > 0) {
+    g.base_ = g.address_.front();
+    const uint64_t span = g.address_.back() - g.base_;
+    uint64_t buckets = 1;
+    while (buckets < n / 4 + 1) buckets <<= 1;
+    g.shift_ = 0;
+    while ((span >> g.shift_) >= buckets) ++g.shift_;
+    const uint64_t used = (span >> g.shift_) + 1;
+    g.bucket_.assign(used + 1, 0);
+    size_t i = 0;
+    for (uint64_t b = 0; b <= used; ++b) {
+      while (i < n && ((g.address_[i] - g.base_) >> g.shift_) < b) ++i;
+      g.bucket_[b] = static_cast<uint32_t>(i);
+    }
+  }
+
+  // Edges, resolved in node order; references to missing objects dropped.
+  uint64_t raw_edges = 0;
+  for (size_t c = 0; c < nc; ++c) raw_edges += collectors[c]->state_->refs.size();
+  g.edges_.reserve(raw_edges);
+  uint64_t raw_count = n > 0 ? g.edge_off_[1] : 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t count = raw_count;
+    if (i + 1 < n) raw_count = g.edge_off_[i + 2];
+    g.edge_off_[i] = g.edges_.size();
+    const auto& refs = collectors[keys[i].source >> 40]->state_->refs;
+    const uint64_t first = keys[i].source & kIndexMask;
+    for (uint64_t k = 0; k < count; ++k) {
+      const uint32_t to = g.find(refs[first + k]);
+      if (to == kNoNode) {
+        ++g.stats_.dangling_references;
+      } else {
+        g.edges_.push_back(to);
+      }
+    }
+  }
+  g.edge_off_[n] = g.edges_.size();
+  g.stats_.edges = g.edges_.size();
+  if (g.edges_.capacity() > g.edges_.size() + g.edges_.size() / 8) g.edges_.shrink_to_fit();
+  release(&keys);
+  for (GraphCollector* c : collectors) c->state_->refs.clear();
+
+  // Roots, in file order.
+  struct RootSource {
+    uint64_t order;
+    size_t collector;
+    size_t index;
+  };
+  std::vector<RootSource> root_sources;
+  for (size_t c = 0; c < nc; ++c) {
+    const auto& roots = collectors[c]->state_->roots;
+    for (size_t i = 0; i < roots.size(); ++i) root_sources.push_back({roots[i].order, c, i});
+  }
+  std::sort(root_sources.begin(), root_sources.end(),
+            [](const RootSource& a, const RootSource& b) { return a.order < b.order; });
+  for (const RootSource& rs : root_sources) {
+    const GraphCollector::State& s = *collectors[rs.collector]->state_;
+    const PendingRoot& pr = s.roots[rs.index];
+    const uint16_t kind = kind_map[rs.collector][pr.kind];
+    for (uint64_t k = 0; k < pr.ref_count; ++k) {
+      const uint32_t node = g.find(s.root_refs[pr.ref_begin + k]);
+      if (node == kNoNode) {
+        ++g.stats_.dangling_root_references;
+      } else {
+        g.roots_.push_back({node, kind});
+      }
+    }
+  }
+  g.stats_.root_references = g.roots_.size();
+  for (GraphCollector* c : collectors) c->state_ = std::make_unique<GraphCollector::State>();
+  return g;
+}
+
+std::string_view location_file(std::string_view location) {
+  const size_t colon = location.rfind(':');
+  return colon == std::string_view::npos ? location : location.substr(0, colon);
+}
+
+std::string format_address(uint64_t address) { return fmt::format("{:#x}", address); }
+
+}  // namespace heapdump

@@ -1,0 +1,160 @@
+// Text layout of `read --by`, `read --strings` and `compare`.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+
+#include "heapdump/render.hpp"
+#include "render/ruby_inspect.hpp"
+#include "render/units.hpp"
+
+namespace heapdump {
+namespace {
+
+constexpr std::string_view kRule = "==============================";  // 30
+
+/// "+12", "-3", "0".
+std::string signed_text(int64_t v) { return v > 0 ? fmt::format("+{}", v) : fmt::format("{}", v); }
+
+size_t width_of(const Table& t, size_t column) {
+  size_t w = 1;
+  for (const auto& row : t.rows) w = std::max(w, static_cast<size_t>(decimal_digits(as_int(row[column]))));
+  return w;
+}
+
+/// The title of a section: `title`, then the rule.
+void section(std::string_view title, std::string* out) {
+  fmt::format_to(std::back_inserter(*out), "{}\n{}\n", title, kRule);
+}
+
+/// One strings_by_* table: each value as "  A  B  "inspected"", then its
+/// locations as "  A  B  location", then a blank line. `first`/`second` are
+/// the value's columns, shown in that order (the ranked one first).
+void append_string_values(const Table& t, size_t first, size_t second, std::string* out) {
+  const size_t w1 = std::max(width_of(t, first), width_of(t, first + 3));
+  const size_t w2 = std::max(width_of(t, second), width_of(t, second + 3));
+  const std::string* current = nullptr;
+  for (const auto& row : t.rows) {
+    if (current == nullptr || *current != as_text(row[0])) {
+      if (current != nullptr) *out += '\n';
+      current = &as_text(row[0]);
+      fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}\n", as_int(row[first]), w1,
+                     as_int(row[second]), w2, ruby_inspect(*current));
+    }
+    fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}\n", as_int(row[first + 3]), w1,
+                   as_int(row[second + 3]), w2, as_text(row[3]));
+  }
+  if (current != nullptr) *out += '\n';
+}
+
+const Table* find(const std::vector<Table>& tables, std::string_view name) {
+  for (const Table& t : tables) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void render_analyzing_title(std::string_view label, std::string* out) {
+  fmt::format_to(std::back_inserter(*out), "\nAnalyzing Heap ({})\n-------------------------------\n\n",
+                 label);
+}
+
+void render_groups_text(const Table& t, std::string* out) {
+  const std::string& key = t.columns.at(0).name;
+  section(fmt::format("memory and objects by {} ({} bytes, {} objects)", key, t.total("bytes"),
+                      t.total("objects")),
+          out);
+  const size_t wb = width_of(t, 1), wo = width_of(t, 2);
+  for (const auto& row : t.rows) {
+    fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}\n", as_int(row[1]), wb,
+                   as_int(row[2]), wo, as_text(row[0]));
+  }
+}
+
+void render_strings_text(const std::vector<Table>& tables, std::string* out) {
+  bool first_section = true;
+  auto gap = [&] {
+    if (!first_section && !(out->size() >= 2 && out->compare(out->size() - 2, 2, "\n\n") == 0)) {
+      *out += '\n';
+    }
+    first_section = false;
+  };
+  if (const Table* t = find(tables, "strings_by_memory")) {
+    gap();
+    section(fmt::format("strings by memory ({} bytes, {} strings)", t->total("bytes"),
+                        t->total("objects")),
+            out);
+    *out += '\n';
+    append_string_values(*t, 1, 2, out);
+  }
+  if (const Table* t = find(tables, "strings_by_copies")) {
+    gap();
+    section(fmt::format("strings by copies ({} strings, {} bytes)", t->total("objects"),
+                        t->total("bytes")),
+            out);
+    *out += '\n';
+    append_string_values(*t, 2, 1, out);
+  }
+  if (const Table* t = find(tables, "frozen_string_candidates")) {
+    gap();
+    section("frozen string candidates (copies of one value allocated at one location)", out);
+    const size_t wo = width_of(*t, 2), wb = width_of(*t, 3);
+    for (const auto& row : t->rows) {
+      fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}  {}\n", as_int(row[2]), wo,
+                     as_int(row[3]), wb, as_text(row[0]), ruby_inspect(as_text(row[1])));
+    }
+  }
+}
+
+void render_compare_text(std::string_view a, std::string_view b, const std::vector<Table>& tables,
+                         std::string* out) {
+  *out += "\nComparing heap dumps\n-------------------------------\n";
+  if (!tables.empty()) {
+    const Table& t = tables[0];
+    fmt::format_to(std::back_inserter(*out), "A: {} ({} objects, {} bytes)\n", a,
+                   t.total("objects_a"), t.total("bytes_a"));
+    fmt::format_to(std::back_inserter(*out), "B: {} ({} objects, {} bytes)\n", b,
+                   t.total("objects_b"), t.total("bytes_b"));
+  }
+  for (const Table& t : tables) {
+    const std::string& key = t.columns.at(0).name;
+    const int64_t total_bytes =
+        static_cast<int64_t>(t.total("bytes_b")) - static_cast<int64_t>(t.total("bytes_a"));
+    const int64_t total_objects =
+        static_cast<int64_t>(t.total("objects_b")) - static_cast<int64_t>(t.total("objects_a"));
+    *out += '\n';
+    section(fmt::format("growth by {}, B - A ({} bytes, {} objects)", key,
+                        signed_text(total_bytes), signed_text(total_objects)),
+            out);
+    // Columns as shown: +bytes +objects bytes_A objects_A bytes_B objects_B status key.
+    const char* labels[] = {"+bytes", "+objects", "bytes A", "objects A", "bytes B", "objects B"};
+    const size_t source[] = {6, 5, 2, 1, 4, 3};  // table column of each shown number
+    std::vector<std::vector<std::string>> cells;
+    for (const auto& row : t.rows) {
+      std::vector<std::string> c;
+      for (size_t i = 0; i < 6; ++i) {
+        const Cell& cell = row[source[i]];
+        c.push_back(i < 2 ? signed_text(as_signed(cell)) : std::to_string(as_int(cell)));
+      }
+      c.push_back(is_null(row[7]) ? std::string() : as_text(row[7]));
+      cells.push_back(std::move(c));
+    }
+    size_t widths[6];
+    for (size_t i = 0; i < 6; ++i) {
+      widths[i] = std::string_view(labels[i]).size();
+      for (const auto& c : cells) widths[i] = std::max(widths[i], c[i].size());
+    }
+    std::string line;
+    for (size_t i = 0; i < 6; ++i) line += fmt::format("  {:>{}}", labels[i], widths[i]);
+    *out += line + fmt::format("  {:<4}  {}\n", "", key);
+    for (size_t r = 0; r < cells.size(); ++r) {
+      line.clear();
+      for (size_t i = 0; i < 6; ++i) line += fmt::format("  {:>{}}", cells[r][i], widths[i]);
+      *out += line + fmt::format("  {:<4}  {}\n", cells[r][6], as_text(t.rows[r][0]));
+    }
+  }
+}
+
+}  // namespace heapdump

@@ -1,0 +1,137 @@
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "heapdump/group_by.hpp"
+#include "test_util.hpp"
+
+using namespace heapdump;
+using namespace heapdump::test;
+
+namespace {
+
+// Counted by hand below. 0xc1 is named "Foo" at the end; 0xc2 and 0xc3 are
+// both "Dup"; 0xc9 has no name. 0x7 has no file (before tracing).
+const std::string kDump =
+    "{\"type\":\"ROOT\", \"root\":\"vm\", \"references\":[\"0x1\"]}\n"
+    "{\"address\":\"0x1\", \"type\":\"STRING\", \"class\":\"0xc2\", \"value\":\"x\", \"file\":\"/g/gems/rack-2.2.4/lib/r.rb\", \"line\":2, \"method\":\"call\", \"generation\":1, \"memsize\":10}\n"
+    "{\"address\":\"0x2\", \"type\":\"STRING\", \"class\":\"0xc1\", \"value\":\"x\", \"file\":\"a.rb\", \"line\":1, \"method\":\"go\", \"generation\":1, \"memsize\":30}\n"
+    "{\"address\":\"0x3\", \"type\":\"ARRAY\", \"class\":\"0xc9\", \"file\":\"a.rb\", \"line\":1, \"method\":\"go\", \"generation\":2, \"memsize\":20}\n"
+    "{\"address\":\"0x4\", \"type\":\"STRING\", \"class\":\"0xc3\", \"value\":\"y\", \"file\":\"/usr/lib/ruby/3.1.0/set.rb\", \"generation\":3, \"memsize\":30}\n"
+    "{\"address\":\"0x5\", \"type\":\"IMEMO\", \"class\":\"0xc2\", \"imemo_type\":\"env\", \"file\":\"a.rb\", \"line\":2, \"generation\":1, \"memsize\":5}\n"
+    "{\"address\":\"0x6\", \"type\":\"DATA\", \"class\":\"0xc1\", \"struct\":\"proc\", \"file\":\"a.rb\", \"line\":1, \"generation\":2, \"memsize\":7}\n"
+    "{\"address\":\"0x7\", \"type\":\"NODE\", \"memsize\":100}\n"
+    "{\"address\":\"0xc1\", \"type\":\"CLASS\", \"name\":\"Foo\", \"memsize\":0}\n"
+    "{\"address\":\"0xc2\", \"type\":\"CLASS\", \"name\":\"Dup\", \"file\":\"a.rb\", \"line\":9, \"generation\":4, \"memsize\":0}\n"
+    "{\"address\":\"0xc3\", \"type\":\"CLASS\", \"name\":\"Dup\", \"memsize\":0}\n";
+
+using Rows = std::vector<std::tuple<std::string, uint64_t, uint64_t>>;
+
+Rows rows(const Table& t) {
+  Rows out;
+  for (const auto& r : t.rows) out.emplace_back(as_text(r[0]), as_int(r[1]), as_int(r[2]));
+  return out;
+}
+
+Table group(GroupKey key, std::optional<Selection> sel, uint64_t top_n = 50,
+            size_t chunk = 1 << 20) {
+  GroupBy g(key, sel);
+  ClassNames names;
+  TeeSink tee;
+  tee.add(g);
+  tee.add(names);
+  CollectingReporter rep;
+  read_string(kDump, tee, rep, chunk);
+  return g.to_table(top_n, names);
+}
+
+}  // namespace
+
+TEST_CASE("GroupBy: every object, by each key") {
+  // 0x1..0x7 and the three classes: 10 objects, 202 bytes.
+  Table t = group(GroupKey::kGem, std::nullopt);
+  CHECK(t.name == "by_gem");
+  CHECK(t.columns[0].name == "gem");
+  CHECK(t.total("objects") == 10);
+  CHECK(t.total("bytes") == 202);
+  // (no file): 0x7 100 + 0xc1 0 + 0xc3 0; app: a.rb 30+20+5+7+0; rack 10; ruby/lib 30.
+  CHECK(rows(t) == Rows{{"(no file)", 100, 3}, {"app", 62, 5}, {"ruby/lib", 30, 1},
+                        {"rack-2.2.4", 10, 1}});
+  CHECK(rows(group(GroupKey::kType, std::nullopt)) ==
+        Rows{{"NODE", 100, 1}, {"STRING", 70, 3}, {"ARRAY", 20, 1}, {"DATA", 7, 1},
+             {"IMEMO", 5, 1}, {"CLASS", 0, 3}});
+  // Classes: IMEMO by imemo_type, DATA by struct, "Dup" summed over two
+  // addresses, no name, no class at all; CLASS records have no "class" here.
+  CHECK(rows(group(GroupKey::kClass, std::nullopt)) ==
+        Rows{{"<NODE>", 100, 1}, {"Dup", 40, 2}, {"Foo", 30, 1}, {"#<Class:0xc9>", 20, 1},
+             {"proc (DATA)", 7, 1}, {"<env> (IMEMO)", 5, 1}, {"<CLASS>", 0, 3}});
+  CHECK(rows(group(GroupKey::kMethod, std::nullopt)) ==
+        Rows{{"(no method)", 142, 7}, {"go", 50, 2}, {"call", 10, 1}});
+  CHECK(rows(group(GroupKey::kLocation, std::nullopt)) ==
+        Rows{{"(no file)", 100, 3}, {"a.rb:1", 57, 3}, {"/usr/lib/ruby/3.1.0/set.rb:", 30, 1},
+             {"/g/gems/rack-2.2.4/lib/r.rb:2", 10, 1}, {"a.rb:2", 5, 1}, {"a.rb:9", 0, 1}});
+  CHECK(rows(group(GroupKey::kFile, std::nullopt)) ==
+        Rows{{"(no file)", 100, 3}, {"a.rb", 62, 5}, {"/usr/lib/ruby/3.1.0/set.rb", 30, 1},
+             {"/g/gems/rack-2.2.4/lib/r.rb", 10, 1}});
+}
+
+TEST_CASE("GroupBy: a selection keeps traced objects of the generations; ties; top N") {
+  Selection range;
+  range.all = false;
+  range.range = true;
+  range.generation = 1;
+  range.last = 2;
+  Table t = group(GroupKey::kGem, range);
+  CHECK(t.total("objects") == 5);
+  CHECK(t.total("bytes") == 72);
+  CHECK(rows(t) == Rows{{"app", 62, 4}, {"rack-2.2.4", 10, 1}});
+  Selection all;
+  CHECK(group(GroupKey::kType, all).total("objects") == 7);  // 0x1-0x6 and 0xc2
+  // Ties (0 bytes) keep the order of first appearance; top_n cuts.
+  CHECK(rows(group(GroupKey::kType, std::nullopt, 2)) == Rows{{"NODE", 100, 1}, {"STRING", 70, 3}});
+}
+
+TEST_CASE("GroupBy: merge gives the same table for any split of the input") {
+  for (GroupKey key : {GroupKey::kLocation, GroupKey::kFile, GroupKey::kGem, GroupKey::kClass,
+                       GroupKey::kType, GroupKey::kMethod}) {
+    const Table whole = group(key, std::nullopt);
+    // Feed lines alternately to two aggregators, merge the second into the first.
+    GroupBy a(key, std::nullopt), b(key, std::nullopt);
+    ClassNames na, nb;
+    TeeSink ta, tb;
+    ta.add(a);
+    ta.add(na);
+    tb.add(b);
+    tb.add(nb);
+    CollectingReporter rep;
+    size_t line_no = 0;
+    class Alternate final : public RecordSink {
+     public:
+      Alternate(RecordSink& x, RecordSink& y, size_t* n) : x_(x), y_(y), n_(n) {}
+      void on_record(const ObjectRecord& r) override { ((*n_)++ % 2 ? y_ : x_).on_record(r); }
+
+     private:
+      RecordSink& x_;
+      RecordSink& y_;
+      size_t* n_;
+    } alternate(tb, ta, &line_no);  // the later half first, as a thread might
+    read_string(kDump, alternate, rep);
+    a.merge(b);
+    na.merge(nb);
+    INFO(group_key_name(key));
+    CHECK(rows(a.to_table(50, na)) == rows(whole));
+    CHECK(a.selected_objects() == 10);
+  }
+}
+
+TEST_CASE("parse_group_key and group_key_name round-trip") {
+  for (const char* name : {"location", "file", "gem", "class", "type", "method"}) {
+    GroupKey k;
+    REQUIRE(parse_group_key(name, &k));
+    CHECK(group_key_name(k) == name);
+  }
+  GroupKey k;
+  CHECK_FALSE(parse_group_key("string", &k));
+}
