@@ -29,7 +29,7 @@ inline uint64_t hash_bytes(std::string_view s) {
     h = (h ^ w) * 0x100000001b3ull;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);  // data() may be null
   h = (h ^ tail) * 0x100000001b3ull;
   return mix64(h);
 }

@@ -198,7 +198,6 @@ int run_path(const PathCommand& cmd) {
       acc.rows.push_back({format_address(g.address(best)), std::string(g.type(best)),
                           lg.class_of(best), lg.name_of(best), lg.location_of(best),
                           g.memsize(best), uint64_t{depth[best]}, below[best], below_bytes[best]});
-      Table acc_path;
     }
   }
 

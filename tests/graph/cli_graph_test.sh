@@ -40,7 +40,7 @@ PY
 
 # A single address; a missing one; a bad one; no target.
 "$HD" path $F/leak_plain.2.json 0x7f739d1fc490 > "$tmp/pa" 2>&1; code path-address 0 $?
-check path-address-root "ROOT (vm)" "$tmp/pa"
+check path-address-root "  ROOT vm" "$tmp/pa"
 "$HD" path $F/leak_plain.2.json 0x1 > /dev/null 2>&1; code path-missing 1 $?
 "$HD" path $F/leak_plain.2.json nothex > /dev/null 2>&1; code path-bad 2 $?
 "$HD" path $F/leak_plain.2.json > /dev/null 2>&1; code path-none 2 $?
