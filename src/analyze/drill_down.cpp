@@ -61,6 +61,19 @@ struct DrillDown::State {
     uint64_t first = 0;
   };
 
+  /// The id of location (file, line), created with first appearance `first`.
+  uint32_t location_id(uint32_t file, bool has_line, uint64_t line, uint64_t first) {
+    bool inserted = false;
+    uint32_t& id = location_ids.find_or_insert(LocationKey{file, has_line ? line + 1 : 0}, &inserted);
+    if (inserted) {
+      id = static_cast<uint32_t>(locations.size());
+      Location loc{file, has_line, line};
+      loc.first = first;
+      locations.push_back(loc);
+    }
+    return id;
+  }
+
   StringPool files;
   std::vector<Location> locations;
   FlatMap<LocationKey, uint32_t, LocationKeyOps> location_ids;
@@ -88,15 +101,7 @@ void DrillDown::merge(const DrillDown& other_drill) {
   for (uint32_t i = 0; i < o.locations.size(); ++i) {
     const State::Location& theirs = o.locations[i];
     const uint32_t file = s.files.intern(o.files.get(theirs.file));
-    const State::LocationKey key{file, theirs.has_line ? theirs.line + 1 : 0};
-    bool inserted = false;
-    uint32_t& id = s.location_ids.find_or_insert(key, &inserted);
-    if (inserted) {
-      id = static_cast<uint32_t>(s.locations.size());
-      State::Location loc{file, theirs.has_line, theirs.line};
-      loc.first = theirs.first;
-      s.locations.push_back(loc);
-    }
+    const uint32_t id = s.location_id(file, theirs.has_line, theirs.line, theirs.first);
     State::Location& mine = s.locations[id];
     mine.bytes += theirs.bytes;
     mine.objects += theirs.objects;
@@ -147,17 +152,9 @@ void DrillDown::on_record(const ObjectRecord& r) {
   ++s.selected;
   s.total_bytes += r.memsize;
 
-  const uint32_t file = s.files.intern(r.file);
-  const State::LocationKey key{file, r.has_line ? r.line + 1 : 0};
+  const uint32_t location_id =
+      s.location_id(s.files.intern(r.file), r.has_line, r.line, r.byte_offset);
   bool inserted = false;
-  uint32_t& id = s.location_ids.find_or_insert(key, &inserted);
-  if (inserted) {
-    id = static_cast<uint32_t>(s.locations.size());
-    State::Location loc{file, r.has_line, r.line};
-    loc.first = r.byte_offset;
-    s.locations.push_back(loc);
-  }
-  const uint32_t location_id = id;
   State::Location& loc = s.locations[location_id];
   loc.bytes += r.memsize;
   loc.objects += 1;
