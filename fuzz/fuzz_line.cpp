@@ -2,7 +2,8 @@
 // (the line's bytes followed by kChunkPadding readable bytes).
 //
 // Checks, beyond "no crash, no sanitizer report":
-//  - a line is either decoded or rejected with a non-empty reason;
+//  - a line is either decoded or rejected with a non-empty, printable
+//    one-line reason (no control bytes of the input reach stderr);
 //  - every view of a decoded record lies inside the line or stays readable
 //    (ASan checks the reads), raw_line is the whole line;
 //  - decoding with and without "references" agrees on everything else, and
@@ -102,6 +103,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(ok_a == ok_b);
   if (!ok_a) {
     FUZZ_CHECK(!reason_a.empty());
+    // One printable line: no control bytes from the input reach stderr.
+    for (char ch : reason_a) {
+      FUZZ_CHECK(static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f);
+    }
     FUZZ_CHECK(reason_a == reason_b);
   } else {
     FUZZ_CHECK(a.raw_line.data() == line.data() && a.raw_line.size() == size);

@@ -46,6 +46,17 @@ namespace {
     }                                                                                     \
   } while (0)
 
+/// Aborts if a != b, first printing where they differ (for a crash report).
+void check_same(const std::string& a, const std::string& b, const char* what) {
+  if (a == b) return;
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  const size_t from = i > 200 ? i - 200 : 0;
+  std::fprintf(stderr, "fuzz_pipeline: %s differ at byte %zu:\n--- 1 thread:\n%s\n--- 2 threads:\n%s\n",
+               what, i, a.substr(from, 400).c_str(), b.substr(from, 400).c_str());
+  std::abort();
+}
+
 constexpr std::string_view kAfterMarker = "\n--AFTER--\n";
 constexpr std::string_view kRetainedMarker = "\n--RETAINED--\n";
 // The parallel runs cut the input into about 8 chunks (at least 61 bytes;
@@ -62,6 +73,7 @@ class LogReporter final : public ParseReporter {
   void skipped_line(std::string_view source, uint64_t line, uint64_t offset,
                     std::string_view reason) override {
     FUZZ_CHECK(!reason.empty());
+    for (char ch : reason) FUZZ_CHECK(static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f);
     log += std::string(source) + ":" + std::to_string(line) + "@" + std::to_string(offset) +
            ": " + std::string(reason) + "\n";
   }
@@ -247,9 +259,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // read: one thread vs two threads with tiny chunks.
   const ReadResult one = run_read(buf, 1, generation);
   const ReadResult two = run_read(buf, 2, generation);
-  FUZZ_CHECK(one.stats == two.stats);
-  FUZZ_CHECK(one.log == two.log);
-  FUZZ_CHECK(one.tables == two.tables);
+  check_same(one.stats, two.stats, "read stats");
+  check_same(one.log, two.log, "read skipped lines");
+  check_same(one.tables, two.tables, "read tables");
 
   // diff: split into BEFORE / AFTER (/ RETAINED).
   std::string before, after, retained;
@@ -272,8 +284,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const DiffResult d1 = run_diff(before, after, has_retained ? &retained : nullptr, 1);
   const DiffResult d2 = run_diff(before, after, has_retained ? &retained : nullptr, 2);
-  FUZZ_CHECK(d1.log == d2.log);
-  FUZZ_CHECK(d1.tables == d2.tables);
+  check_same(d1.log, d2.log, "diff skipped lines");
+  check_same(d1.tables, d2.tables, "diff tables");
   // The reported lines are lines of AFTER, verbatim, in order.
   size_t pos = 0;
   for (size_t nl; (nl = d1.reported.find('\n', pos)) != std::string::npos; pos = nl + 1) {

@@ -90,6 +90,7 @@ def main():
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         b"",
         b"{}",
+        b'{"address":"0x1\\nheapdump: fake\\u001b[31m", "type":"STRING"}',  # control chars in a message
         b'{"a":' * 40 + b"1" + b"}" * 40,
     ]
     for h in hostile:
@@ -132,6 +133,11 @@ def main():
     b = b'{"address":"0x10", "type":"STRING", "file":"a.rb", "line":2, "generation":2, "memsize":40}\n'
     c = b'{"address":"0x10", "type":"ARRAY", "file":"a.rb", "line":1, "generation":1, "memsize":40}\n'
     write("fuzz_pipeline", a + b"--AFTER--\n" + a + b + c + b"--RETAINED--\n" + b + c)
+    # Regression (found by fuzz_pipeline): one MODULE address named twice; the
+    # later name must win on any number of threads.
+    mod = b'{"address":"0x20", "type":"MODULE", "name":"%s"}\n'
+    objs = b"".join(b'{"address":"0x%x", "type":"OBJECT", "class":"0x20", "file":"m.rb", "line":1}\n' % (0x100 + i) for i in range(8))
+    write("fuzz_pipeline", mod % b"IO::generic_readable" + objs + mod % b"IO::generic_rea?dable" + objs)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,11 @@ class ClassNames final : public RecordSink {
   size_t size() const { return names_.size(); }
 
  private:
-  std::unordered_map<uint64_t, std::string> names_;
+  struct Entry {
+    std::string name;
+    uint64_t byte_offset;  ///< of the record that named it: the last one in the file wins
+  };
+  std::unordered_map<uint64_t, Entry> names_;
 };
 
 }  // namespace heapdump

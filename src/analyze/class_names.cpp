@@ -5,16 +5,25 @@ namespace heapdump {
 void ClassNames::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject || !r.has_name) return;
   if (r.type != "CLASS" && r.type != "MODULE") return;
-  names_[r.address] = std::string(r.name);
+  // An address named twice (never in one real dump, but in concatenated or
+  // doctored ones): the record later in the file wins, as it would on one
+  // thread, so the result does not depend on which thread saw which.
+  auto [it, inserted] = names_.try_emplace(r.address, Entry{std::string(r.name), r.byte_offset});
+  if (!inserted && r.byte_offset >= it->second.byte_offset) {
+    it->second = Entry{std::string(r.name), r.byte_offset};
+  }
 }
 
 void ClassNames::merge(const ClassNames& other) {
-  for (const auto& [address, name] : other.names_) names_.emplace(address, name);
+  for (const auto& [address, entry] : other.names_) {
+    auto [it, inserted] = names_.try_emplace(address, entry);
+    if (!inserted && entry.byte_offset > it->second.byte_offset) it->second = entry;
+  }
 }
 
 const std::string* ClassNames::find(uint64_t address) const {
   auto it = names_.find(address);
-  return it == names_.end() ? nullptr : &it->second;
+  return it == names_.end() ? nullptr : &it->second.name;
 }
 
 std::string ClassNames::display(uint64_t address, std::string_view address_text) const {

@@ -8,6 +8,30 @@ namespace {
 namespace dom = simdjson::dom;
 using simdjson::error_code;
 
+/// `text` for a one-line message: control bytes (a hostile dump could use
+/// them to forge stderr lines or drive the terminal) become JSON escapes.
+std::string printable(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7f) {
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 std::string describe(error_code e) {
   switch (e) {
     case simdjson::TAPE_ERROR:
@@ -87,7 +111,7 @@ std::string diagnose(std::string_view text, error_code e) {
           const bool is_integer = j >= text.size() || (text[j] != '.' && text[j] != 'e' && text[j] != 'E');
           if (is_integer && (digits.size() > 20 ||
                              (digits.size() == 20 && digits > "18446744073709551615"))) {
-            return "\"" + std::string(key) + "\" does not fit in 64 bits";
+            return "\"" + printable(key) + "\" does not fit in 64 bits";
           }
           i = j - 1;
         }
@@ -159,7 +183,7 @@ bool read_address(dom::element value, std::string_view key, std::string_view* te
                   bool* present, std::string* reason) {
   if (!read_string(value, key, true, text, present, reason)) return false;
   if (*present && !parse_address(*text, out)) {
-    *reason = quoted(key) + " is not a hex address: \"" + std::string(text->substr(0, 40)) + "\"";
+    *reason = quoted(key) + " is not a hex address: \"" + printable(text->substr(0, 40)) + "\"";
     return false;
   }
   return true;

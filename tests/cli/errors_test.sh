@@ -187,6 +187,12 @@ checks=$((checks + 1))
 [ "$(cat "$tmp/out")" = "Allocated STRING 1 objects of size 100/100 (in bytes) at: a.rb:2" ] ||
   { echo "FAIL hostile-duplicate-keys-diff: stdout was:"; cat "$tmp/out"; failures=$((failures + 1)); }
 
+# Control characters from the dump never reach stderr raw: a hostile string
+# cannot forge a message line or send terminal escapes.
+printf '{"address":"0x1\\nheapdump: fake line\\u001b[31mRED", "type":"STRING"}\n{"address":"0x2", "type":"STRING"}\n' >"$H/inject.json"
+expect hostile-control-chars 0 "heapdump: $H/inject.json:1: skipped line: \"address\" is not a hex address: \"0x1\\nheapdump: fake line\\u001b[31mRED\"
+heapdump: $H/inject.json: skipped 1 of 2 lines that are not valid JSON objects" -- read "$H/inject.json"
+
 # A FIFO (with a writer) reads like the file; /dev/null is an empty dump.
 mkfifo "$H/fifo"
 cat "$H/lf.json" >"$H/fifo" &
