@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "analyze/ranking.hpp"
 #include "analyze/string_pool.hpp"
 #include "heapdump/gem.hpp"
 
@@ -31,24 +32,6 @@ struct LocKeyOps {
   static bool equal(const LocKey& a, const LocKey& b) { return a == b; }
 };
 
-struct Ranked {
-  uint64_t value;
-  uint64_t first;
-  uint64_t index;
-};
-
-void rank(std::vector<Ranked>* entries, uint64_t top_n) {
-  auto by_value = [](const Ranked& a, const Ranked& b) {
-    return a.value != b.value ? a.value > b.value : a.first < b.first;
-  };
-  if (entries->size() > top_n) {
-    std::partial_sort(entries->begin(), entries->begin() + static_cast<ptrdiff_t>(top_n),
-                      entries->end(), by_value);
-    entries->resize(top_n);
-  } else {
-    std::sort(entries->begin(), entries->end(), by_value);
-  }
-}
 
 }  // namespace
 
