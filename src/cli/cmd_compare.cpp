@@ -47,10 +47,7 @@ CLI::App* setup_compare(CLI::App& app, CompareCommand* cmd) {
                   "separate with commas for one section each")
       ->delimiter(',')
       ->check(CLI::IsMember({"location", "file", "gem", "class", "type", "method"}));
-  sub->add_option("--lines", cmd->lines, "Rows per section (the groups that grew most)")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
-      ->capture_default_str();
+  add_lines_option(sub, &cmd->lines, "Rows per section (the groups that grew most)");
   add_common_options(sub, &cmd->common);
   return sub;
 }

@@ -54,9 +54,7 @@ std::string merged_key(const LoadedGraph& lg, uint32_t v) {
 CLI::App* setup_path(CLI::App& app, PathCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
       "path", "Why is it still alive: shortest paths from GC roots to an object or a group");
-  sub->add_option("FILE", cmd->file,
-                  "Heap dump from ObjectSpace.dump_all (.json or .json.gz; - for stdin)")
-      ->required();
+  add_dump_file(sub, &cmd->file);
   sub->add_option("TARGET", cmd->address, "Address of the object, e.g. 0x7f3a1c2b4d50");
   sub->add_option("--class", cmd->class_name, "Every object of this class (e.g. Hash, Foo::Bar)");
   sub->add_option("--location", cmd->location,
@@ -65,10 +63,7 @@ CLI::App* setup_path(CLI::App& app, PathCommand* cmd) {
       ->check(whole_number())
       ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
       ->capture_default_str();
-  sub->add_option("--lines", cmd->lines, "Rows of the merged view")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
-      ->capture_default_str();
+  add_lines_option(sub, &cmd->lines, "Rows of the merged view");
   add_common_options(sub, &cmd->common);
   return sub;
 }

@@ -240,15 +240,11 @@ int run_attribution(const ReadCommand& cmd, const std::optional<Selection>& sele
 CLI::App* setup_read(CLI::App& app, ReadCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
       "read", "Summarise a heap dump by GC generation, or drill into one generation (or all)");
-  sub->add_option("FILE", cmd->file, "Heap dump from ObjectSpace.dump_all (.json or .json.gz; - for stdin)")
-      ->required();
+  add_dump_file(sub, &cmd->file);
   sub->add_option("GEN", cmd->generation,
                   "Generation number to drill into, a range A..B of generations, or 'all' for "
                   "every traced object");
-  sub->add_option("--lines", cmd->lines, "Rows per section in a drill-down")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
-      ->capture_default_str();
+  add_lines_option(sub, &cmd->lines, "Rows per section in a drill-down");
   sub->add_option("--by", cmd->by,
                   "Memory and objects per group: location (default: the drill-down), file, gem, "
                   "class, type or method; repeat or separate with commas for one section each. "

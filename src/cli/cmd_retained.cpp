@@ -169,13 +169,8 @@ std::string text_or(const Cell& c, const char* dflt) {
 CLI::App* setup_retained(CLI::App& app, RetainedCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
       "retained", "Retained sizes from the dominator tree: what keeps the most memory alive");
-  sub->add_option("FILE", cmd->file,
-                  "Heap dump from ObjectSpace.dump_all (.json or .json.gz; - for stdin)")
-      ->required();
-  sub->add_option("--lines", cmd->lines, "Rows per section")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
-      ->capture_default_str();
+  add_dump_file(sub, &cmd->file);
+  add_lines_option(sub, &cmd->lines, "Rows per section");
   sub->add_option("--threshold", cmd->threshold,
                   "Leak suspect: an object or class retaining at least this % of the heap")
       ->check(whole_number())

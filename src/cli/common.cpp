@@ -26,6 +26,19 @@ const CLI::Validator& whole_number() {
   return validator;
 }
 
+void add_dump_file(CLI::App* cmd, std::string* file) {
+  cmd->add_option("FILE", *file,
+                  "Heap dump from ObjectSpace.dump_all (.json or .json.gz; - for stdin)")
+      ->required();
+}
+
+void add_lines_option(CLI::App* cmd, uint64_t* lines, const std::string& description) {
+  cmd->add_option("--lines", *lines, description)
+      ->check(whole_number())
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
+      ->capture_default_str();
+}
+
 void add_common_options(CLI::App* cmd, CommonOptions* options) {
   cmd->add_option("--max-warnings", options->max_warnings,
                   "Skipped-line warnings to show per file (0 shows all); the total is always shown")

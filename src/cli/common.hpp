@@ -28,6 +28,12 @@ enum ExitCode : int {
 /// into a huge unsigned value).
 const CLI::Validator& whole_number();
 
+/// The required FILE argument of commands that read one dump.
+void add_dump_file(CLI::App* cmd, std::string* file);
+
+/// `--lines N` (a whole number >= 1, default shown in --help).
+void add_lines_option(CLI::App* cmd, uint64_t* lines, const std::string& description);
+
 /// Options every subcommand takes.
 struct CommonOptions {
   uint64_t max_warnings = 10;  ///< skipped-line warnings shown per file; 0 = all

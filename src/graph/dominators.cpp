@@ -3,13 +3,6 @@
 #include <utility>
 
 namespace heapdump {
-namespace {
-/// Frees a vector's memory (`v = {}` keeps the capacity).
-template <typename V>
-void release(V* v) {
-  V().swap(*v);
-}
-}  // namespace
 
 DominatorTree compute_dominators(const ObjectGraph& g) {
   const uint32_t n = g.size();

@@ -7,13 +7,6 @@
 #include <utility>
 
 namespace heapdump {
-namespace {
-/// Frees a vector's memory (`v = {}` keeps the capacity).
-template <typename V>
-void release(V* v) {
-  V().swap(*v);
-}
-}  // namespace
 
 namespace {
 

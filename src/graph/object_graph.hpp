@@ -13,6 +13,13 @@
 
 namespace heapdump {
 
+/// Frees a container's memory now (`v = {}` keeps the capacity). The graph
+/// builders use it to drop scratch arrays as soon as a phase is done.
+template <typename V>
+void release(V* v) {
+  V().swap(*v);
+}
+
 /// "No node": an address that is not in the dump, an unreachable node, ...
 inline constexpr uint32_t kNoNode = UINT32_MAX;
 
