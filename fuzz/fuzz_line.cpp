@@ -9,7 +9,9 @@
 //  - decoding with and without "references" agrees on everything else, and
 //    the decoded references plus the bad ones add up to reference_count;
 //  - the same decoder gives the same answer twice (no state leaks between
-//    lines).
+//    lines);
+//  - the fast path (LineScanner) changes nothing: a decoder that sends
+//    every line to the DOM parser gives the same answer, reason and record.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -94,6 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static RecordDecoder plain;  // reused across inputs, like a parsing thread's decoder
   static RecordDecoder with_refs;
   with_refs.set_decode_references(true);
+  static RecordDecoder full_only;  // the DOM parser alone
+  full_only.set_fast_path(false);
 
   ObjectRecord a, b;
   a.byte_offset = b.byte_offset = 12345;
@@ -124,6 +128,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (a.kind == RecordKind::kObject) FUZZ_CHECK(a.has_address);
     (void)touch(sa);
+  }
+
+  ObjectRecord f;
+  f.byte_offset = 12345;
+  std::string reason_f;
+  const bool ok_f = full_only.decode(line, kChunkPadding, &f, &reason_f);
+  FUZZ_CHECK(ok_f == ok_a);
+  if (ok_f) {
+    FUZZ_CHECK(summary(f) == sa);
+  } else {
+    FUZZ_CHECK(reason_f == reason_a);
   }
 
   // Same decoder, same line, same answer (a's views die here: compare sa).

@@ -1,6 +1,7 @@
 #include "parse/record_decoder.hpp"
 
 #include "parse/address.hpp"
+#include "parse/record_keys.hpp"
 
 namespace heapdump {
 namespace {
@@ -189,51 +190,6 @@ bool read_address(dom::element value, std::string_view key, std::string_view* te
   return true;
 }
 
-enum class Key {
-  kOther, kAddress, kType, kClass, kGeneration, kMemsize, kFile, kLine, kMethod, kName,
-  kValue, kStruct, kImemoType, kRoot, kReferences
-};
-
-/// Which of the keys we use `key` is; one length switch, then one compare.
-Key key_of(std::string_view key) {
-  switch (key.size()) {
-    case 4:
-      if (key == "type") return Key::kType;
-      if (key == "file") return Key::kFile;
-      if (key == "line") return Key::kLine;
-      if (key == "name") return Key::kName;
-      if (key == "root") return Key::kRoot;
-      return Key::kOther;
-    case 5:
-      if (key == "class") return Key::kClass;
-      if (key == "value") return Key::kValue;
-      return Key::kOther;
-    case 6:
-      if (key == "method") return Key::kMethod;
-      if (key == "struct") return Key::kStruct;
-      return Key::kOther;
-    case 7:
-      if (key == "address") return Key::kAddress;
-      if (key == "memsize") return Key::kMemsize;
-      return Key::kOther;
-    case 10:
-      if (key == "generation") return Key::kGeneration;
-      if (key == "references") return Key::kReferences;
-      if (key == "imemo_type") return Key::kImemoType;
-      return Key::kOther;
-    default:
-      return Key::kOther;
-  }
-}
-
-RecordKind kind_of(std::string_view type, bool has_address) {
-  if (type == "ROOT") return RecordKind::kRoot;
-  if (type == "SHAPE") return RecordKind::kShape;
-  if (type == "NONE") return RecordKind::kFree;
-  if (type == "MOVED") return RecordKind::kMoved;
-  return has_address ? RecordKind::kObject : RecordKind::kOther;
-}
-
 }  // namespace
 
 bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectRecord* rec,
@@ -245,11 +201,20 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
   rec->byte_offset = byte_offset;
   rec->raw_line = text;
 
+  if (fast_path_ && scanner_.scan(text, rec, decode_references_ ? &references_ : nullptr)) {
+    return true;
+  }
+  // The scanner declined: the full parser decides, from a fresh record.
+  *rec = ObjectRecord{};
+  rec->byte_offset = byte_offset;
+  rec->raw_line = text;
+
   // After a huge line (a million-element array), give the parser's buffers
   // back instead of keeping them for the rest of the file.
   constexpr size_t kKeepCapacity = size_t{1} << 20;
   if (parser_.capacity() > kKeepCapacity && text.size() <= kKeepCapacity) {
-    (void)parser_.allocate(kKeepCapacity);
+    // On failure the parser keeps its bigger buffers, which is fine.
+    [[maybe_unused]] const auto shrunk = parser_.allocate(kKeepCapacity);
   }
   dom::element root;
   if (auto e = parser_.parse(text.data(), text.size(), false).get(root)) {
@@ -314,6 +279,10 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
         dom::array refs;
         rec->has_references = v.get_array().get(refs) == simdjson::SUCCESS;
         rec->reference_count = rec->has_references ? refs.size() : 0;
+        if (rec->reference_count == 0xFFFFFF) {  // simdjson's count saturates there
+          rec->reference_count = 0;
+          for ([[maybe_unused]] dom::element ref : refs) ++rec->reference_count;
+        }
         if (decode_references_ && rec->has_references) {
           references_.clear();
           rec->bad_references = 0;

@@ -8,13 +8,15 @@
 #include <vector>
 
 #include "heapdump/record.hpp"
+#include "parse/line_scanner.hpp"
 
 namespace heapdump {
 
-/// Decodes dump lines with simdjson's DOM parser, which validates the whole
-/// line (structure, strings, escapes, numbers, UTF-8) before we look at it.
-/// A line is either fully valid JSON or rejected with a reason; nothing is
-/// guessed.
+/// Decodes dump lines. Most lines go through LineScanner, a strict one-pass
+/// scanner for the usual shape of a line; whatever it declines goes to
+/// simdjson's DOM parser, which validates the whole line (structure,
+/// strings, escapes, numbers, UTF-8) and names what is wrong. A line is
+/// either valid JSON or rejected with a reason; nothing is guessed.
 class RecordDecoder {
  public:
   /// Parses `text`, whose buffer stays readable for at least
@@ -27,9 +29,14 @@ class RecordDecoder {
   /// Also parse the addresses in "references" (for the object graph).
   void set_decode_references(bool on) { decode_references_ = on; }
 
+  /// Off: every line goes to the DOM parser (tests compare the two paths).
+  void set_fast_path(bool on) { fast_path_ = on; }
+
  private:
+  LineScanner scanner_;
   simdjson::dom::parser parser_;
   bool decode_references_ = false;
+  bool fast_path_ = true;
   std::vector<uint64_t> references_;
 };
 

@@ -1,0 +1,514 @@
+#include "parse/line_scanner.hpp"
+
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "parse/address.hpp"
+#include "parse/record_keys.hpp"
+
+namespace heapdump {
+
+/// The scanner's position in a line. Bytes from `end` on belong to the next
+/// line or the padding: readable, but never part of this line's JSON.
+struct LineScanner::Cursor {
+  const char* p;
+  const char* end;
+
+  // For a plain line (see index_quotes): the line's quotes, in order, from
+  // its quote bitmap. Strings are then found by popping bits instead of
+  // scanning bytes, so finding one string's end does not wait on the
+  // previous one (the scan is bound by that chain of loads otherwise).
+  const char* begin = nullptr;
+  const uint64_t* quotes = nullptr;  ///< null: scan the bytes
+  size_t words = 0;
+  size_t word = 0;
+  uint64_t bits = 0;
+
+  /// The next quote of the line not yet taken, or null.
+  const char* next_quote() {
+    while (bits == 0) {
+      if (++word >= words) return nullptr;
+      bits = quotes[word];
+    }
+    const char* q = begin + (word << 6) + __builtin_ctzll(bits);
+    bits &= bits - 1;
+    return q;
+  }
+};
+
+namespace {
+
+using Cursor = LineScanner::Cursor;
+
+constexpr int kMaxDepth = 64;
+/// Longer lines (huge "references" arrays) are scanned byte by byte rather
+/// than given a quote bitmap of their own.
+constexpr size_t kMaxIndexedLine = size_t{1} << 20;
+
+inline void skip_ws(Cursor& c) {
+  while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r' || *c.p == '\n')) ++c.p;
+}
+
+/// The first byte at or after `p` that a string scan must look at: a quote,
+/// a backslash, a control byte or a non-ASCII byte. Returns `end` or more
+/// if there is none before `end`. Reads at most 15 bytes past `end`.
+inline const char* find_special(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  for (; p < end; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches
+    // control bytes and non-ASCII bytes at once.
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                     _mm_cmplt_epi8(v, space));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+  }
+  return end;
+#else
+  for (; p < end; ++p) {
+    const auto b = static_cast<unsigned char>(*p);
+    if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) return p;
+  }
+  return end;
+#endif
+}
+
+/// A JSON string escape other than \u, as the byte it stands for; 0 if `c`
+/// does not start one.
+inline char simple_escape(char c) {
+  switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+  }
+}
+
+/// With a quote bitmap: takes the quote that opened the string at c.p - 1
+/// and returns its closing quote (null if the line's quotes disagree).
+inline const char* closing_quote(Cursor& c) {
+  if (c.next_quote() != c.p - 1) return nullptr;
+  return c.next_quote();
+}
+
+/// A key without escapes; c.p is just past its opening quote.
+inline bool plain_key(Cursor& c, std::string_view* key) {
+  if (c.quotes != nullptr) {
+    const char* q = closing_quote(c);
+    if (q == nullptr) return false;
+    *key = std::string_view(c.p, static_cast<size_t>(q - c.p));
+    c.p = q + 1;
+    return true;
+  }
+  const char* q = find_special(c.p, c.end);
+  if (q >= c.end || *q != '"') return false;
+  *key = std::string_view(c.p, static_cast<size_t>(q - c.p));
+  c.p = q + 1;
+  return true;
+}
+
+/// "true", "false" or "null" at c.p (the line's padding makes reading
+/// 8 bytes safe).
+inline bool literal(Cursor& c, const char* word, size_t n) {
+  uint64_t have = 0, want = 0;
+  std::memcpy(&have, c.p, 8);
+  std::memcpy(&want, word, n);
+  const uint64_t mask = n == 4 ? 0xFFFFFFFFull : 0xFFFFFFFFFFull;
+  if (static_cast<size_t>(c.end - c.p) < n || ((have ^ want) & mask) != 0) return false;
+  c.p += n;
+  return true;
+}
+
+inline bool is_null(const Cursor& c) { return *c.p == 'n'; }
+
+/// 0 or [1-9][0-9]{0,18}: always fits in 64 bits. Anything else (a sign,
+/// a fraction, an exponent, more digits) is left to the full parser: the
+/// caller's grammar check fails on the byte after.
+inline bool small_integer(Cursor& c, uint64_t* out) {
+  const char* p = c.p;
+  if (p >= c.end || *p < '0' || *p > '9') return false;
+  uint64_t v = static_cast<uint64_t>(*p - '0');
+  ++p;
+  if (v != 0) {
+    const char* limit = c.p + 19 < c.end ? c.p + 19 : c.end;
+    while (p < limit && *p >= '0' && *p <= '9') v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+  }
+  if (p < c.end && *p >= '0' && *p <= '9') return false;  // a leading zero or a 20th digit
+  c.p = p;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+/// A string value; c.p is just past its opening quote. With `keep`, *out
+/// is its unescaped content.
+inline bool LineScanner::string_value(Cursor& c, bool keep, std::string_view* out) {
+  if (c.quotes != nullptr) {  // a plain line: no escapes to handle
+    const char* q = closing_quote(c);
+    if (q == nullptr) return false;
+    if (keep) *out = std::string_view(c.p, static_cast<size_t>(q - c.p));
+    c.p = q + 1;
+    return true;
+  }
+  return scanned_string_value(c, keep, out);
+}
+
+bool LineScanner::scanned_string_value(Cursor& c, bool keep, std::string_view* out) {
+  const char* start = c.p;
+  const char* q = find_special(start, c.end);
+  if (q >= c.end) return false;
+  if (*q == '"') {  // the common case: no escapes
+    if (keep) *out = std::string_view(start, static_cast<size_t>(q - start));
+    c.p = q + 1;
+    return true;
+  }
+  if (*q != '\\') return false;  // control or non-ASCII byte
+  char* dst = nullptr;
+  char* dst_start = nullptr;
+  if (keep) {
+    // Unescaped text is never longer than the line, so reserving the line's
+    // length once per line keeps earlier views into the buffer valid.
+    const size_t line_size = static_cast<size_t>(c.end - start);
+    if (unescaped_used_ == 0 && unescaped_.size() < line_size) unescaped_.resize(line_size);
+    if (unescaped_.size() - unescaped_used_ < line_size) return false;
+    dst_start = dst = unescaped_.data() + unescaped_used_;
+  }
+  const char* from = start;
+  for (;;) {
+    // q is a backslash inside the string.
+    if (q + 1 >= c.end) return false;
+    const char e = simple_escape(q[1]);
+    if (e == 0) return false;  // \u or an invalid escape
+    if (keep) {
+      std::memcpy(dst, from, static_cast<size_t>(q - from));
+      dst += q - from;
+      *dst++ = e;
+    }
+    from = q + 2;
+    q = find_special(from, c.end);
+    if (q >= c.end) return false;
+    if (*q == '"') break;
+    if (*q != '\\') return false;
+  }
+  if (keep) {
+    std::memcpy(dst, from, static_cast<size_t>(q - from));
+    dst += q - from;
+    *out = std::string_view(dst_start, static_cast<size_t>(dst - dst_start));
+    unescaped_used_ += static_cast<size_t>(dst - dst_start);
+  }
+  c.p = q + 1;
+  return true;
+}
+
+/// Any JSON value in the subset, checked and dropped.
+bool LineScanner::skip_value(Cursor& c, int depth) {
+  if (c.p >= c.end) return false;
+  switch (*c.p) {
+    case '"':
+      ++c.p;
+      return string_value(c, false, nullptr);
+    case 't':
+      return literal(c, "true", 4);
+    case 'f':
+      return literal(c, "false", 5);
+    case 'n':
+      return literal(c, "null", 4);
+    case '[': {
+      if (depth >= kMaxDepth) return false;
+      ++c.p;
+      skip_ws(c);
+      if (c.p < c.end && *c.p == ']') {
+        ++c.p;
+        return true;
+      }
+      for (;;) {
+        if (!skip_value(c, depth + 1)) return false;
+        skip_ws(c);
+        if (c.p >= c.end) return false;
+        if (*c.p == ']') {
+          ++c.p;
+          return true;
+        }
+        if (*c.p != ',') return false;
+        ++c.p;
+        skip_ws(c);
+      }
+    }
+    case '{': {
+      if (depth >= kMaxDepth) return false;
+      ++c.p;
+      skip_ws(c);
+      if (c.p < c.end && *c.p == '}') {
+        ++c.p;
+        return true;
+      }
+      for (;;) {
+        if (c.p >= c.end || *c.p != '"') return false;
+        ++c.p;
+        if (!string_value(c, false, nullptr)) return false;
+        skip_ws(c);
+        if (c.p >= c.end || *c.p != ':') return false;
+        ++c.p;
+        skip_ws(c);
+        if (!skip_value(c, depth + 1)) return false;
+        skip_ws(c);
+        if (c.p >= c.end) return false;
+        if (*c.p == '}') {
+          ++c.p;
+          return true;
+        }
+        if (*c.p != ',') return false;
+        ++c.p;
+        skip_ws(c);
+      }
+    }
+    default: {
+      uint64_t ignored;
+      return small_integer(c, &ignored);
+    }
+  }
+}
+
+/// "references": an array; its strings that are addresses are decoded when
+/// `references` is given, the other elements are counted as bad ones.
+bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uint64_t>* references) {
+  if (*c.p != '[') {
+    if (!skip_value(c, 1)) return false;
+    rec->has_references = false;
+    rec->reference_count = 0;
+    return true;
+  }
+  ++c.p;
+  if (references != nullptr) {
+    references->clear();
+    rec->bad_references = 0;
+  }
+  uint64_t count = 0;
+  skip_ws(c);
+  if (c.p < c.end && *c.p == ']') {
+    ++c.p;
+  } else {
+    for (;;) {
+      if (c.p >= c.end) return false;
+      ++count;
+      if (references != nullptr && *c.p == '"') {
+        ++c.p;
+        std::string_view text;
+        if (!string_value(c, true, &text)) return false;
+        uint64_t address = 0;
+        if (parse_address(text, &address)) {
+          references->push_back(address);
+        } else {
+          ++rec->bad_references;
+        }
+      } else {
+        if (references != nullptr) ++rec->bad_references;
+        if (!skip_value(c, 2)) return false;
+      }
+      skip_ws(c);
+      if (c.p >= c.end) return false;
+      if (*c.p == ']') {
+        ++c.p;
+        break;
+      }
+      if (*c.p != ',') return false;
+      ++c.p;
+      skip_ws(c);
+    }
+  }
+  rec->has_references = true;
+  rec->reference_count = count;
+  if (references != nullptr) {
+    rec->references = references->data();
+    rec->references_decoded = references->size();
+  }
+  return true;
+}
+
+/// Fills quote_bits_ for `text` and says whether the line is plain: no
+/// backslash, no control byte (tabs included) and no non-ASCII byte. In a
+/// plain line every quote opens or closes a string. Reads up to 63 bytes
+/// past the line's end.
+bool LineScanner::index_quotes(std::string_view text) {
+  const size_t n = text.size();
+  const size_t words = (n + 63) / 64;
+  if (quote_bits_.size() < words) quote_bits_.resize(words);
+  const char* p = text.data();
+  uint64_t special = 0;
+  for (size_t w = 0; w < words; ++w, p += 64) {
+    uint64_t q = 0, s = 0;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      const auto qm = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+      const auto sm = static_cast<uint32_t>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmplt_epi8(v, space))));
+      q |= static_cast<uint64_t>(qm) << (16 * k);
+      s |= static_cast<uint64_t>(sm) << (16 * k);
+    }
+#else
+    for (int k = 0; k < 64; ++k) {
+      const auto b = static_cast<unsigned char>(p[k]);
+      q |= static_cast<uint64_t>(b == '"') << k;
+      s |= static_cast<uint64_t>(b == '\\' || b < 0x20 || b >= 0x80) << k;
+    }
+#endif
+    if (w + 1 == words && (n & 63) != 0) {  // drop the bytes past the end
+      const uint64_t keep = (uint64_t{1} << (n & 63)) - 1;
+      q &= keep;
+      s &= keep;
+    }
+    quote_bits_[w] = q;
+    special |= s;
+  }
+  return special == 0;
+}
+
+bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uint64_t>* references) {
+  unescaped_used_ = 0;
+  Cursor c{text.data(), text.data() + text.size()};
+  if (!text.empty() && text.size() <= kMaxIndexedLine && index_quotes(text)) {
+    c.begin = text.data();
+    c.quotes = quote_bits_.data();
+    c.words = (text.size() + 63) / 64;
+    c.word = 0;
+    c.bits = quote_bits_[0];
+  }
+  skip_ws(c);
+  if (c.p >= c.end || *c.p != '{') return false;
+  ++c.p;
+  skip_ws(c);
+
+  // Each key's value: the type the full parser accepts for it, or null,
+  // with the same effect on the record (see RecordDecoder::decode).
+  // Anything else declines.
+  auto kept_string = [&](std::string_view* out, bool* present) {
+    if (*c.p == '"') {
+      ++c.p;
+      *present = true;
+      return string_value(c, true, out);
+    }
+    *present = false;  // any other type means absent (the view is left as it was)
+    return skip_value(c, 1);
+  };
+  auto address = [&](std::string_view* text_out, uint64_t* out, bool* present) {
+    if (is_null(c)) {
+      *present = false;
+      return literal(c, "null", 4);
+    }
+    if (*c.p != '"') return false;
+    ++c.p;
+    *present = true;
+    return string_value(c, true, text_out) && parse_address(*text_out, out);
+  };
+  auto count = [&](uint64_t* out, bool* present) {
+    if (is_null(c)) {
+      *present = false;
+      return literal(c, "null", 4);
+    }
+    *present = true;
+    return small_integer(c, out);
+  };
+
+  if (c.p < c.end && *c.p == '}') {
+    ++c.p;
+  } else {
+    for (;;) {
+      if (c.p >= c.end || *c.p != '"') return false;
+      ++c.p;
+      std::string_view key;
+      if (!plain_key(c, &key)) return false;
+      skip_ws(c);
+      if (c.p >= c.end || *c.p != ':') return false;
+      ++c.p;
+      skip_ws(c);
+      if (c.p >= c.end) return false;
+      bool ok = true, ignored = false;
+      switch (key_of(key)) {
+        case Key::kAddress:
+          ok = address(&rec->address_text, &rec->address, &rec->has_address);
+          break;
+        case Key::kClass:
+          ok = address(&rec->class_text, &rec->class_address, &rec->has_class);
+          break;
+        case Key::kType:
+          if (is_null(c)) {
+            ok = literal(c, "null", 4);
+          } else {
+            ok = *c.p == '"' && (++c.p, string_value(c, true, &rec->type));
+          }
+          break;
+        case Key::kGeneration:
+          ok = count(&rec->generation, &rec->has_generation);
+          break;
+        case Key::kMemsize: {
+          bool present = false;
+          ok = count(&rec->memsize, &present);
+          if (!present) rec->memsize = 0;
+          break;
+        }
+        case Key::kLine:
+          ok = count(&rec->line, &rec->has_line);
+          break;
+        case Key::kFile:
+          ok = kept_string(&rec->file, &rec->has_file);
+          break;
+        case Key::kMethod:
+          ok = kept_string(&rec->method, &rec->has_method);
+          break;
+        case Key::kName:
+          ok = kept_string(&rec->name, &rec->has_name);
+          break;
+        case Key::kValue:
+          ok = kept_string(&rec->value, &rec->has_value);
+          break;
+        case Key::kStruct:
+          ok = kept_string(&rec->struct_name, &ignored);
+          break;
+        case Key::kImemoType:
+          ok = kept_string(&rec->imemo_type, &ignored);
+          break;
+        case Key::kRoot:
+          ok = kept_string(&rec->root_name, &ignored);
+          break;
+        case Key::kReferences:
+          ok = references_value(c, rec, references);
+          break;
+        case Key::kOther:
+          ok = skip_value(c, 1);
+          break;
+      }
+      if (!ok) return false;
+      skip_ws(c);
+      if (c.p >= c.end) return false;
+      if (*c.p == '}') {
+        ++c.p;
+        break;
+      }
+      if (*c.p != ',') return false;
+      ++c.p;
+      skip_ws(c);
+    }
+  }
+  skip_ws(c);
+  if (c.p != c.end) return false;
+  rec->kind = kind_of(rec->type, rec->has_address);
+  return true;
+}
+
+}  // namespace heapdump

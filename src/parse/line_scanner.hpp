@@ -1,0 +1,50 @@
+// The fast path for dump lines: one strict pass over the bytes, no DOM.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "heapdump/record.hpp"
+
+namespace heapdump {
+
+/// Decodes the lines Ruby writes in their usual shape, several times faster
+/// than building a DOM: one pass over the bytes that checks the JSON grammar
+/// as it goes and keeps views into the line instead of copying strings.
+///
+/// It accepts only a strict subset of JSON: ASCII text, string escapes other
+/// than \u, non-negative integers of up to 19 digits, nesting up to 64
+/// levels, and the expected type (or null) for every key a record uses.
+/// For anything else it *declines*, and RecordDecoder hands the line to
+/// simdjson, which decides whether it is valid and why not. So a line it
+/// accepts is one the full parser accepts too, with the same record (the
+/// differential test and fuzz/fuzz_line.cpp check this); declining says
+/// nothing about validity.
+class LineScanner {
+ public:
+  /// `text` must stay readable for 64 bytes past its end. On true, *record
+  /// holds the fields (views into `text` or this scanner's buffer, valid
+  /// until the next scan) and, when `references` is not null, the decoded
+  /// "references" addresses are in *references.
+  bool scan(std::string_view text, ObjectRecord* record, std::vector<uint64_t>* references);
+
+  struct Cursor;  ///< a position in the line being scanned
+
+ private:
+  bool index_quotes(std::string_view text);
+  bool string_value(Cursor& c, bool keep, std::string_view* out);
+  bool scanned_string_value(Cursor& c, bool keep, std::string_view* out);
+  bool skip_value(Cursor& c, int depth);
+  bool references_value(Cursor& c, ObjectRecord* record, std::vector<uint64_t>* references);
+
+  /// Bit i of word i/64: byte i of the line is a quote. Only for lines
+  /// with no backslash, control or non-ASCII byte, where every quote
+  /// opens or closes a string.
+  std::vector<uint64_t> quote_bits_;
+  std::vector<char> unescaped_;  ///< unescaped copies of kept strings that had escapes
+  size_t unescaped_used_ = 0;
+};
+
+}  // namespace heapdump
