@@ -102,6 +102,31 @@ inline const char* closing_quote(Cursor& c) {
   return c.next_quote();
 }
 
+/// The length of the well-formed UTF-8 sequence at `p` (whose first byte is
+/// >= 0x80) that ends before `end`, or 0 if there is none: the table of
+/// well-formed byte sequences of the Unicode standard (no overlong forms,
+/// no surrogates, nothing above U+10FFFF), which is what simdjson accepts.
+inline size_t utf8_sequence(const char* p, const char* end) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  const size_t room = static_cast<size_t>(end - p);
+  auto cont = [](unsigned char b) { return b >= 0x80 && b <= 0xBF; };
+  const unsigned char b0 = u[0];
+  if (b0 >= 0xC2 && b0 <= 0xDF) return room >= 2 && cont(u[1]) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (room < 3 || !cont(u[2])) return 0;
+    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;
+    return u[1] >= lo && u[1] <= hi ? 3 : 0;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (room < 4 || !cont(u[2]) || !cont(u[3])) return 0;
+    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return u[1] >= lo && u[1] <= hi ? 4 : 0;
+  }
+  return 0;  // a continuation byte, C0, C1 or F5..FF
+}
+
 /// A key without escapes; c.p is just past its opening quote.
 inline bool plain_key(Cursor& c, std::string_view* key) {
   if (c.quotes != nullptr) {
@@ -167,46 +192,51 @@ inline bool LineScanner::string_value(Cursor& c, bool keep, std::string_view* ou
 
 bool LineScanner::scanned_string_value(Cursor& c, bool keep, std::string_view* out) {
   const char* start = c.p;
-  const char* q = find_special(start, c.end);
-  if (q >= c.end) return false;
-  if (*q == '"') {  // the common case: no escapes
-    if (keep) *out = std::string_view(start, static_cast<size_t>(q - start));
-    c.p = q + 1;
-    return true;
-  }
-  if (*q != '\\') return false;  // control or non-ASCII byte
-  char* dst = nullptr;
+  const char* from = start;  // first byte not yet copied (when unescaping)
+  char* dst = nullptr;       // non-null once an escape was seen and kept
   char* dst_start = nullptr;
-  if (keep) {
-    // Unescaped text is never longer than the line, so reserving the line's
-    // length once per line keeps earlier views into the buffer valid.
-    const size_t line_size = static_cast<size_t>(c.end - start);
-    if (unescaped_used_ == 0 && unescaped_.size() < line_size) unescaped_.resize(line_size);
-    if (unescaped_.size() - unescaped_used_ < line_size) return false;
-    dst_start = dst = unescaped_.data() + unescaped_used_;
-  }
-  const char* from = start;
+  const char* p = start;
+  const char* q;
   for (;;) {
-    // q is a backslash inside the string.
+    q = find_special(p, c.end);
+    if (q >= c.end) return false;
+    const auto b = static_cast<unsigned char>(*q);
+    if (b == '"') break;
+    if (b >= 0x80) {  // UTF-8: checked here, copied with the text around it
+      const size_t n = utf8_sequence(q, c.end);
+      if (n == 0) return false;
+      p = q + n;
+      continue;
+    }
+    if (b != '\\') return false;  // a control byte
     if (q + 1 >= c.end) return false;
     const char e = simple_escape(q[1]);
     if (e == 0) return false;  // \u or an invalid escape
     if (keep) {
+      if (dst == nullptr) {
+        // Unescaped text is never longer than the line, so reserving the
+        // line's length once per line keeps earlier views into the buffer
+        // valid.
+        const size_t line_size = static_cast<size_t>(c.end - start);
+        if (unescaped_used_ == 0 && unescaped_.size() < line_size) unescaped_.resize(line_size);
+        if (unescaped_.size() - unescaped_used_ < line_size) return false;
+        dst_start = dst = unescaped_.data() + unescaped_used_;
+      }
       std::memcpy(dst, from, static_cast<size_t>(q - from));
       dst += q - from;
       *dst++ = e;
     }
-    from = q + 2;
-    q = find_special(from, c.end);
-    if (q >= c.end) return false;
-    if (*q == '"') break;
-    if (*q != '\\') return false;
+    from = p = q + 2;
   }
   if (keep) {
-    std::memcpy(dst, from, static_cast<size_t>(q - from));
-    dst += q - from;
-    *out = std::string_view(dst_start, static_cast<size_t>(dst - dst_start));
-    unescaped_used_ += static_cast<size_t>(dst - dst_start);
+    if (dst == nullptr) {  // no escapes: a view into the line
+      *out = std::string_view(start, static_cast<size_t>(q - start));
+    } else {
+      std::memcpy(dst, from, static_cast<size_t>(q - from));
+      dst += q - from;
+      *out = std::string_view(dst_start, static_cast<size_t>(dst - dst_start));
+      unescaped_used_ += static_cast<size_t>(dst - dst_start);
+    }
   }
   c.p = q + 1;
   return true;

@@ -14,9 +14,10 @@ namespace heapdump {
 /// than building a DOM: one pass over the bytes that checks the JSON grammar
 /// as it goes and keeps views into the line instead of copying strings.
 ///
-/// It accepts only a strict subset of JSON: ASCII text, string escapes other
-/// than \u, non-negative integers of up to 19 digits, nesting up to 64
-/// levels, and the expected type (or null) for every key a record uses.
+/// It accepts only a strict subset of JSON: well-formed UTF-8 in strings
+/// (ASCII-only keys), string escapes other than \u, non-negative integers
+/// of up to 19 digits, nesting up to 64 levels, and the expected type (or
+/// null) for every key a record uses.
 /// For anything else it *declines*, and RecordDecoder hands the line to
 /// simdjson, which decides whether it is valid and why not. So a line it
 /// accepts is one the full parser accepts too, with the same record (the

@@ -188,7 +188,15 @@ TEST_CASE("LineScanner unescapes simple escapes itself") {
 TEST_CASE("LineScanner declines what it does not handle; the full parser decides") {
   const char* declined[] = {
       R"({"address":"0x1", "value":"\u00e9"})",           // \u escape
-      "{\"address\":\"0x1\", \"value\":\"\xc3\xa9\"}",     // non-ASCII
+      "{\"addr\xc3\xa9ss\":\"0x1\"}",                     // non-ASCII key
+      "{\"address\":\"0x1\", \"value\":\"\xff\"}",          // invalid UTF-8 ...
+      "{\"address\":\"0x1\", \"value\":\"a\xc3\"}",         // cut sequence
+      "{\"address\":\"0x1\", \"value\":\"\xc0\xaf\"}",      // overlong
+      "{\"address\":\"0x1\", \"value\":\"\xe0\x80\xaf\"}",  // overlong
+      "{\"address\":\"0x1\", \"value\":\"\xed\xa0\x80\"}",  // surrogate
+      "{\"address\":\"0x1\", \"value\":\"\xf4\x90\x80\x80\"}",  // above U+10FFFF
+      "{\"address\":\"0x1\", \"value\":\"\x80\"}",          // lone continuation
+      "{\"address\":\"0x1\", \"x\":\xc3\xa9}",               // outside a string
       R"({"address":"0x1", "memsize":-5})",               // negative
       R"({"address":"0x1", "x":-5})",                     // negative, unused key
       R"({"address":"0x1", "x":1.5})",                    // fraction
@@ -241,6 +249,11 @@ TEST_CASE("LineScanner: null, other types and duplicate keys as the full parser 
       R"({"address":"0x1", "memsize":0, "x":[], "y":{}, "z":[{}, [], "", 0, 1234567890123456789]})",
       R"({"address":"0xffffffffffffffff", "memsize":9999999999999999999})",
       R"({"address":"0x1", "value":"a long value that spans more than one sixteen-byte block"})",
+      // Well-formed UTF-8 of every length, at the edges of the ranges.
+      "{\"address\":\"0x1\", \"value\":\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x92\x8e\", \"file\":\"\xc2\x80\"}",
+      "{\"address\":\"0x1\", \"value\":\"\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf\"}",
+      "{\"address\":\"0x1\", \"value\":\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\\n\xc3\xa9\\t\"}",
+      "{\"address\":\"0x1\", \"flags\":{\"k\":\"\xc3\xa9\"}, \"references\":[\"\xc3\xa9\"]}",
   };
   for (const char* text : accepted) {
     INFO(text);
