@@ -411,6 +411,10 @@ bool LineScanner::index_quotes(std::string_view text) {
 
 bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uint64_t>* references) {
   unescaped_used_ = 0;
+  // After a huge line with escapes, give its buffer back.
+  if (unescaped_.size() > kMaxIndexedLine && text.size() <= kMaxIndexedLine) {
+    std::vector<char>().swap(unescaped_);
+  }
   Cursor c{text.data(), text.data() + text.size()};
   if (!text.empty() && text.size() <= kMaxIndexedLine && index_quotes(text)) {
     c.begin = text.data();

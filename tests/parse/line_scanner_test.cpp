@@ -317,3 +317,33 @@ TEST_CASE("LineScanner agrees with the full parser on mutated lines") {
   CHECK(total > 1000);
   CHECK(accepted > 0);  // some mutations stay valid (a digit for a digit)
 }
+
+TEST_CASE("LineScanner: lines over 1 MB are scanned without a quote bitmap, the same way") {
+  // 100,000 references (about 1.8 MB) and a value with escapes.
+  std::string refs;
+  for (int i = 0; i < 100000; ++i) {
+    if (i > 0) refs += ", ";
+    refs += "\"0x7f00000" + std::to_string(100000 + i) + "\"";
+  }
+  const std::string big = R"({"type":"ROOT", "root":"vm", "references":[)" + refs +
+                          R"(], "value":"a\"b\\c\n"})";
+  REQUIRE(big.size() > (size_t{1} << 20));
+  LineScanner scanner;
+  {
+    const PaddedLine line(big);
+    ObjectRecord r;
+    std::vector<uint64_t> out;
+    REQUIRE(scanner.scan(line.view, &r, &out));
+    CHECK(r.reference_count == 100000);
+    REQUIRE(out.size() == 100000);
+    CHECK(out[99999] == 0x7f00000199999ull);
+    CHECK(r.value == "a\"b\\c\n");
+  }
+  // The same scanner then takes an ordinary line (its buffers shrink back).
+  const PaddedLine small(R"({"address":"0x1", "type":"STRING", "value":"x\ty"})");
+  ObjectRecord r;
+  REQUIRE(scanner.scan(small.view, &r, nullptr));
+  CHECK(r.value == "x\ty");
+  CHECK(check_same(big, true));
+  CHECK(check_same(big, false));
+}
