@@ -27,6 +27,19 @@ struct LineScanner::Cursor {
   size_t word = 0;
   uint64_t bits = 0;
 
+  /// Moves to the first quote at or after `at` (after a span of the line
+  /// was checked some other way).
+  void seek(const char* at) {
+    const auto offset = static_cast<size_t>(at - begin);
+    word = offset >> 6;
+    if (word >= words) {
+      word = words;
+      bits = 0;
+      return;
+    }
+    bits = quotes[word] & (~uint64_t{0} << (offset & 63));
+  }
+
   /// The next quote of the line not yet taken, or null.
   const char* next_quote() {
     while (bits == 0) {
@@ -311,6 +324,31 @@ bool LineScanner::skip_value(Cursor& c, int depth) {
   }
 }
 
+/// The value of a key no record uses. Objects and arrays there are mostly
+/// the same few byte strings on every line ("flags"), so the last few that
+/// were checked are kept: a value byte-identical to one of them is a
+/// complete valid JSON value too, and is stepped over with one compare.
+bool LineScanner::other_value(Cursor& c) {
+  if (*c.p != '{' && *c.p != '[') return skip_value(c, 1);
+  const auto room = static_cast<size_t>(c.end - c.p);
+  for (const std::string& known : known_values_) {
+    const size_t n = known.size();
+    if (n != 0 && n <= room && c.p[n - 1] == known[n - 1] && std::memcmp(c.p, known.data(), n) == 0) {
+      c.p += n;
+      if (c.quotes != nullptr) c.seek(c.p);
+      return true;
+    }
+  }
+  const char* start = c.p;
+  if (!skip_value(c, 1)) return false;
+  const auto n = static_cast<size_t>(c.p - start);
+  if (n <= kMaxKnownValue) {
+    known_values_[next_known_].assign(start, n);
+    next_known_ = (next_known_ + 1) % known_values_.size();
+  }
+  return true;
+}
+
 /// "references": an array; its strings that are addresses are decoded when
 /// `references` is given, the other elements are counted as bad ones.
 bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uint64_t>* references) {
@@ -524,7 +562,7 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
           ok = references_value(c, rec, references);
           break;
         case Key::kOther:
-          ok = skip_value(c, 1);
+          ok = other_value(c);
           break;
       }
       if (!ok) return false;

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +40,7 @@ class LineScanner {
   bool string_value(Cursor& c, bool keep, std::string_view* out);
   bool scanned_string_value(Cursor& c, bool keep, std::string_view* out);
   bool skip_value(Cursor& c, int depth);
+  bool other_value(Cursor& c);
   bool references_value(Cursor& c, ObjectRecord* record, std::vector<uint64_t>* references);
 
   /// Bit i of word i/64: byte i of the line is a quote. Only for lines
@@ -45,6 +48,11 @@ class LineScanner {
   /// opens or closes a string.
   std::vector<uint64_t> quote_bits_;
   std::vector<char> unescaped_;  ///< unescaped copies of kept strings that had escapes
+  /// Objects and arrays recently checked as values of unused keys, up to
+  /// kMaxKnownValue bytes each (see other_value()).
+  static constexpr size_t kMaxKnownValue = 256;
+  std::array<std::string, 8> known_values_;
+  size_t next_known_ = 0;
   size_t unescaped_used_ = 0;
 };
 

@@ -89,20 +89,30 @@ std::string outcome(RecordDecoder& d, const PaddedLine& line) {
   return "bad " + reason;
 }
 
+/// Decoders that live across lines, as in a parsing thread (the scanner
+/// remembers values it has checked).
+struct Decoders {
+  explicit Decoders(bool references) {
+    fast.set_decode_references(references);
+    full.set_decode_references(references);
+    full.set_fast_path(false);
+  }
+  RecordDecoder fast, full;
+  LineScanner scanner;
+};
+
 /// Decodes `text` with and without the scanner (with references decoded or
 /// not) and checks the answers are the same. Returns whether the scanner
-/// itself accepted the line.
-bool check_same(const std::string& text, bool references) {
+/// itself accepted the line. Fresh decoders unless `d` is given.
+bool check_same(const std::string& text, bool references, Decoders* d = nullptr) {
   INFO("line: " << text);
   const PaddedLine line(text);
-  RecordDecoder fast, full;
-  fast.set_decode_references(references);
-  full.set_decode_references(references);
-  full.set_fast_path(false);
-  const std::string full_outcome = outcome(full, line);
-  CHECK(outcome(fast, line) == full_outcome);
+  Decoders fresh(references);
+  if (d == nullptr) d = &fresh;
+  const std::string full_outcome = outcome(d->full, line);
+  CHECK(outcome(d->fast, line) == full_outcome);
 
-  LineScanner scanner;
+  LineScanner& scanner = d->scanner;
   ObjectRecord r;
   r.byte_offset = 77;
   r.raw_line = line.view;
@@ -276,11 +286,12 @@ TEST_CASE("LineScanner agrees with the full parser on every fixture line, and ta
   for (const char* name : files) {
     INFO(name);
     size_t lines = 0, taken = 0;
+    Decoders with_refs(true), without_refs(false);
     for (const std::string& text : fixture_lines(name)) {
       if (text.empty()) continue;
       ++lines;
-      if (check_same(text, true)) ++taken;
-      check_same(text, false);
+      if (check_same(text, true, &with_refs)) ++taken;
+      check_same(text, false, &without_refs);
     }
     // Real dumps are mostly plain ASCII lines: the shortcut must carry them.
     if (std::string_view(name) == "boot_sinatra.json.gz" || std::string_view(name) == "leak_plain.0.json") {
@@ -295,6 +306,7 @@ TEST_CASE("LineScanner agrees with the full parser on mutated lines") {
   std::mt19937_64 rng(20261125);
   const std::string alphabet = "\"\\{}[],: \t0123456789-.eEtrufalsnx/\x01\xc3";
   size_t accepted = 0, total = 0;
+  Decoders with_refs(true), without_refs(false);
   for (size_t i = 0; i < lines.size(); i += 37) {
     for (int m = 0; m < 12; ++m) {
       std::string text = lines[i];
@@ -310,7 +322,10 @@ TEST_CASE("LineScanner agrees with the full parser on mutated lines") {
         }
       }
       ++total;
-      if (check_same(text, (m & 1) != 0)) ++accepted;
+      // The unmutated line first, so that its values are remembered when
+      // the mutated one comes.
+      check_same(lines[i], (m & 1) != 0, (m & 1) != 0 ? &with_refs : &without_refs);
+      if (check_same(text, (m & 1) != 0, (m & 1) != 0 ? &with_refs : &without_refs)) ++accepted;
     }
   }
   INFO(accepted << " of " << total << " mutated lines accepted by the scanner");
@@ -346,4 +361,31 @@ TEST_CASE("LineScanner: lines over 1 MB are scanned without a quote bitmap, the 
   CHECK(r.value == "x\ty");
   CHECK(check_same(big, true));
   CHECK(check_same(big, false));
+}
+
+TEST_CASE("LineScanner remembers checked values of unused keys, and only whole ones") {
+  Decoders d(true);
+  const std::string flags = R"({"wb_protected":true, "old":true, "marked":true})";
+  const std::string first = R"({"address":"0x1", "type":"HASH", "flags":)" + flags + "}";
+  CHECK(check_same(first, true, &d));
+  // The same flags again: stepped over, and the quotes after them (in the
+  // quote bitmap) still line up.
+  CHECK(check_same(R"({"address":"0x2", "flags":)" + flags + R"(, "file":"a.rb", "line":3})", true, &d));
+  // A known value followed by something that is not valid there.
+  CHECK_FALSE(check_same(R"({"address":"0x3", "flags":)" + flags + R"(x, "type":"HASH"})", true, &d));
+  CHECK_FALSE(check_same(R"({"address":"0x3", "flags":)" + flags + "]}", true, &d));
+  // A value that starts like a known one but is not it.
+  CHECK_FALSE(check_same(R"({"address":"0x4", "flags":{"wb_protected":true, "old":true, "marked":tru}})", true, &d));
+  CHECK(check_same(R"({"address":"0x4", "flags":{"wb_protected":true, "old":true, "marked":true, "x":1}})", true, &d));
+  // Cut in the middle of where a known value would be.
+  CHECK_FALSE(check_same(R"({"address":"0x5", "flags":{"wb_protected":true, "old":true)", true, &d));
+  // Known in one line, met again in a line scanned without a bitmap (a tab).
+  CHECK(check_same("{\t\"address\":\"0x6\", \"flags\":" + flags + ", \"value\":\"v\"}", true, &d));
+  // More distinct values than are remembered: still right.
+  for (int i = 0; i < 20; ++i) {
+    const std::string v = "[" + std::to_string(i % 11) + ", {\"k\":\"" + std::string(i % 5, 'z') + "\"}]";
+    CHECK(check_same(R"({"address":"0x7", "x":)" + v + R"(, "type":"ARRAY", "memsize":)" +
+                         std::to_string(i) + "}",
+                     true, &d));
+  }
 }
