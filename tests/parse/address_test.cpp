@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+#include <string>
+
 #include "parse/address.hpp"
 
 using heapdump::parse_address;
@@ -27,4 +30,53 @@ TEST_CASE("parse_address rejects what is not an address") {
   CHECK_FALSE(parse_address("0x1ffffffffffffffff", &a));  // 17 digits: beyond 64 bits
   CHECK_FALSE(parse_address(" 0x1", &a));
   CHECK(a == 42);
+}
+
+namespace {
+/// The definition, one digit at a time: the reference for the fast paths.
+bool reference_parse(const std::string& t, uint64_t* out) {
+  if (t.size() < 3 || t.size() > 18 || t[0] != '0' || (t[1] != 'x' && t[1] != 'X')) return false;
+  uint64_t v = 0;
+  for (size_t i = 2; i < t.size(); ++i) {
+    const char c = t[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return false;
+    v = v * 16 + static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+}  // namespace
+
+TEST_CASE("parse_address agrees with a digit-by-digit reference") {
+  std::mt19937_64 rng(7);
+  // Every byte value in every position of 8-, 12- and 16-digit addresses.
+  for (size_t digits : {8, 12, 16}) {
+    for (size_t pos = 0; pos < digits; ++pos) {
+      for (int b = 1; b < 256; ++b) {
+        std::string t = "0x";
+        for (size_t i = 0; i < digits; ++i) t += "0123456789abcdefABCDEF"[rng() % 22];
+        t[2 + pos] = static_cast<char>(b);
+        uint64_t want = 1, got = 2;
+        const bool ok = reference_parse(t, &want);
+        INFO(t);
+        REQUIRE(parse_address(t, &got) == ok);
+        if (ok) REQUIRE(got == want);
+      }
+    }
+  }
+  // Random hex of every length.
+  for (int i = 0; i < 200000; ++i) {
+    const size_t digits = 1 + rng() % 16;
+    std::string t = rng() % 2 ? "0x" : "0X";
+    for (size_t k = 0; k < digits; ++k) t += "0123456789abcdefABCDEF"[rng() % 22];
+    uint64_t want = 1, got = 2;
+    REQUIRE(reference_parse(t, &want));
+    INFO(t);
+    REQUIRE(parse_address(t, &got));
+    REQUIRE(got == want);
+  }
 }
