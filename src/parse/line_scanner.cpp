@@ -65,21 +65,26 @@ inline void skip_ws(Cursor& c) {
   while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r' || *c.p == '\n')) ++c.p;
 }
 
+#if defined(__SSE2__)
+/// The quotes among 16 bytes.
+inline __m128i quotes_in(__m128i v) { return _mm_cmpeq_epi8(v, _mm_set1_epi8('"')); }
+
+/// The bytes among 16 that keep a string off the fast paths: backslashes,
+/// control bytes and non-ASCII bytes. (Signed compare: bytes >= 0x80 are
+/// negative, so "< 0x20" catches control and non-ASCII bytes at once.)
+inline __m128i specials_in(__m128i v) {
+  return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+}
+#endif
+
 /// The first byte at or after `p` that a string scan must look at: a quote,
 /// a backslash, a control byte or a non-ASCII byte. Returns `end` or more
 /// if there is none before `end`. Reads at most 15 bytes past `end`.
 inline const char* find_special(const char* p, const char* end) {
 #if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i space = _mm_set1_epi8(0x20);
   for (; p < end; p += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches
-    // control bytes and non-ASCII bytes at once.
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                     _mm_cmplt_epi8(v, space));
-    const int mask = _mm_movemask_epi8(hit);
+    const int mask = _mm_movemask_epi8(_mm_or_si128(quotes_in(v), specials_in(v)));
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
   }
   return end;
@@ -106,6 +111,43 @@ inline char simple_escape(char c) {
     case 't': return '\t';
     default: return 0;
   }
+}
+
+/// Just past the opening bracket of an object or array: skips whitespace
+/// and, if `close` follows (an empty one), steps over it and says so.
+inline bool empty_container(Cursor& c, char close) {
+  skip_ws(c);
+  if (c.p < c.end && *c.p == close) {
+    ++c.p;
+    return true;
+  }
+  return false;
+}
+
+/// After a member of an object or array: true if a comma follows (stepped
+/// over, with the whitespace after it), or `close` (stepped over, *done
+/// set); false for anything else.
+inline bool next_member(Cursor& c, char close, bool* done) {
+  skip_ws(c);
+  if (c.p >= c.end) return false;
+  if (*c.p == close) {
+    ++c.p;
+    *done = true;
+    return true;
+  }
+  if (*c.p != ',') return false;
+  ++c.p;
+  skip_ws(c);
+  return true;
+}
+
+/// After an object key: the colon, with whitespace on either side.
+inline bool colon(Cursor& c) {
+  skip_ws(c);
+  if (c.p >= c.end || *c.p != ':') return false;
+  ++c.p;
+  skip_ws(c);
+  return c.p < c.end;
 }
 
 /// With a quote bitmap: takes the quote that opened the string at c.p - 1
@@ -140,18 +182,12 @@ inline size_t utf8_sequence(const char* p, const char* end) {
   return 0;  // a continuation byte, C0, C1 or F5..FF
 }
 
-/// A key without escapes; c.p is just past its opening quote.
-inline bool plain_key(Cursor& c, std::string_view* key) {
-  if (c.quotes != nullptr) {
-    const char* q = closing_quote(c);
-    if (q == nullptr) return false;
-    *key = std::string_view(c.p, static_cast<size_t>(q - c.p));
-    c.p = q + 1;
-    return true;
-  }
-  const char* q = find_special(c.p, c.end);
-  if (q >= c.end || *q != '"') return false;
-  *key = std::string_view(c.p, static_cast<size_t>(q - c.p));
+/// A string without escapes or non-ASCII bytes, as a view into the line;
+/// c.p is just past its opening quote.
+inline bool plain_string(Cursor& c, std::string_view* out) {
+  const char* q = c.quotes != nullptr ? closing_quote(c) : find_special(c.p, c.end);
+  if (q == nullptr || q >= c.end || *q != '"') return false;
+  *out = std::string_view(c.p, static_cast<size_t>(q - c.p));
   c.p = q + 1;
   return true;
 }
@@ -194,11 +230,8 @@ inline bool small_integer(Cursor& c, uint64_t* out) {
 /// is its unescaped content.
 inline bool LineScanner::string_value(Cursor& c, bool keep, std::string_view* out) {
   if (c.quotes != nullptr) {  // a plain line: no escapes to handle
-    const char* q = closing_quote(c);
-    if (q == nullptr) return false;
-    if (keep) *out = std::string_view(c.p, static_cast<size_t>(q - c.p));
-    c.p = q + 1;
-    return true;
+    std::string_view ignored;
+    return plain_string(c, keep ? out : &ignored);
   }
   return scanned_string_value(c, keep, out);
 }
@@ -271,51 +304,23 @@ bool LineScanner::skip_value(Cursor& c, int depth) {
     case '[': {
       if (depth >= kMaxDepth) return false;
       ++c.p;
-      skip_ws(c);
-      if (c.p < c.end && *c.p == ']') {
-        ++c.p;
-        return true;
+      for (bool done = empty_container(c, ']'); !done;) {
+        if (!skip_value(c, depth + 1) || !next_member(c, ']', &done)) return false;
       }
-      for (;;) {
-        if (!skip_value(c, depth + 1)) return false;
-        skip_ws(c);
-        if (c.p >= c.end) return false;
-        if (*c.p == ']') {
-          ++c.p;
-          return true;
-        }
-        if (*c.p != ',') return false;
-        ++c.p;
-        skip_ws(c);
-      }
+      return true;
     }
     case '{': {
       if (depth >= kMaxDepth) return false;
       ++c.p;
-      skip_ws(c);
-      if (c.p < c.end && *c.p == '}') {
-        ++c.p;
-        return true;
-      }
-      for (;;) {
+      for (bool done = empty_container(c, '}'); !done;) {
         if (c.p >= c.end || *c.p != '"') return false;
         ++c.p;
-        if (!string_value(c, false, nullptr)) return false;
-        skip_ws(c);
-        if (c.p >= c.end || *c.p != ':') return false;
-        ++c.p;
-        skip_ws(c);
-        if (!skip_value(c, depth + 1)) return false;
-        skip_ws(c);
-        if (c.p >= c.end) return false;
-        if (*c.p == '}') {
-          ++c.p;
-          return true;
+        if (!string_value(c, false, nullptr) || !colon(c) || !skip_value(c, depth + 1) ||
+            !next_member(c, '}', &done)) {
+          return false;
         }
-        if (*c.p != ',') return false;
-        ++c.p;
-        skip_ws(c);
       }
+      return true;
     }
     default: {
       uint64_t ignored;
@@ -364,37 +369,24 @@ bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uin
     rec->bad_references = 0;
   }
   uint64_t count = 0;
-  skip_ws(c);
-  if (c.p < c.end && *c.p == ']') {
-    ++c.p;
-  } else {
-    for (;;) {
-      if (c.p >= c.end) return false;
-      ++count;
-      if (references != nullptr && *c.p == '"') {
-        ++c.p;
-        std::string_view text;
-        if (!string_value(c, true, &text)) return false;
-        uint64_t address = 0;
-        if (parse_address(text, &address)) {
-          references->push_back(address);
-        } else {
-          ++rec->bad_references;
-        }
-      } else {
-        if (references != nullptr) ++rec->bad_references;
-        if (!skip_value(c, 2)) return false;
-      }
-      skip_ws(c);
-      if (c.p >= c.end) return false;
-      if (*c.p == ']') {
-        ++c.p;
-        break;
-      }
-      if (*c.p != ',') return false;
+  for (bool done = empty_container(c, ']'); !done;) {
+    if (c.p >= c.end) return false;
+    ++count;
+    if (references != nullptr && *c.p == '"') {
       ++c.p;
-      skip_ws(c);
+      std::string_view text;
+      if (!string_value(c, true, &text)) return false;
+      uint64_t address = 0;
+      if (parse_address(text, &address)) {
+        references->push_back(address);
+      } else {
+        ++rec->bad_references;
+      }
+    } else {
+      if (references != nullptr) ++rec->bad_references;
+      if (!skip_value(c, 2)) return false;
     }
+    if (!next_member(c, ']', &done)) return false;
   }
   rec->has_references = true;
   rec->reference_count = count;
@@ -405,11 +397,11 @@ bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uin
   return true;
 }
 
-/// Fills quote_bits_ for `text` and says whether the line is plain: no
-/// backslash, no control byte (tabs included) and no non-ASCII byte. In a
-/// plain line every quote opens or closes a string. Reads up to 63 bytes
-/// past the line's end.
-bool LineScanner::index_quotes(std::string_view text) {
+/// Fills quote_bits_ for `text` and, if the line is plain (no backslash, no
+/// control byte, tabs included, and no non-ASCII byte: every quote opens or
+/// closes a string), points *c at them. Reads up to 63 bytes past the
+/// line's end.
+void LineScanner::index_quotes(std::string_view text, Cursor* c) {
   const size_t n = text.size();
   const size_t words = (n + 63) / 64;
   if (quote_bits_.size() < words) quote_bits_.resize(words);
@@ -418,14 +410,10 @@ bool LineScanner::index_quotes(std::string_view text) {
   for (size_t w = 0; w < words; ++w, p += 64) {
     uint64_t q = 0, s = 0;
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
     for (int k = 0; k < 4; ++k) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-      const auto qm = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
-      const auto sm = static_cast<uint32_t>(
-          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmplt_epi8(v, space))));
+      const auto qm = static_cast<uint32_t>(_mm_movemask_epi8(quotes_in(v)));
+      const auto sm = static_cast<uint32_t>(_mm_movemask_epi8(specials_in(v)));
       q |= static_cast<uint64_t>(qm) << (16 * k);
       s |= static_cast<uint64_t>(sm) << (16 * k);
     }
@@ -444,7 +432,12 @@ bool LineScanner::index_quotes(std::string_view text) {
     quote_bits_[w] = q;
     special |= s;
   }
-  return special == 0;
+  if (special != 0) return;
+  c->begin = text.data();
+  c->quotes = quote_bits_.data();
+  c->words = words;
+  c->word = 0;
+  c->bits = quote_bits_[0];
 }
 
 bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uint64_t>* references) {
@@ -454,17 +447,10 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
     std::vector<char>().swap(unescaped_);
   }
   Cursor c{text.data(), text.data() + text.size()};
-  if (!text.empty() && text.size() <= kMaxIndexedLine && index_quotes(text)) {
-    c.begin = text.data();
-    c.quotes = quote_bits_.data();
-    c.words = (text.size() + 63) / 64;
-    c.word = 0;
-    c.bits = quote_bits_[0];
-  }
+  if (!text.empty() && text.size() <= kMaxIndexedLine) index_quotes(text, &c);
   skip_ws(c);
   if (c.p >= c.end || *c.p != '{') return false;
   ++c.p;
-  skip_ws(c);
 
   // Each key's value: the type the full parser accepts for it, or null,
   // with the same effect on the record (see RecordDecoder::decode).
@@ -497,85 +483,67 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
     return small_integer(c, out);
   };
 
-  if (c.p < c.end && *c.p == '}') {
+  for (bool done = empty_container(c, '}'); !done;) {
+    if (c.p >= c.end || *c.p != '"') return false;
     ++c.p;
-  } else {
-    for (;;) {
-      if (c.p >= c.end || *c.p != '"') return false;
-      ++c.p;
-      std::string_view key;
-      if (!plain_key(c, &key)) return false;
-      skip_ws(c);
-      if (c.p >= c.end || *c.p != ':') return false;
-      ++c.p;
-      skip_ws(c);
-      if (c.p >= c.end) return false;
-      bool ok = true, ignored = false;
-      switch (key_of(key)) {
-        case Key::kAddress:
-          ok = address(&rec->address_text, &rec->address, &rec->has_address);
-          break;
-        case Key::kClass:
-          ok = address(&rec->class_text, &rec->class_address, &rec->has_class);
-          break;
-        case Key::kType:
-          if (is_null(c)) {
-            ok = literal(c, "null", 4);
-          } else {
-            ok = *c.p == '"' && (++c.p, string_value(c, true, &rec->type));
-          }
-          break;
-        case Key::kGeneration:
-          ok = count(&rec->generation, &rec->has_generation);
-          break;
-        case Key::kMemsize: {
-          bool present = false;
-          ok = count(&rec->memsize, &present);
-          if (!present) rec->memsize = 0;
-          break;
+    std::string_view key;
+    if (!plain_string(c, &key) || !colon(c)) return false;  // keys: no escapes
+    bool ok = true, ignored = false;
+    switch (key_of(key)) {
+      case Key::kAddress:
+        ok = address(&rec->address_text, &rec->address, &rec->has_address);
+        break;
+      case Key::kClass:
+        ok = address(&rec->class_text, &rec->class_address, &rec->has_class);
+        break;
+      case Key::kType:
+        if (is_null(c)) {
+          ok = literal(c, "null", 4);
+        } else {
+          ok = *c.p == '"' && (++c.p, string_value(c, true, &rec->type));
         }
-        case Key::kLine:
-          ok = count(&rec->line, &rec->has_line);
-          break;
-        case Key::kFile:
-          ok = kept_string(&rec->file, &rec->has_file);
-          break;
-        case Key::kMethod:
-          ok = kept_string(&rec->method, &rec->has_method);
-          break;
-        case Key::kName:
-          ok = kept_string(&rec->name, &rec->has_name);
-          break;
-        case Key::kValue:
-          ok = kept_string(&rec->value, &rec->has_value);
-          break;
-        case Key::kStruct:
-          ok = kept_string(&rec->struct_name, &ignored);
-          break;
-        case Key::kImemoType:
-          ok = kept_string(&rec->imemo_type, &ignored);
-          break;
-        case Key::kRoot:
-          ok = kept_string(&rec->root_name, &ignored);
-          break;
-        case Key::kReferences:
-          ok = references_value(c, rec, references);
-          break;
-        case Key::kOther:
-          ok = other_value(c);
-          break;
-      }
-      if (!ok) return false;
-      skip_ws(c);
-      if (c.p >= c.end) return false;
-      if (*c.p == '}') {
-        ++c.p;
+        break;
+      case Key::kGeneration:
+        ok = count(&rec->generation, &rec->has_generation);
+        break;
+      case Key::kMemsize: {
+        bool present = false;
+        ok = count(&rec->memsize, &present);
+        if (!present) rec->memsize = 0;
         break;
       }
-      if (*c.p != ',') return false;
-      ++c.p;
-      skip_ws(c);
+      case Key::kLine:
+        ok = count(&rec->line, &rec->has_line);
+        break;
+      case Key::kFile:
+        ok = kept_string(&rec->file, &rec->has_file);
+        break;
+      case Key::kMethod:
+        ok = kept_string(&rec->method, &rec->has_method);
+        break;
+      case Key::kName:
+        ok = kept_string(&rec->name, &rec->has_name);
+        break;
+      case Key::kValue:
+        ok = kept_string(&rec->value, &rec->has_value);
+        break;
+      case Key::kStruct:
+        ok = kept_string(&rec->struct_name, &ignored);
+        break;
+      case Key::kImemoType:
+        ok = kept_string(&rec->imemo_type, &ignored);
+        break;
+      case Key::kRoot:
+        ok = kept_string(&rec->root_name, &ignored);
+        break;
+      case Key::kReferences:
+        ok = references_value(c, rec, references);
+        break;
+      case Key::kOther:
+        ok = other_value(c);
+        break;
     }
+    if (!ok || !next_member(c, '}', &done)) return false;
   }
   skip_ws(c);
   if (c.p != c.end) return false;

@@ -36,7 +36,7 @@ class LineScanner {
   struct Cursor;  ///< a position in the line being scanned
 
  private:
-  bool index_quotes(std::string_view text);
+  void index_quotes(std::string_view text, Cursor* c);
   bool string_value(Cursor& c, bool keep, std::string_view* out);
   bool scanned_string_value(Cursor& c, bool keep, std::string_view* out);
   bool skip_value(Cursor& c, int depth);

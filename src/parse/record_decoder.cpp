@@ -197,17 +197,17 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
   static_assert(simdjson::SIMDJSON_PADDING <= 64, "line padding too small for simdjson");
   (void)readable_after;  // checked by the static_assert against kLinePadding
   const uint64_t byte_offset = rec->byte_offset;
-  *rec = ObjectRecord{};
-  rec->byte_offset = byte_offset;
-  rec->raw_line = text;
-
+  auto fresh_record = [&] {
+    *rec = ObjectRecord{};
+    rec->byte_offset = byte_offset;
+    rec->raw_line = text;
+  };
+  fresh_record();
   if (fast_path_ && scanner_.scan(text, rec, decode_references_ ? &references_ : nullptr)) {
     return true;
   }
   // The scanner declined: the full parser decides, from a fresh record.
-  *rec = ObjectRecord{};
-  rec->byte_offset = byte_offset;
-  rec->raw_line = text;
+  fresh_record();
 
   // After a huge line (a million-element array), give the parser's buffers
   // back instead of keeping them for the rest of the file.
