@@ -4,8 +4,10 @@
 #include <string>
 
 #include "heapdump/render.hpp"
+#include "render/sample_tables.hpp"
 
 using namespace heapdump;
+using test::two_columns;
 using namespace std::string_literals;
 
 namespace {
@@ -14,14 +16,6 @@ std::string csv(const Report& r) {
   std::string out;
   render_csv(r, &out);
   return out;
-}
-
-Table two_columns(std::string name, std::string text_column, std::string number_column,
-                  Column::Kind kind) {
-  Table t;
-  t.name = std::move(name);
-  t.columns = {{std::move(text_column), Column::Kind::kText}, {std::move(number_column), kind}};
-  return t;
 }
 
 /// The CSV of a report with one one-column table holding `value`, minus
@@ -47,14 +41,7 @@ TEST_CASE("render_csv: read FILE, the summary") {
   Report r;
   r.command = "read";
   r.parameters = {{"file", "a.json"s}};
-  Table t;
-  t.name = "generations";
-  t.columns = {{"generation", Column::Kind::kInteger},
-               {"objects", Column::Kind::kCount},
-               {"bytes", Column::Kind::kBytes}};
-  t.rows = {{Cell{}, uint64_t{6579}, uint64_t{831897}}, {uint64_t{1}, uint64_t{32}, uint64_t{1536}}};
-  t.totals = {{"objects", 6611}, {"bytes", 833433}, {"generations", 2}};
-  r.tables = {t};
+  r.tables = {test::summary_table()};
   // The totals key "generations" is no column name: it gets its own column,
   // after all column names. The nil generation is an empty field.
   CHECK(csv(r) ==
@@ -101,17 +88,7 @@ TEST_CASE("render_csv: read GEN|all, five tables in one document") {
 TEST_CASE("render_csv: diff with null file and line") {
   Report r;
   r.command = "diff";
-  Table t;
-  t.name = "diff";
-  t.columns = {{"type", Column::Kind::kText},
-               {"objects", Column::Kind::kCount},
-               {"bytes", Column::Kind::kBytes},
-               {"file", Column::Kind::kText},
-               {"line", Column::Kind::kInteger}};
-  t.rows = {{"STRING"s, uint64_t{360}, uint64_t{14400}, "gen/leak.rb"s, uint64_t{79}},
-            {"DATA"s, uint64_t{1}, uint64_t{8}, Cell{}, Cell{}}};
-  t.totals = {{"objects", 361}, {"bytes", 14408}};
-  r.tables = {t};
+  r.tables = {test::diff_table()};
   CHECK(csv(r) ==
         "table,type,objects,bytes,file,line\r\n"
         "diff,STRING,360,14400,gen/leak.rb,79\r\n"

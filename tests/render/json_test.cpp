@@ -7,8 +7,10 @@
 #include <string>
 
 #include "heapdump/render.hpp"
+#include "render/sample_tables.hpp"
 
 using namespace heapdump;
+using test::two_columns;
 using namespace std::string_literals;
 
 namespace {
@@ -56,14 +58,6 @@ std::string text_bytes(simdjson::dom::element e) {
   return bytes;
 }
 
-Table two_columns(std::string name, std::string text_column, std::string number_column,
-                  Column::Kind kind) {
-  Table t;
-  t.name = std::move(name);
-  t.columns = {{std::move(text_column), Column::Kind::kText}, {std::move(number_column), kind}};
-  return t;
-}
-
 }  // namespace
 
 TEST_CASE("render_json: read GEN|all, the documented example") {
@@ -98,14 +92,7 @@ TEST_CASE("render_json: summary with the nil generation as null, all kinds") {
   Report r;
   r.command = "read";
   r.parameters = {{"file", "-"s}, {"generation", Cell{}}};
-  Table t;
-  t.name = "generations";
-  t.columns = {{"generation", Column::Kind::kInteger},
-               {"objects", Column::Kind::kCount},
-               {"bytes", Column::Kind::kBytes}};
-  t.rows = {{Cell{}, uint64_t{6579}, uint64_t{831897}}, {uint64_t{1}, uint64_t{32}, uint64_t{1536}}};
-  t.totals = {{"objects", 6611}, {"bytes", 833433}, {"generations", 2}};
-  r.tables = {t};
+  r.tables = {test::summary_table()};
   const std::string out = json(r);
   CHECK(out ==
         R"({"schema_version":1,"command":"read","parameters":{"file":"-","generation":null},)"
@@ -125,17 +112,7 @@ TEST_CASE("render_json: diff with null file and line") {
   r.command = "diff";
   r.parameters = {{"before", "0.json"s}, {"after", "1.json"s}, {"retained", Cell{}},
                   {"output_diff", Cell{}}};
-  Table t;
-  t.name = "diff";
-  t.columns = {{"type", Column::Kind::kText},
-               {"objects", Column::Kind::kCount},
-               {"bytes", Column::Kind::kBytes},
-               {"file", Column::Kind::kText},
-               {"line", Column::Kind::kInteger}};
-  t.rows = {{"STRING"s, uint64_t{360}, uint64_t{14400}, "gen/leak.rb"s, uint64_t{79}},
-            {"DATA"s, uint64_t{1}, uint64_t{8}, Cell{}, Cell{}}};
-  t.totals = {{"objects", 361}, {"bytes", 14408}};
-  r.tables = {t};
+  r.tables = {test::diff_table()};
   const std::string out = json(r);
   CHECK(out ==
         R"({"schema_version":1,"command":"diff","parameters":{"before":"0.json","after":"1.json",)"

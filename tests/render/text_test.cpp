@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "heapdump/render.hpp"
+#include "render/sample_tables.hpp"
 
 using namespace heapdump;
 
@@ -70,11 +71,7 @@ TEST_CASE("render_drill_down_text: sections, widths, optional sections") {
 }
 
 TEST_CASE("render_diff_text: heapy's line format") {
-  Table t;
-  t.name = "diff";
-  t.rows = {{std::string("STRING"), uint64_t{360}, uint64_t{14400}, std::string("gen/leak.rb"), uint64_t{79}},
-            {std::string("DATA"), uint64_t{1}, uint64_t{8}, Cell{}, Cell{}}};
-  t.totals = {{"objects", 361}, {"bytes", 14408}};
+  const Table t = test::diff_table();
   std::string out;
   render_diff_text(t, false, &out);
   CHECK(out ==
