@@ -86,13 +86,7 @@ def era_main(only)
     ERA_CASES.each do |name, fixture, args|
       next unless only.empty? || only.include?(name)
       lenient, strict, lenient_only = read_era_dump(fixture)
-      dir = File.join(GOLD, 'cases', name)
-      FileUtils.rm_rf(dir)
-      FileUtils.mkdir_p(dir)
-      out, err, code = run_heapy(fixture, args)
-      File.binwrite(File.join(dir, 'heapy.stdout'), out)
-      File.binwrite(File.join(dir, 'heapy.code'), "#{code}\n")
-      File.binwrite(File.join(dir, 'heapy.stderr'), err.lines.first.to_s) if code != 0 && !err.empty?
+      dir, out, code = start_case(name, fixture, args)
 
       adj = Adjust.new
       if lenient_only.empty?
@@ -109,13 +103,7 @@ def era_main(only)
         expected, exp_code = build_case(strict, args, out2, code2, adj)
         adj.add('strict-json-escapes')
       end
-      File.binwrite(File.join(dir, 'expected.stdout'), expected)
-      File.binwrite(File.join(dir, 'expected.code'), "#{exp_code}\n")
-      File.binwrite(File.join(dir, 'cmd'), "#{(['read', fixture] + args).join(' ')}\n")
-      tags = adj.tags
-      tags = ['none'] if tags.empty? && out == expected
-      check!(!tags.empty?, "#{name}: output differs from heapy but no adjustment recorded")
-      File.binwrite(File.join(dir, 'adjustments.txt'), tags.join("\n") + "\n")
+      tags = finish_case(dir, name, fixture, args, out, expected, exp_code, adj)
       warn format('%-28s exit %d  %s', name, exp_code, tags.join(', '))
     end
   end

@@ -458,6 +458,33 @@ end
 # Main
 # ---------------------------------------------------------------------------
 
+# Makes the directory of case `name` and records there what heapy prints
+# for `heapy_input`. Returns the directory, heapy's stdout and exit code.
+def start_case(name, heapy_input, args)
+  dir = File.join(GOLD, 'cases', name)
+  FileUtils.rm_rf(dir)
+  FileUtils.mkdir_p(dir)
+  out, err, code = run_heapy(heapy_input, args)
+  File.binwrite(File.join(dir, 'heapy.stdout'), out)
+  File.binwrite(File.join(dir, 'heapy.code'), "#{code}\n")
+  File.binwrite(File.join(dir, 'heapy.stderr'), err.lines.first.to_s) if code != 0 && !err.empty?
+  [dir, out, code]
+end
+
+# Writes the expected output and exit code, the command and the list of
+# adjustments (which must not be empty when the output differs from
+# heapy's). Returns the adjustment tags.
+def finish_case(dir, name, fixture, args, heapy_out, expected, exp_code, adj)
+  File.binwrite(File.join(dir, 'expected.stdout'), expected)
+  File.binwrite(File.join(dir, 'expected.code'), "#{exp_code}\n")
+  File.binwrite(File.join(dir, 'cmd'), "#{(['read', fixture] + args).join(' ')}\n")
+  tags = adj.tags
+  tags = ['none'] if tags.empty? && heapy_out == expected
+  check!(!tags.empty?, "#{name}: output differs from heapy but no adjustment recorded")
+  File.binwrite(File.join(dir, 'adjustments.txt'), tags.join("\n") + "\n")
+  tags
+end
+
 def main(only)
   Dir.chdir(REPO)
   dumps = {}
@@ -474,13 +501,7 @@ def main(only)
                          else
                            fixture
                          end
-      dir = File.join(GOLD, 'cases', name)
-      FileUtils.rm_rf(dir)
-      FileUtils.mkdir_p(dir)
-      out, err, code = run_heapy(plain[fixture], args)
-      File.binwrite(File.join(dir, 'heapy.stdout'), out)
-      File.binwrite(File.join(dir, 'heapy.code'), "#{code}\n")
-      File.binwrite(File.join(dir, 'heapy.stderr'), "#{err.lines.first}") if code != 0 && !err.empty?
+      dir, out, code = start_case(name, plain[fixture], args)
 
       adj = Adjust.new
       gen = args[0]
@@ -492,13 +513,7 @@ def main(only)
         expected = build_drill(dumps[fixture], gen, lines, out, code, adj)
         exp_code = expected.empty? ? 1 : 0
       end
-      File.binwrite(File.join(dir, 'expected.stdout'), expected)
-      File.binwrite(File.join(dir, 'expected.code'), "#{exp_code}\n")
-      File.binwrite(File.join(dir, 'cmd'), "#{(['read', fixture] + args).join(' ')}\n")
-      tags = adj.tags
-      tags = ['none'] if tags.empty? && out == expected
-      check!(!tags.empty?, "#{name}: output differs from heapy but no adjustment recorded")
-      File.binwrite(File.join(dir, 'adjustments.txt'), tags.join("\n") + "\n")
+      tags = finish_case(dir, name, fixture, args, out, expected, exp_code, adj)
       summary_table << [name, exp_code, tags]
       warn format('%-30s exit %d  %s', name, exp_code, tags.join(', '))
     end
