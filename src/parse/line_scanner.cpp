@@ -182,12 +182,18 @@ inline size_t utf8_sequence(const char* p, const char* end) {
   return 0;  // a continuation byte, C0, C1 or F5..FF
 }
 
-/// A string without escapes or non-ASCII bytes, as a view into the line;
-/// c.p is just past its opening quote.
+/// A string without escapes or non-ASCII bytes, as a view into the line
+/// (unless `out` is null); c.p is just past its opening quote.
 inline bool plain_string(Cursor& c, std::string_view* out) {
-  const char* q = c.quotes != nullptr ? closing_quote(c) : find_special(c.p, c.end);
-  if (q == nullptr || q >= c.end || *q != '"') return false;
-  *out = std::string_view(c.p, static_cast<size_t>(q - c.p));
+  const char* q;
+  if (c.quotes != nullptr) {
+    q = closing_quote(c);  // a quote inside the line, or null
+    if (q == nullptr) return false;
+  } else {
+    q = find_special(c.p, c.end);
+    if (q >= c.end || *q != '"') return false;
+  }
+  if (out != nullptr) *out = std::string_view(c.p, static_cast<size_t>(q - c.p));
   c.p = q + 1;
   return true;
 }
@@ -229,10 +235,7 @@ inline bool small_integer(Cursor& c, uint64_t* out) {
 /// A string value; c.p is just past its opening quote. With `keep`, *out
 /// is its unescaped content.
 inline bool LineScanner::string_value(Cursor& c, bool keep, std::string_view* out) {
-  if (c.quotes != nullptr) {  // a plain line: no escapes to handle
-    std::string_view ignored;
-    return plain_string(c, keep ? out : &ignored);
-  }
+  if (c.quotes != nullptr) return plain_string(c, keep ? out : nullptr);  // no escapes here
   return scanned_string_value(c, keep, out);
 }
 
