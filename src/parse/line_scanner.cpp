@@ -7,6 +7,7 @@
 #endif
 
 #include "parse/address.hpp"
+#include "parse/quote_index.hpp"
 #include "parse/record_keys.hpp"
 
 namespace heapdump {
@@ -405,36 +406,11 @@ bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uin
 /// closes a string), points *c at them. Reads up to 63 bytes past the
 /// line's end.
 void LineScanner::index_quotes(std::string_view text, Cursor* c) {
+  static const QuoteIndexFn index = best_quote_index();
   const size_t n = text.size();
   const size_t words = (n + 63) / 64;
   if (quote_bits_.size() < words) quote_bits_.resize(words);
-  const char* p = text.data();
-  uint64_t special = 0;
-  for (size_t w = 0; w < words; ++w, p += 64) {
-    uint64_t q = 0, s = 0;
-#if defined(__SSE2__)
-    for (int k = 0; k < 4; ++k) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-      const auto qm = static_cast<uint32_t>(_mm_movemask_epi8(quotes_in(v)));
-      const auto sm = static_cast<uint32_t>(_mm_movemask_epi8(specials_in(v)));
-      q |= static_cast<uint64_t>(qm) << (16 * k);
-      s |= static_cast<uint64_t>(sm) << (16 * k);
-    }
-#else
-    for (int k = 0; k < 64; ++k) {
-      const auto b = static_cast<unsigned char>(p[k]);
-      q |= static_cast<uint64_t>(b == '"') << k;
-      s |= static_cast<uint64_t>(b == '\\' || b < 0x20 || b >= 0x80) << k;
-    }
-#endif
-    if (w + 1 == words && (n & 63) != 0) {  // drop the bytes past the end
-      const uint64_t keep = (uint64_t{1} << (n & 63)) - 1;
-      q &= keep;
-      s &= keep;
-    }
-    quote_bits_[w] = q;
-    special |= s;
-  }
+  const uint64_t special = index(text.data(), n, quote_bits_.data());
   if (special != 0) return;
   c->begin = text.data();
   c->quotes = quote_bits_.data();
