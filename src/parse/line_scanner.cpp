@@ -381,7 +381,8 @@ bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uin
       std::string_view text;
       if (!string_value(c, true, &text)) return false;
       uint64_t address = 0;
-      if (parse_address(text, &address)) {
+      // In a plain line the text is a view into the line, which is padded.
+      if (c.quotes != nullptr ? parse_address_padded(text, &address) : parse_address(text, &address)) {
         references->push_back(address);
       } else {
         ++rec->bad_references;
@@ -451,7 +452,9 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
     if (*c.p != '"') return false;
     ++c.p;
     *present = true;
-    return string_value(c, true, text_out) && parse_address(*text_out, out);
+    if (!string_value(c, true, text_out)) return false;
+    // In a plain line the text is a view into the line, which is padded.
+    return c.quotes != nullptr ? parse_address_padded(*text_out, out) : parse_address(*text_out, out);
   };
   auto count = [&](uint64_t* out, bool* present) {
     if (is_null(c)) {

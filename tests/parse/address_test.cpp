@@ -80,3 +80,40 @@ TEST_CASE("parse_address agrees with a digit-by-digit reference") {
     REQUIRE(got == want);
   }
 }
+
+TEST_CASE("parse_address_padded agrees with the reference, whatever follows the text") {
+  std::mt19937_64 rng(11);
+  const std::string hex = "0123456789abcdefABCDEF";
+  auto check = [&](const std::string& t, const std::string& after) {
+    const std::string buffer = t + after;  // at least 16 bytes after the text
+    const std::string_view text(buffer.data(), t.size());
+    uint64_t want = 1, got = 2;
+    const bool ok = reference_parse(t, &want);
+    INFO(t);
+    REQUIRE(heapdump::parse_address_padded(text, &got) == ok);
+    if (ok) REQUIRE(got == want);
+  };
+  const std::string hex_after(16, 'f');   // valid digits after the text must not count
+  const std::string junk_after(16, '\xff');
+  // Every byte value in every position of every length.
+  for (size_t digits = 1; digits <= 16; ++digits) {
+    for (size_t pos = 0; pos < digits; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string t = "0x";
+        for (size_t i = 0; i < digits; ++i) t += hex[rng() % hex.size()];
+        t[2 + pos] = static_cast<char>(b);
+        check(t, rng() % 2 ? hex_after : junk_after);
+      }
+    }
+  }
+  // Random hex of every length, and the edges of the format.
+  for (int i = 0; i < 200000; ++i) {
+    const size_t digits = 1 + rng() % 16;
+    std::string t = rng() % 2 ? "0x" : "0X";
+    for (size_t k = 0; k < digits; ++k) t += hex[rng() % hex.size()];
+    check(t, hex_after);
+  }
+  for (const char* t : {"", "0", "0x", "x1", "1x1", "0y1", "0x10000000000000000", "0xffffffffffffffff", "0x0"}) {
+    check(t, hex_after);
+  }
+}
