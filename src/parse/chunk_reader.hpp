@@ -7,6 +7,7 @@
 #include <new>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "heapdump/input.hpp"
@@ -82,19 +83,30 @@ class ChunkReader {
 /// Calls fn(line, number, offset, terminated) for each line of a chunk,
 /// without its '\n'. `number` counts lines within the chunk, from 1 (the
 /// reader turns it into a line number of the file when it reports).
-template <typename Fn>
-void for_each_line(const Chunk& chunk, Fn&& fn) {
+///
+/// `line_length(p, end)` gives the length of the line at p: up to the first
+/// '\n' before `end`, or `end` (the default looks with memchr).
+template <typename Fn, typename LineLength>
+void for_each_line(const Chunk& chunk, LineLength&& line_length, Fn&& fn) {
   const char* p = chunk.buffer.data();
   const char* end = p + chunk.size;
   uint64_t number = 1;
   while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-    const char* stop = nl ? static_cast<const char*>(nl) : end;
+    const char* stop = p + line_length(p, end);
     fn(std::string_view(p, static_cast<size_t>(stop - p)), number,
-       chunk.offset + static_cast<uint64_t>(p - chunk.buffer.data()), nl != nullptr);
+       chunk.offset + static_cast<uint64_t>(p - chunk.buffer.data()), stop < end);
     ++number;
     p = stop + 1;
   }
+}
+
+template <typename Fn>
+void for_each_line(const Chunk& chunk, Fn&& fn) {
+  auto by_memchr = [](const char* p, const char* end) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    return static_cast<size_t>((nl != nullptr ? static_cast<const char*>(nl) : end) - p);
+  };
+  for_each_line(chunk, by_memchr, std::forward<Fn>(fn));
 }
 
 }  // namespace heapdump

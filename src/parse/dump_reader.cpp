@@ -50,8 +50,9 @@ void parse_chunk(const Chunk& chunk, RecordDecoder& decoder, RecordSink& sink,
   std::string reason;
   ReadStats& st = result->stats;
   st.bytes += chunk.size;
-  for_each_line(chunk, [&](std::string_view text, uint64_t number, uint64_t offset,
-                           bool terminated) {
+  auto line_length = [&decoder](const char* p, const char* end) { return decoder.find_line(p, end); };
+  for_each_line(chunk, line_length, [&](std::string_view text, uint64_t number, uint64_t offset,
+                                        bool terminated) {
     ++st.lines;
     if (offset == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
     if (is_blank(text)) {

@@ -402,22 +402,51 @@ bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uin
   return true;
 }
 
+/// Lines longer than this (in 64-byte words) are not indexed.
+constexpr size_t kMaxIndexedWords = kMaxIndexedLine / 64;
+
+/// Points *c at quote_bits_, which hold the index of `text`.
+void LineScanner::use_index(std::string_view text, Cursor* c) const {
+  c->begin = text.data();
+  c->quotes = quote_bits_.data();
+  c->words = (text.size() + 63) / 64;
+  c->word = 0;
+  c->bits = quote_bits_[0];
+}
+
+size_t LineScanner::find_line(const char* p, const char* end) {
+  static const LineIndexFn index = best_line_index();
+  if (quote_bits_.size() < kMaxIndexedWords) quote_bits_.resize(kMaxIndexedWords);
+  uint64_t special = 0;
+  const size_t n = index(p, end, quote_bits_.data(), kMaxIndexedWords, &special);
+  if (n != kLineTooLong) {
+    indexed_ = p;
+    indexed_size_ = n;
+    indexed_plain_ = special == 0;
+    return n;
+  }
+  indexed_ = nullptr;  // too long to index: find its end the plain way
+  const char* from = p + kMaxIndexedWords * 64;
+  const void* nl = std::memchr(from, '\n', static_cast<size_t>(end - from));
+  return static_cast<size_t>((nl != nullptr ? static_cast<const char*>(nl) : end) - p);
+}
+
 /// Fills quote_bits_ for `text` and, if the line is plain (no backslash, no
 /// control byte, tabs included, and no non-ASCII byte: every quote opens or
 /// closes a string), points *c at them. Reads up to 63 bytes past the
 /// line's end.
 void LineScanner::index_quotes(std::string_view text, Cursor* c) {
-  static const QuoteIndexFn index = best_quote_index();
-  const size_t n = text.size();
-  const size_t words = (n + 63) / 64;
+  static const LineIndexFn index = best_line_index();
+  // One word more than the line needs: a line that fills its last word
+  // ends at the start of the next.
+  const size_t words = text.size() / 64 + 1;
   if (quote_bits_.size() < words) quote_bits_.resize(words);
-  const uint64_t special = index(text.data(), n, quote_bits_.data());
-  if (special != 0) return;
-  c->begin = text.data();
-  c->quotes = quote_bits_.data();
-  c->words = words;
-  c->word = 0;
-  c->bits = quote_bits_[0];
+  uint64_t special = 0;
+  const size_t n = index(text.data(), text.data() + text.size(), quote_bits_.data(), words, &special);
+  // A newline inside `text` ends the index early; it is a control byte, so
+  // the line is not plain anyway.
+  if (n != text.size() || special != 0) return;
+  use_index(text, c);
 }
 
 bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uint64_t>* references) {
@@ -427,7 +456,12 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
     std::vector<char>().swap(unescaped_);
   }
   Cursor c{text.data(), text.data() + text.size()};
-  if (!text.empty() && text.size() <= kMaxIndexedLine) index_quotes(text, &c);
+  if (indexed_ == text.data() && indexed_size_ == text.size()) {
+    if (indexed_plain_ && !text.empty()) use_index(text, &c);  // find_line() indexed it
+  } else if (!text.empty() && text.size() <= kMaxIndexedLine) {
+    index_quotes(text, &c);
+  }
+  indexed_ = nullptr;
   skip_ws(c);
   if (c.p >= c.end || *c.p != '{') return false;
   ++c.p;

@@ -33,10 +33,17 @@ class LineScanner {
   /// "references" addresses are in *references.
   bool scan(std::string_view text, ObjectRecord* record, std::vector<uint64_t>* references);
 
+  /// The length of the line that starts at `p`: up to the first '\n'
+  /// before `end`, or `end`. While looking, it indexes the line's quotes,
+  /// so a scan() of exactly that line right after does not read it again.
+  /// Reads up to 63 bytes past `end`.
+  size_t find_line(const char* p, const char* end);
+
   struct Cursor;  ///< a position in the line being scanned
 
  private:
   void index_quotes(std::string_view text, Cursor* c);
+  void use_index(std::string_view text, Cursor* c) const;
   bool string_value(Cursor& c, bool keep, std::string_view* out);
   bool scanned_string_value(Cursor& c, bool keep, std::string_view* out);
   bool skip_value(Cursor& c, int depth);
@@ -47,6 +54,10 @@ class LineScanner {
   /// with no backslash, control or non-ASCII byte, where every quote
   /// opens or closes a string.
   std::vector<uint64_t> quote_bits_;
+  /// The line find_line() indexed, if scan() has not used it yet.
+  const char* indexed_ = nullptr;
+  size_t indexed_size_ = 0;
+  bool indexed_plain_ = false;
   std::vector<char> unescaped_;  ///< unescaped copies of kept strings that had escapes
   /// Objects and arrays recently checked as values of unused keys, up to
   /// kMaxKnownValue bytes each (see other_value()).

@@ -1,4 +1,4 @@
-// Marks the quotes and the special bytes of a line, 64 bytes per word.
+// Finds the end of a line and marks its quotes and special bytes, in one pass.
 #pragma once
 
 #include <cstddef>
@@ -6,23 +6,32 @@
 
 namespace heapdump {
 
-/// For the `n` bytes at `p`: sets bit i of quotes[i / 64] when byte i is a
-/// quote, and returns a non-zero value if any byte is a backslash, a
-/// control byte (< 0x20) or a non-ASCII byte (>= 0x80). Writes
-/// (n + 63) / 64 words and reads up to 63 bytes past p + n (they are
-/// ignored). n must be > 0.
-using QuoteIndexFn = uint64_t (*)(const char* p, size_t n, uint64_t* quotes);
+/// Returned by a LineIndexFn for a line with no newline within the words
+/// it may write.
+inline constexpr size_t kLineTooLong = ~size_t{0};
+
+/// Indexes the line that starts at `p`: it ends at the first '\n' before
+/// `end`, or at `end`. Sets bit i of quotes[i / 64] when byte i of the line
+/// is a quote, clears the other bits of the words it writes, and sets
+/// *special non-zero if any byte of the line is a backslash, a control byte
+/// (< 0x20) or a non-ASCII byte (>= 0x80). Returns the line's length, '\n'
+/// not included; or kLineTooLong if that is `max_words` * 64 or more (then
+/// quotes and *special cover only the first max_words * 64 bytes).
+/// Writes at most `max_words` words; reads up to 63 bytes past `end`.
+using LineIndexFn = size_t (*)(const char* p, const char* end, uint64_t* quotes, size_t max_words,
+                               uint64_t* special);
 
 /// The portable version (SSE2 on x86-64, bytes elsewhere).
-uint64_t index_quotes_baseline(const char* p, size_t n, uint64_t* quotes);
+size_t index_line_baseline(const char* p, const char* end, uint64_t* quotes, size_t max_words,
+                           uint64_t* special);
 /// AVX2 and AVX-512BW versions: only call them if the CPU has those
 /// instructions (the functions below say). Null where not compiled in.
-extern const QuoteIndexFn index_quotes_avx2;
-extern const QuoteIndexFn index_quotes_avx512;
+extern const LineIndexFn index_line_avx2;
+extern const LineIndexFn index_line_avx512;
 bool cpu_has_avx2();
 bool cpu_has_avx512bw();
 
 /// The fastest version this CPU runs, chosen once.
-QuoteIndexFn best_quote_index();
+LineIndexFn best_line_index();
 
 }  // namespace heapdump

@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,15 @@ class RecordDecoder {
   /// On failure returns false and sets *reason to a one-line explanation.
   bool decode(std::string_view text, size_t readable_after, ObjectRecord* record,
               std::string* reason);
+
+  /// The length of the line that starts at `p` (up to the first '\n'
+  /// before `end`, or `end`); decoding exactly that line next is faster.
+  /// Reads up to 63 bytes past `end`.
+  size_t find_line(const char* p, const char* end) {
+    if (fast_path_) return scanner_.find_line(p, end);
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    return static_cast<size_t>((nl != nullptr ? static_cast<const char*>(nl) : end) - p);
+  }
 
   /// Also parse the addresses in "references" (for the object graph).
   void set_decode_references(bool on) { decode_references_ = on; }

@@ -4,6 +4,7 @@
 // lines, and check that the shortcut is actually taken for ordinary lines.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -89,15 +90,25 @@ std::string outcome(RecordDecoder& d, const PaddedLine& line) {
   return "bad " + reason;
 }
 
+/// The outcome when the line's end is first found with find_line(), as the
+/// reader does (the scanner then reuses the index it made on the way).
+std::string outcome_after_find_line(RecordDecoder& d, const PaddedLine& line) {
+  const char* p = line.view.data();
+  const size_t n = d.find_line(p, p + line.view.size());
+  CHECK(n == std::min(line.view.find('\n'), line.view.size()));
+  return outcome(d, line);
+}
+
 /// Decoders that live across lines, as in a parsing thread (the scanner
 /// remembers values it has checked).
 struct Decoders {
   explicit Decoders(bool references) {
     fast.set_decode_references(references);
+    indexed.set_decode_references(references);
     full.set_decode_references(references);
     full.set_fast_path(false);
   }
-  RecordDecoder fast, full;
+  RecordDecoder fast, indexed, full;
   LineScanner scanner;
 };
 
@@ -111,6 +122,7 @@ bool check_same(const std::string& text, bool references, Decoders* d = nullptr)
   if (d == nullptr) d = &fresh;
   const std::string full_outcome = outcome(d->full, line);
   CHECK(outcome(d->fast, line) == full_outcome);
+  CHECK(outcome_after_find_line(d->indexed, line) == full_outcome);
 
   LineScanner& scanner = d->scanner;
   ObjectRecord r;
