@@ -29,14 +29,45 @@ std::string_view StringPool::store(std::string_view s) {
   return std::string_view(dst, s.size());
 }
 
-uint32_t StringPool::intern(std::string_view s) {
-  if (const uint32_t* id = ids_.find(s)) return *id;
-  // New: the map must key on our copy, not on the caller's short-lived view.
-  const std::string_view stored = store(s);
+bool StringPool::same(const Slot& slot, std::string_view s) const {
+  if (slot.size != s.size()) {
+    // (Sizes of 4 GiB and more are kept as UINT32_MAX in the slot.)
+    if (slot.size != UINT32_MAX || strings_[slot.id].size() != s.size()) return false;
+  }
+  const size_t head = s.size() < sizeof slot.head ? s.size() : sizeof slot.head;
+  if (head > 0 && std::memcmp(slot.head, s.data(), head) != 0) return false;
+  if (s.size() <= sizeof slot.head) return true;
+  return std::memcmp(strings_[slot.id].data() + head, s.data() + head, s.size() - head) == 0;
+}
+
+void StringPool::grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  mask_ = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.hash == 0) continue;
+    size_t i = slot.hash & mask_;
+    while (slots_[i].hash != 0) i = (i + 1) & mask_;
+    slots_[i] = slot;
+  }
+}
+
+uint32_t StringPool::intern(std::string_view s, uint64_t h) {
+  size_t i = h & mask_;
+  for (;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (slot.hash == 0) break;
+    if (slot.hash == h && same(slot, s)) return slot.id;
+  }
+  // New: keep a copy (the caller's view is short-lived).
   const auto id = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(stored);
-  bool inserted = false;
-  ids_.find_or_insert(stored, &inserted) = id;
+  strings_.push_back(store(s));
+  Slot& slot = slots_[i];
+  slot.hash = h;
+  slot.id = id;
+  slot.size = s.size() < UINT32_MAX ? static_cast<uint32_t>(s.size()) : UINT32_MAX;
+  if (!s.empty()) std::memcpy(slot.head, s.data(), s.size() < sizeof slot.head ? s.size() : sizeof slot.head);
+  if (strings_.size() * 4 > slots_.size() * 3) grow();  // load under 3/4
   return id;
 }
 

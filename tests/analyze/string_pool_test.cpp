@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <random>
 #include <string>
 
 #include "analyze/string_pool.hpp"
@@ -31,4 +33,41 @@ TEST_CASE("StringPool views stay valid as it grows") {
   std::vector<std::string_view> views;
   for (int i = 0; i < 200000; ++i) views.push_back(pool.get(pool.intern("file" + std::to_string(i) + ".rb")));
   for (int i = 0; i < 200000; i += 9999) CHECK(views[i] == "file" + std::to_string(i) + ".rb");
+}
+
+TEST_CASE("StringPool gives the same ids as a plain map, for strings that share long prefixes") {
+  // Short and long strings over a tiny alphabet: many repeats, many that
+  // agree in their first 16 bytes and differ after.
+  std::mt19937 rng(3);
+  std::map<std::string, uint32_t> reference;
+  StringPool pool;
+  for (int i = 0; i < 100000; ++i) {
+    const size_t n = rng() % 40;
+    std::string s(n, 'a');
+    for (size_t k = 16; k < n; ++k) s[k] = "ab"[rng() % 2];
+    if (n > 0 && rng() % 4 == 0) s[rng() % std::min<size_t>(n, 16)] = 'b';
+    const auto [it, inserted] = reference.emplace(s, static_cast<uint32_t>(reference.size()));
+    INFO(s);
+    REQUIRE(pool.intern(s) == it->second);
+    REQUIRE(pool.get(it->second) == s);
+  }
+  CHECK(pool.size() == reference.size());
+}
+
+TEST_CASE("StringPool tells strings apart when their hashes collide") {
+  // Every string gets the same hash: only the size, the 16 bytes kept in
+  // the slot and the rest of the stored copy can tell them apart.
+  StringPool pool;
+  pool.set_hash_for_test([](std::string_view) -> uint64_t { return 42; });
+  std::map<std::string, uint32_t> reference;
+  std::mt19937 rng(5);
+  for (int i = 0; i < 3000; ++i) {
+    const size_t n = rng() % 40;
+    std::string s(n, 'a');
+    if (n > 0) s[rng() % n] = 'b';  // differ anywhere: in the head or after it
+    const auto [it, inserted] = reference.emplace(s, static_cast<uint32_t>(reference.size()));
+    INFO(s);
+    REQUIRE(pool.intern(s) == it->second);
+  }
+  CHECK(pool.size() == reference.size());
 }
