@@ -1,6 +1,7 @@
 #include "heapdump/drill_down.hpp"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <unordered_map>
 
@@ -38,6 +39,86 @@ struct DrillDown::State {
     uint64_t count = 0;
     uint64_t first = 0;
   };
+  static constexpr uint32_t kNoLocation = UINT32_MAX;
+  /// A string value: its count, and its count at its first location (most
+  /// values come from one place, so this saves a value_at lookup per
+  /// record); counts at other locations are in value_at.
+  struct ValueCount {
+    uint64_t count = 0;
+    uint64_t first = 0;
+    uint32_t home = kNoLocation;
+    StringCount at_home;
+  };
+
+  /// Adds `count` appearances of value `value` at `location`, the first at
+  /// byte offset `first`.
+  void add_value_at(uint32_t value, uint32_t location, uint64_t count, uint64_t first) {
+    ValueCount& vc = value_counts[value];
+    if (vc.home == kNoLocation) {
+      vc.home = location;
+      vc.at_home = {count, first};
+      return;
+    }
+    StringCount* at = &vc.at_home;
+    if (vc.home != location) {
+      bool inserted = false;
+      at = &value_at.find_or_insert((uint64_t{value} << 32) | location, &inserted);
+      if (inserted) {
+        *at = {count, first};
+        return;
+      }
+    }
+    at->count += count;
+    at->first = std::min(at->first, first);
+  }
+
+  /// The count updates of the last few string values, applied a few
+  /// records later: their table entries are random accesses into tables
+  /// of megabytes, so they are prefetched when the value comes and
+  /// updated once they have arrived.
+  struct PendingValue {
+    uint32_t value;
+    uint32_t location;
+    uint64_t first;
+  };
+  static constexpr size_t kDelay = 8;
+  std::array<PendingValue, kDelay> pending{};
+  size_t pending_next = 0;
+  size_t pending_size = 0;
+
+  void count_value(const PendingValue& p) {
+    value_counts[p.value].count += 1;
+    add_value_at(p.value, p.location, 1, p.first);
+  }
+  void defer_value(uint32_t value, uint32_t location, uint64_t first) {
+    __builtin_prefetch(&value_counts[value]);
+    value_at.prefetch((uint64_t{value} << 32) | location);
+    if (pending_size == kDelay) {
+      count_value(pending[pending_next]);
+    } else {
+      ++pending_size;
+    }
+    pending[pending_next] = {value, location, first};
+    pending_next = (pending_next + 1) % kDelay;
+  }
+  /// Applies the pending updates; every reader of the counts calls it first.
+  void flush_values() {
+    for (size_t k = 0; k < pending_size; ++k) {
+      count_value(pending[(pending_next + kDelay - pending_size + k) % kDelay]);
+    }
+    pending_size = 0;
+  }
+
+  /// Calls fn(value, location, count) for every value at every location.
+  template <typename Fn>
+  void for_each_value_at(Fn&& fn) const {
+    for (uint32_t v = 0; v < value_counts.size(); ++v) {
+      if (value_counts[v].home != kNoLocation) fn(v, value_counts[v].home, value_counts[v].at_home);
+    }
+    value_at.for_each([&](uint64_t key, const StringCount& sc) {
+      fn(static_cast<uint32_t>(key >> 32), static_cast<uint32_t>(key & 0xffffffffu), sc);
+    });
+  }
 
   /// The id of location (file, line), created with first appearance `first`.
   uint32_t location_id(uint32_t file, bool has_line, uint64_t line, uint64_t first) {
@@ -58,8 +139,8 @@ struct DrillDown::State {
   FlatMap<uint64_t, ClassCount, U64KeyOps> classes;
   StringPool class_texts;
   StringPool values;
-  std::vector<StringCount> value_counts;                 // by value id
-  FlatMap<uint64_t, StringCount, U64KeyOps> value_at;    // (value id << 32 | location id)
+  std::vector<ValueCount> value_counts;                  // by value id
+  FlatMap<uint64_t, StringCount, U64KeyOps> value_at;    // (value id << 32 | location id), not home
   uint64_t selected = 0;
   uint64_t total_bytes = 0;
 };
@@ -71,6 +152,10 @@ DrillDown::~DrillDown() = default;
 uint64_t DrillDown::selected_objects() const { return state_->selected; }
 
 void DrillDown::merge(const DrillDown& other_drill) {
+  // Pending count updates are part of the state, not a change to it: apply
+  // them (on both sides) before reading the counts.
+  state_->flush_values();
+  other_drill.state_->flush_values();
   State& s = *state_;
   const State& o = *other_drill.state_;
   s.selected += o.selected;
@@ -111,16 +196,8 @@ void DrillDown::merge(const DrillDown& other_drill) {
     s.value_counts[id].first = std::min(s.value_counts[id].first, o.value_counts[v].first);
     value_map[v] = id;
   }
-  o.value_at.for_each([&](uint64_t key, const State::StringCount& theirs) {
-    const uint64_t mapped = (uint64_t{value_map[key >> 32]} << 32) | location_map[key & 0xffffffffu];
-    bool inserted = false;
-    State::StringCount& mine = s.value_at.find_or_insert(mapped, &inserted);
-    if (inserted) {
-      mine = theirs;
-    } else {
-      mine.count += theirs.count;
-      mine.first = std::min(mine.first, theirs.first);
-    }
+  o.for_each_value_at([&](uint32_t value, uint32_t location, const State::StringCount& theirs) {
+    s.add_value_at(value_map[value], location_map[location], theirs.count, theirs.first);
   });
 }
 
@@ -129,6 +206,14 @@ void DrillDown::on_record(const ObjectRecord& r) {
   State& s = *state_;
   ++s.selected;
   s.total_bytes += r.memsize;
+  // The values table is big and looked up at random: start loading its
+  // slot now, and do the other lookups while it comes.
+  const bool is_string_value = r.has_value && r.type == "STRING";
+  uint64_t value_hash = 0;
+  if (is_string_value) {
+    value_hash = StringPool::hash(r.value);
+    s.values.prefetch(value_hash);
+  }
 
   const uint32_t location_id =
       s.location_id(s.files.intern(r.file), r.has_line, r.line, r.byte_offset);
@@ -150,18 +235,15 @@ void DrillDown::on_record(const ObjectRecord& r) {
     cc.objects += 1;
   }
 
-  if (r.has_value && r.type == "STRING") {
-    const uint32_t value_id = s.values.intern(r.value);
+  if (is_string_value) {
+    const uint32_t value_id = s.values.intern(r.value, value_hash);
     if (value_id == s.value_counts.size()) s.value_counts.push_back({0, r.byte_offset});
-    s.value_counts[value_id].count += 1;
-    State::StringCount& at =
-        s.value_at.find_or_insert((uint64_t{value_id} << 32) | location_id, &inserted);
-    if (inserted) at.first = r.byte_offset;
-    at.count += 1;
+    s.defer_value(value_id, location_id, r.byte_offset);
   }
 }
 
 std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names) const {
+  state_->flush_values();  // (see merge())
   const State& s = *state_;
   auto location_name = [&](const State::Location& loc) {
     std::string out(s.files.get(loc.file));
@@ -239,11 +321,9 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     rank(&values, top_n);
     std::unordered_map<uint32_t, std::vector<Ranked>> per_value;
     for (const Ranked& v : values) per_value[v.index];
-    s.value_at.for_each([&](uint64_t key, const State::StringCount& sc) {
-      auto it = per_value.find(static_cast<uint32_t>(key >> 32));
-      if (it != per_value.end()) {
-        it->second.push_back({sc.count, sc.first, static_cast<uint32_t>(key & 0xffffffffu)});
-      }
+    s.for_each_value_at([&](uint32_t value, uint32_t location, const State::StringCount& sc) {
+      auto it = per_value.find(value);
+      if (it != per_value.end()) it->second.push_back({sc.count, sc.first, location});
     });
     for (const Ranked& v : values) {
       auto& locs = per_value[v.index];

@@ -28,8 +28,27 @@ inline uint64_t hash_bytes(std::string_view s) {
     std::memcpy(&w, s.data() + i, 8);
     h = (h ^ w) * 0x100000001b3ull;
   }
+  // The last 1-7 bytes, with fixed-size loads (a memcpy of a variable size
+  // is a library call): the last 8 bytes of the string when it has 8, else
+  // two overlapping 4-byte loads, else three single bytes.
+  const size_t rest = s.size() - i;
   uint64_t tail = 0;
-  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);  // data() may be null
+  if (rest > 0) {
+    const char* p = s.data();
+    const size_t n = s.size();
+    if (n >= 8) {
+      std::memcpy(&tail, p + n - 8, 8);
+      tail >>= 8 * (8 - rest);
+    } else if (n >= 4) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      tail = lo | (uint64_t{hi} << 32);
+    } else {
+      tail = static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+             static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+    }
+  }
   h = (h ^ tail) * 0x100000001b3ull;
   return mix64(h);
 }
@@ -86,6 +105,10 @@ class FlatMap {
   }
 
   size_t size() const { return size_; }
+
+  /// Starts loading the slot where a lookup of `key` begins, so that a
+  /// lookup a little later finds it in cache.
+  void prefetch(const K& key) const { __builtin_prefetch(&slots_[(KeyOps::hash(key) | 1) & mask_]); }
 
   /// Calls fn(key, value) for every entry, in no particular order.
   template <typename Fn>

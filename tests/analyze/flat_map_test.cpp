@@ -27,3 +27,21 @@ TEST_CASE("StringPool: the empty string interns and finds again") {
   CHECK(pool.get(a).empty());
   CHECK(pool.intern("x") != a);
 }
+
+TEST_CASE("hash_bytes: every byte of every length up to 40 changes the hash") {
+  // The tail (the last 1-7 bytes) is read with fixed-size loads; a byte it
+  // missed would leave the hash unchanged when only that byte differs.
+  for (size_t n = 1; n <= 40; ++n) {
+    const std::string base(n, 'x');
+    const uint64_t h = hash_bytes(base);
+    for (size_t pos = 0; pos < n; ++pos) {
+      for (char c : {'\0', 'y', '\xff'}) {
+        std::string other = base;
+        other[pos] = c;
+        INFO("length " << n << ", byte " << pos);
+        CHECK(hash_bytes(other) != h);
+      }
+    }
+    CHECK(hash_bytes(base.substr(0, n - 1)) != h);  // and the length
+  }
+}
