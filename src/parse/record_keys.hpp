@@ -1,6 +1,8 @@
 // The keys of a dump line that records use, shared by both decoders.
 #pragma once
 
+#include <cstddef>
+#include <cstring>
 #include <string_view>
 
 #include "heapdump/record.hpp"
@@ -44,11 +46,19 @@ inline Key key_of(std::string_view key) {
   }
 }
 
+/// Whether `s` is the literal `lit`: a size check, then a compare of a
+/// fixed size that the compiler does inline (string_view's == calls memcmp,
+/// which was 1.7 % of `read all` for the type checks alone).
+template <size_t N>
+inline bool is_literal(std::string_view s, const char (&lit)[N]) {
+  return s.size() == N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+
 inline RecordKind kind_of(std::string_view type, bool has_address) {
-  if (type == "ROOT") return RecordKind::kRoot;
-  if (type == "SHAPE") return RecordKind::kShape;
-  if (type == "NONE") return RecordKind::kFree;
-  if (type == "MOVED") return RecordKind::kMoved;
+  if (is_literal(type, "ROOT")) return RecordKind::kRoot;
+  if (is_literal(type, "SHAPE")) return RecordKind::kShape;
+  if (is_literal(type, "NONE")) return RecordKind::kFree;
+  if (is_literal(type, "MOVED")) return RecordKind::kMoved;
   return has_address ? RecordKind::kObject : RecordKind::kOther;
 }
 
