@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <random>
 #include <set>
 #include <thread>
@@ -104,4 +108,23 @@ TEST_CASE("IdentityCollector fills a set from records, also from several threads
   CHECK(set.contains(identity_of(probe, types)));
   probe.type = "STRING";
   CHECK_FALSE(set.contains(identity_of(probe, types)));
+}
+
+TEST_CASE("TypeIds: each name has one id, and names that only look alike have others") {
+  TypeIds types;
+  const std::vector<std::string> names = {
+      "",       "OBJECT", "CLASS",   "ICLASS",   "MODULE", "FLOAT", "STRING", "REGEXP",
+      "ARRAY",  "HASH",   "STRUCT",  "BIGNUM",   "FILE",   "DATA",  "MATCH",  "COMPLEX",
+      "RATIONAL", "SYMBOL", "IMEMO", "NODE",     "ZOMBIE", "UNKNOWN",
+      // prefixes, extensions, other case, a NUL byte, longer than 8 bytes
+      "STRIN",  "STRINGS", "string", std::string("HASH\0", 5), "RATIONALS", "SHAPE", "MOVED"};
+  std::map<std::string, uint8_t> seen;
+  for (const std::string& n : names) {
+    const uint8_t id = types.id(n);
+    INFO("'" << n << "'");
+    CHECK(types.name(id) == n);
+    CHECK(types.id(n) == id);  // the same id again
+    for (const auto& [other, other_id] : seen) CHECK(other_id != id);
+    seen[n] = id;
+  }
 }
