@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "analyze/huge_page_allocator.hpp"
+
 namespace heapdump {
 
 /// 64-bit mix of an integer key (splitmix64's finalizer).
@@ -120,7 +122,7 @@ class FlatMap {
 
  private:
   void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
+    std::vector<Slot, HugePageAllocator<Slot>> old(slots_.size() * 2);
     old.swap(slots_);
     mask_ = slots_.size() - 1;
     for (Slot& s : old) {
@@ -131,7 +133,7 @@ class FlatMap {
     }
   }
 
-  std::vector<Slot> slots_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
   size_t mask_;
   size_t size_ = 0;
 };

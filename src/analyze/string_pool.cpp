@@ -71,7 +71,7 @@ bool StringPool::same(const Slot& slot, std::string_view s) const {
 }
 
 void StringPool::grow() {
-  std::vector<Slot> old(slots_.size() * 2);
+  std::vector<Slot, HugePageAllocator<Slot>> old(slots_.size() * 2);
   old.swap(slots_);
   mask_ = slots_.size() - 1;
   for (const Slot& slot : old) {

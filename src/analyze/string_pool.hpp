@@ -50,7 +50,7 @@ class StringPool {
   size_t block_used_ = 0;
   size_t block_size_ = 0;
   std::vector<std::string_view> strings_;
-  std::vector<Slot> slots_ = std::vector<Slot>(16);
+  std::vector<Slot, HugePageAllocator<Slot>> slots_ = std::vector<Slot, HugePageAllocator<Slot>>(16);
   size_t mask_ = 15;
   uint64_t (*hash_for_test_)(std::string_view) = nullptr;
 };
