@@ -66,8 +66,10 @@ class IdentitySet {
   void insert(const Identity& id);
   /// Thread-safe bulk insert (used by IdentityCollector).
   void insert_batch(const Identity* ids, size_t n);
-  /// Sorts and indexes; required before contains().
-  void seal();
+  /// Sorts and indexes; required before contains(). With `threads` > 1,
+  /// two halves are sorted at once and then merged (the sort is the one
+  /// step of `diff` between reading the two dumps that runs on one core).
+  void seal(unsigned threads = 1);
   bool contains(const Identity& id) const;
   size_t size() const { return size_; }
 

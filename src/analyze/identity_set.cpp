@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <thread>
 
 namespace heapdump {
 
@@ -116,8 +117,17 @@ void IdentityCollector::flush() {
   buffer_.clear();
 }
 
-void IdentitySet::seal() {
-  std::sort(data_, data_ + size_);
+void IdentitySet::seal(unsigned threads) {
+  constexpr size_t kParallelFrom = size_t{1} << 16;
+  if (threads > 1 && size_ >= kParallelFrom) {
+    Identity* middle = data_ + size_ / 2;
+    std::thread other([&] { std::sort(middle, data_ + size_); });
+    std::sort(data_, middle);
+    other.join();
+    std::inplace_merge(data_, middle, data_ + size_);
+  } else {
+    std::sort(data_, data_ + size_);
+  }
   buckets_.clear();
   if (size_ == 0) {
     sealed_ = true;

@@ -86,7 +86,7 @@ int run_diff(const DiffCommand& cmd) {
     bool ok = read_file_parallel(
         path, [&](unsigned i) -> RecordSink& { return *collectors[i]; }, threads, reporter);
     for (auto& c : collectors) c->flush();
-    set->seal();
+    set->seal(threads);
     return ok;
   };
   IdentitySet before;

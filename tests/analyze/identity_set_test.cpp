@@ -37,7 +37,9 @@ TEST_CASE("IdentitySet: address, type and generation all count") {
   CHECK_FALSE(set.contains(make(UINT64_MAX, 0, types.id("HASH"))));
 }
 
-TEST_CASE("IdentitySet agrees with std::set on random identities") {
+TEST_CASE("IdentitySet agrees with std::set on random identities, sealed on 1 or 2 threads") {
+  const unsigned threads = GENERATE(1u, 2u);
+  INFO("threads " << threads);
   TypeIds types;
   IdentitySet set;
   std::set<Identity> ref;
@@ -49,7 +51,7 @@ TEST_CASE("IdentitySet agrees with std::set on random identities") {
     set.insert(id);
     ref.insert(id);
   }
-  set.seal();
+  set.seal(threads);
   for (int i = 0; i < 200000; ++i) {
     uint64_t addr = (i % 500 == 0) ? rng() : 0x7f0000000000ull + (rng() % 4000000) * 40;
     Identity id = make(addr, static_cast<uint32_t>(rng() % 4), static_cast<uint8_t>(rng() % 3));
