@@ -49,6 +49,12 @@ struct DrillDown::State {
     uint64_t first = 0;
     uint32_t home = kNoLocation;
     StringCount at_home;
+    /// A value not counted yet, first seen at byte offset `first`.
+    static ValueCount first_at(uint64_t first) {
+      ValueCount v;
+      v.first = first;
+      return v;
+    }
   };
 
   /// Adds `count` appearances of value `value` at `location`, the first at
@@ -192,7 +198,9 @@ void DrillDown::merge(const DrillDown& other_drill) {
   std::vector<uint32_t> value_map(o.value_counts.size());
   for (uint32_t v = 0; v < o.value_counts.size(); ++v) {
     const uint32_t id = s.values.intern(o.values.get(v));
-    if (id == s.value_counts.size()) s.value_counts.push_back({0, o.value_counts[v].first});
+    if (id == s.value_counts.size()) {
+      s.value_counts.push_back(State::ValueCount::first_at(o.value_counts[v].first));
+    }
     s.value_counts[id].count += o.value_counts[v].count;
     s.value_counts[id].first = std::min(s.value_counts[id].first, o.value_counts[v].first);
     value_map[v] = id;
@@ -240,7 +248,9 @@ void DrillDown::on_record(const ObjectRecord& r) {
 
   if (is_string_value) {
     const uint32_t value_id = s.values.intern(r.value, value_hash);
-    if (value_id == s.value_counts.size()) s.value_counts.push_back({0, r.byte_offset});
+    if (value_id == s.value_counts.size()) {
+      s.value_counts.push_back(State::ValueCount::first_at(r.byte_offset));
+    }
     s.defer_value(value_id, location_id, r.byte_offset);
   }
 }
