@@ -80,12 +80,19 @@ class ChunkReader {
   Status status_;
 };
 
+/// The length of the line that starts at `p`: up to the first '\n' before
+/// `end`, or `end`.
+inline size_t line_length_of(const char* p, const char* end) {
+  const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+  return static_cast<size_t>((nl != nullptr ? static_cast<const char*>(nl) : end) - p);
+}
+
 /// Calls fn(line, number, offset, terminated) for each line of a chunk,
 /// without its '\n'. `number` counts lines within the chunk, from 1 (the
 /// reader turns it into a line number of the file when it reports).
 ///
 /// `line_length(p, end)` gives the length of the line at p: up to the first
-/// '\n' before `end`, or `end` (the default looks with memchr).
+/// '\n' before `end`, or `end` (by default line_length_of()).
 template <typename Fn, typename LineLength>
 void for_each_line(const Chunk& chunk, LineLength&& line_length, Fn&& fn) {
   const char* p = chunk.buffer.data();
@@ -102,11 +109,7 @@ void for_each_line(const Chunk& chunk, LineLength&& line_length, Fn&& fn) {
 
 template <typename Fn>
 void for_each_line(const Chunk& chunk, Fn&& fn) {
-  auto by_memchr = [](const char* p, const char* end) {
-    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-    return static_cast<size_t>((nl != nullptr ? static_cast<const char*>(nl) : end) - p);
-  };
-  for_each_line(chunk, by_memchr, std::forward<Fn>(fn));
+  for_each_line(chunk, line_length_of, std::forward<Fn>(fn));
 }
 
 }  // namespace heapdump

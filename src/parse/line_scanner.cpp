@@ -7,6 +7,7 @@
 #endif
 
 #include "parse/address.hpp"
+#include "parse/chunk_reader.hpp"
 #include "parse/quote_index.hpp"
 #include "parse/record_keys.hpp"
 
@@ -427,8 +428,7 @@ size_t LineScanner::find_line(const char* p, const char* end) {
   }
   indexed_ = nullptr;  // too long to index: find its end the plain way
   const char* from = p + kMaxIndexedWords * 64;
-  const void* nl = std::memchr(from, '\n', static_cast<size_t>(end - from));
-  return static_cast<size_t>((nl != nullptr ? static_cast<const char*>(nl) : end) - p);
+  return kMaxIndexedWords * 64 + line_length_of(from, end);
 }
 
 /// Fills quote_bits_ for `text` and, if the line is plain (no backslash, no

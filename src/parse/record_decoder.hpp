@@ -3,12 +3,12 @@
 
 #include <simdjson.h>
 
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "heapdump/record.hpp"
+#include "parse/chunk_reader.hpp"
 #include "parse/line_scanner.hpp"
 
 namespace heapdump {
@@ -31,9 +31,7 @@ class RecordDecoder {
   /// before `end`, or `end`); decoding exactly that line next is faster.
   /// Reads up to 63 bytes past `end`.
   size_t find_line(const char* p, const char* end) {
-    if (fast_path_) return scanner_.find_line(p, end);
-    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-    return static_cast<size_t>((nl != nullptr ? static_cast<const char*>(nl) : end) - p);
+    return fast_path_ ? scanner_.find_line(p, end) : line_length_of(p, end);
   }
 
   /// Also parse the addresses in "references" (for the object graph).
