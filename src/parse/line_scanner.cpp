@@ -67,18 +67,6 @@ inline void skip_ws(Cursor& c) {
   while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r' || *c.p == '\n')) ++c.p;
 }
 
-#if defined(__SSE2__)
-/// The quotes among 16 bytes.
-inline __m128i quotes_in(__m128i v) { return _mm_cmpeq_epi8(v, _mm_set1_epi8('"')); }
-
-/// The bytes among 16 that keep a string off the fast paths: backslashes,
-/// control bytes and non-ASCII bytes. (Signed compare: bytes >= 0x80 are
-/// negative, so "< 0x20" catches control and non-ASCII bytes at once.)
-inline __m128i specials_in(__m128i v) {
-  return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-}
-#endif
-
 /// The first byte at or after `p` that a string scan must look at: a quote,
 /// a backslash, a control byte or a non-ASCII byte. Returns `end` or more
 /// if there is none before `end`. Reads at most 15 bytes past `end`.
@@ -198,6 +186,13 @@ inline bool plain_string(Cursor& c, std::string_view* out) {
   if (out != nullptr) *out = std::string_view(c.p, static_cast<size_t>(q - c.p));
   c.p = q + 1;
   return true;
+}
+
+/// The address in `text`, a string just read at c: a view into the line
+/// (padded, so read 16 digits at once) when the line is plain, else maybe
+/// an unescaped copy.
+inline bool address_at(const Cursor& c, std::string_view text, uint64_t* out) {
+  return c.quotes != nullptr ? parse_address_padded(text, out) : parse_address(text, out);
 }
 
 /// "true", "false" or "null" at c.p (the line's padding makes reading
@@ -382,8 +377,7 @@ bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uin
       std::string_view text;
       if (!string_value(c, true, &text)) return false;
       uint64_t address = 0;
-      // In a plain line the text is a view into the line, which is padded.
-      if (c.quotes != nullptr ? parse_address_padded(text, &address) : parse_address(text, &address)) {
+      if (address_at(c, text, &address)) {
         references->push_back(address);
       } else {
         ++rec->bad_references;
@@ -416,10 +410,9 @@ void LineScanner::use_index(std::string_view text, Cursor* c) const {
 }
 
 size_t LineScanner::find_line(const char* p, const char* end) {
-  static const LineIndexFn index = best_line_index();
   if (quote_bits_.size() < kMaxIndexedWords) quote_bits_.resize(kMaxIndexedWords);
   uint64_t special = 0;
-  const size_t n = index(p, end, quote_bits_.data(), kMaxIndexedWords, &special);
+  const size_t n = index_(p, end, quote_bits_.data(), kMaxIndexedWords, &special);
   if (n != kLineTooLong) {
     indexed_ = p;
     indexed_size_ = n;
@@ -436,13 +429,12 @@ size_t LineScanner::find_line(const char* p, const char* end) {
 /// closes a string), points *c at them. Reads up to 63 bytes past the
 /// line's end.
 void LineScanner::index_quotes(std::string_view text, Cursor* c) {
-  static const LineIndexFn index = best_line_index();
   // One word more than the line needs: a line that fills its last word
   // ends at the start of the next.
   const size_t words = text.size() / 64 + 1;
   if (quote_bits_.size() < words) quote_bits_.resize(words);
   uint64_t special = 0;
-  const size_t n = index(text.data(), text.data() + text.size(), quote_bits_.data(), words, &special);
+  const size_t n = index_(text.data(), text.data() + text.size(), quote_bits_.data(), words, &special);
   // A newline inside `text` ends the index early; it is a control byte, so
   // the line is not plain anyway.
   if (n != text.size() || special != 0) return;
@@ -486,9 +478,7 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
     if (*c.p != '"') return false;
     ++c.p;
     *present = true;
-    if (!string_value(c, true, text_out)) return false;
-    // In a plain line the text is a view into the line, which is padded.
-    return c.quotes != nullptr ? parse_address_padded(*text_out, out) : parse_address(*text_out, out);
+    return string_value(c, true, text_out) && address_at(c, *text_out, out);
   };
   auto count = [&](uint64_t* out, bool* present) {
     if (is_null(c)) {

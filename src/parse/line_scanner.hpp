@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "heapdump/record.hpp"
+#include "parse/quote_index.hpp"
 
 namespace heapdump {
 
@@ -54,6 +55,7 @@ class LineScanner {
   /// with no backslash, control or non-ASCII byte, where every quote
   /// opens or closes a string.
   std::vector<uint64_t> quote_bits_;
+  LineIndexFn index_ = best_line_index();  ///< the fastest this CPU runs
   /// The line find_line() indexed, if scan() has not used it yet.
   const char* indexed_ = nullptr;
   size_t indexed_size_ = 0;

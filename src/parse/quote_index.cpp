@@ -72,12 +72,8 @@ size_t index_line_baseline(const char* p, const char* end, uint64_t* quotes, siz
     for (int k = 0; k < 4; ++k) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k));
       auto bits = [](__m128i x) { return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(x))); };
-      // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches
-      // control and non-ASCII bytes at once.
-      const __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
-                                      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-      m.quote |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) << (16 * k);
-      m.special |= bits(sp) << (16 * k);
+      m.quote |= bits(quotes_in(v)) << (16 * k);
+      m.special |= bits(specials_in(v)) << (16 * k);
       m.newline |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))) << (16 * k);
     }
 #else
@@ -106,7 +102,8 @@ __attribute__((target("avx2"), always_inline)) inline BlockMasks avx2_masks(cons
   const __m256i backslash = _mm256_set1_epi8('\\');
   const __m256i limit = _mm256_set1_epi8(0x20);
   const __m256i newline = _mm256_set1_epi8('\n');
-  // Signed compare, as above: limit > byte for control and non-ASCII bytes.
+  // Signed compare, as in specials_in(): limit > byte for control and
+  // non-ASCII bytes.
   BlockMasks m;
   m.quote = bits_of(_mm256_cmpeq_epi8(lo, quote)) | bits_of(_mm256_cmpeq_epi8(hi, quote)) << 32;
   m.special = bits_of(_mm256_or_si256(_mm256_cmpeq_epi8(lo, backslash), _mm256_cmpgt_epi8(limit, lo))) |

@@ -4,7 +4,23 @@
 #include <cstddef>
 #include <cstdint>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace heapdump {
+
+#if defined(__SSE2__)
+/// The quotes among 16 bytes.
+inline __m128i quotes_in(__m128i v) { return _mm_cmpeq_epi8(v, _mm_set1_epi8('"')); }
+
+/// The special bytes among 16 (see LineIndexFn): backslashes, control
+/// bytes and non-ASCII bytes. (Signed compare: bytes >= 0x80 are negative,
+/// so "< 0x20" catches control and non-ASCII bytes at once.)
+inline __m128i specials_in(__m128i v) {
+  return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+}
+#endif
 
 /// Returned by a LineIndexFn for a line with no newline within the words
 /// it may write.
