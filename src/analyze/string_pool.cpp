@@ -1,5 +1,6 @@
 #include "analyze/string_pool.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace heapdump {
@@ -31,26 +32,23 @@ std::string_view StringPool::store(std::string_view s) {
 
 namespace {
 
+/// Whether the n bytes at a and b are the same, for sizeof(Word) <= n <=
+/// 2 * sizeof(Word): the first and the last Word of each, overlapping.
+template <typename Word>
+inline bool same_ends(const char* a, const char* b, size_t n) {
+  Word a0, a1, b0, b1;
+  std::memcpy(&a0, a, sizeof(Word));
+  std::memcpy(&b0, b, sizeof(Word));
+  std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 /// Whether the n <= 16 bytes at a and b are the same, with fixed-size loads
-/// (a memcmp call costs more than the compare): two overlapping 8- or
-/// 4-byte loads from each, or the bytes one by one.
+/// (a memcmp call costs more than the compare).
 inline bool same_short(const char* a, const char* b, size_t n) {
-  if (n >= 8) {
-    uint64_t a0, a1, b0, b1;
-    std::memcpy(&a0, a, 8);
-    std::memcpy(&b0, b, 8);
-    std::memcpy(&a1, a + n - 8, 8);
-    std::memcpy(&b1, b + n - 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
-  if (n >= 4) {
-    uint32_t a0, a1, b0, b1;
-    std::memcpy(&a0, a, 4);
-    std::memcpy(&b0, b, 4);
-    std::memcpy(&a1, a + n - 4, 4);
-    std::memcpy(&b1, b + n - 4, 4);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
+  if (n >= 8) return same_ends<uint64_t>(a, b, n);
+  if (n >= 4) return same_ends<uint32_t>(a, b, n);
   for (size_t i = 0; i < n; ++i) {
     if (a[i] != b[i]) return false;
   }
@@ -64,7 +62,7 @@ bool StringPool::same(const Slot& slot, std::string_view s) const {
     // (Sizes of 4 GiB and more are kept as UINT32_MAX in the slot.)
     if (slot.size != UINT32_MAX || strings_[slot.id].size() != s.size()) return false;
   }
-  const size_t head = s.size() < sizeof slot.head ? s.size() : sizeof slot.head;
+  const size_t head = std::min(s.size(), sizeof slot.head);
   if (!same_short(slot.head, s.data(), head)) return false;
   if (s.size() <= sizeof slot.head) return true;
   return std::memcmp(strings_[slot.id].data() + head, s.data() + head, s.size() - head) == 0;
@@ -96,7 +94,7 @@ uint32_t StringPool::intern(std::string_view s, uint64_t h) {
   slot.hash = h;
   slot.id = id;
   slot.size = s.size() < UINT32_MAX ? static_cast<uint32_t>(s.size()) : UINT32_MAX;
-  if (!s.empty()) std::memcpy(slot.head, s.data(), s.size() < sizeof slot.head ? s.size() : sizeof slot.head);
+  if (!s.empty()) std::memcpy(slot.head, s.data(), std::min(s.size(), sizeof slot.head));
   if (strings_.size() * 4 > slots_.size() * 3) grow();  // load under 3/4
   return id;
 }
