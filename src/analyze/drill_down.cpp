@@ -57,6 +57,11 @@ struct DrillDown::State {
     }
   };
 
+  /// The key of (value, location) in value_at.
+  static uint64_t value_at_key(uint32_t value, uint32_t location) {
+    return (uint64_t{value} << 32) | location;
+  }
+
   /// Adds `count` appearances of value `value` at `location`, the first at
   /// byte offset `first`.
   void add_value_at(uint32_t value, uint32_t location, uint64_t count, uint64_t first) {
@@ -69,7 +74,7 @@ struct DrillDown::State {
     StringCount* at = &vc.at_home;
     if (vc.home != location) {
       bool inserted = false;
-      at = &value_at.find_or_insert((uint64_t{value} << 32) | location, &inserted);
+      at = &value_at.find_or_insert(value_at_key(value, location), &inserted);
       if (inserted) {
         *at = {count, first};
         return;
@@ -99,7 +104,7 @@ struct DrillDown::State {
   }
   void defer_value(uint32_t value, uint32_t location, uint64_t first) {
     __builtin_prefetch(&value_counts[value]);
-    value_at.prefetch((uint64_t{value} << 32) | location);
+    value_at.prefetch(value_at_key(value, location));
     if (pending_size == kDelay) {
       count_value(pending[pending_next]);
     } else {
