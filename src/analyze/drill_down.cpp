@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -222,9 +221,7 @@ void DrillDown::on_record(const ObjectRecord& r) {
   s.total_bytes += r.memsize;
   // The values table is big and looked up at random: start loading its
   // slot now, and do the other lookups while it comes.
-  // (A fixed-size compare: string_view's == would call memcmp.)
-  const bool is_string_value =
-      r.has_value && r.type.size() == 6 && std::memcmp(r.type.data(), "STRING", 6) == 0;
+  const bool is_string_value = r.has_value && is_literal(r.type, "STRING");
   uint64_t value_hash = 0;
   if (is_string_value) {
     value_hash = StringPool::hash(r.value);

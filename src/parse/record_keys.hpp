@@ -46,14 +46,6 @@ inline Key key_of(std::string_view key) {
   }
 }
 
-/// Whether `s` is the literal `lit`: a size check, then a compare of a
-/// fixed size that the compiler does inline (string_view's == calls memcmp,
-/// which was 1.7 % of `read all` for the type checks alone).
-template <size_t N>
-inline bool is_literal(std::string_view s, const char (&lit)[N]) {
-  return s.size() == N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
-}
-
 inline RecordKind kind_of(std::string_view type, bool has_address) {
   if (is_literal(type, "ROOT")) return RecordKind::kRoot;
   if (is_literal(type, "SHAPE")) return RecordKind::kShape;
