@@ -55,6 +55,23 @@ inline uint64_t hash_bytes(std::string_view s) {
   return mix64(h);
 }
 
+/// Doubles an open-addressing table with linear probing whose slots have a
+/// `hash` member (0 = empty), placing each entry by its stored hash.
+/// Returns the new mask (size - 1).
+template <typename Slot>
+size_t grow_table(std::vector<Slot, HugePageAllocator<Slot>>* slots) {
+  std::vector<Slot, HugePageAllocator<Slot>> old(slots->size() * 2);
+  old.swap(*slots);
+  const size_t mask = slots->size() - 1;
+  for (Slot& s : old) {
+    if (s.hash == 0) continue;
+    size_t i = s.hash & mask;
+    while ((*slots)[i].hash != 0) i = (i + 1) & mask;
+    (*slots)[i] = std::move(s);
+  }
+  return mask;
+}
+
 /// Open addressing with linear probing; keeps the hash of every entry, so
 /// lookups compare keys only on a full hash match. Never erases.
 /// KeyOps provides `static uint64_t hash(const K&)` and
@@ -121,17 +138,7 @@ class FlatMap {
   }
 
  private:
-  void grow() {
-    std::vector<Slot, HugePageAllocator<Slot>> old(slots_.size() * 2);
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
-    for (Slot& s : old) {
-      if (s.hash == 0) continue;
-      size_t i = s.hash & mask_;
-      while (slots_[i].hash != 0) i = (i + 1) & mask_;
-      slots_[i] = std::move(s);
-    }
-  }
+  void grow() { mask_ = grow_table(&slots_); }
 
   std::vector<Slot, HugePageAllocator<Slot>> slots_;
   size_t mask_;

@@ -68,17 +68,7 @@ bool StringPool::same(const Slot& slot, std::string_view s) const {
   return std::memcmp(strings_[slot.id].data() + head, s.data() + head, s.size() - head) == 0;
 }
 
-void StringPool::grow() {
-  std::vector<Slot, HugePageAllocator<Slot>> old(slots_.size() * 2);
-  old.swap(slots_);
-  mask_ = slots_.size() - 1;
-  for (const Slot& slot : old) {
-    if (slot.hash == 0) continue;
-    size_t i = slot.hash & mask_;
-    while (slots_[i].hash != 0) i = (i + 1) & mask_;
-    slots_[i] = slot;
-  }
-}
+void StringPool::grow() { mask_ = grow_table(&slots_); }
 
 uint32_t StringPool::intern(std::string_view s, uint64_t h) {
   size_t i = h & mask_;
