@@ -37,6 +37,7 @@ class DiffAggregator final : public RecordSink {
   TypeIds& types_;
   const IdentitySet& before_;
   const IdentitySet* retained_;
+  IdentitySet::Hint before_hint_, retained_hint_;
   std::function<void(std::string_view)> on_reported_;
   std::unique_ptr<State> state_;
 };

@@ -53,9 +53,18 @@ static_assert(sizeof(Identity) == 16, "Identity must stay 16 bytes");
 
 Identity identity_of(const ObjectRecord& r, TypeIds& types);
 
-/// A set of identities: 16 bytes per object in one sorted array, plus a
-/// small bucket index over the address range for fast lookups.
-/// Fill it (insert, or IdentityCollector sinks), then call seal() once.
+/// A set of identities: 16 bytes per object in one array, plus an index for
+/// fast lookups. Fill it (insert, or IdentityCollector sinks), then call
+/// seal() once.
+///
+/// A dump lists each heap page's objects in ascending address order, and
+/// pages do not overlap, so the array filled from a dump is a few thousand
+/// ascending runs whose ranges do not overlap (they come page by page, in
+/// whatever order the pages were walked and the parsing threads flushed).
+/// seal() then indexes the runs, sorted by their first identity, and
+/// leaves the array as it is. Any other order (runs that overlap, or runs
+/// too short to be worth indexing) is sorted instead. Either way a bucket
+/// index over the address range narrows each lookup.
 class IdentitySet {
  public:
   IdentitySet() = default;
@@ -66,15 +75,40 @@ class IdentitySet {
   void insert(const Identity& id);
   /// Thread-safe bulk insert (used by IdentityCollector).
   void insert_batch(const Identity* ids, size_t n);
-  /// Sorts and indexes; required before contains(). With `threads` > 1,
-  /// two halves are sorted at once and then merged (the sort is the one
-  /// step of `diff` between reading the two dumps that runs on one core).
+  /// Indexes the runs, or sorts and indexes; required before contains().
+  /// When it sorts with `threads` > 1, two halves are sorted at once and
+  /// then merged (the sort runs between reading the two dumps of `diff`).
   void seal(unsigned threads = 1);
-  bool contains(const Identity& id) const;
+
+  /// Where the last identity found was: lookups that come in the order
+  /// the set was filled (the same objects, listed in the same order in a
+  /// later dump) are then one compare each. One per caller thread.
+  struct Hint {
+    size_t next = 0;
+  };
+  bool contains(const Identity& id, Hint* hint) const;
+  bool contains(const Identity& id) const {
+    Hint unused;
+    return contains(id, &unused);
+  }
   size_t size() const { return size_; }
+  /// After seal(): the number of indexed runs, or 0 if the array was sorted
+  /// instead (for tests and measurements).
+  size_t runs() const { return runs_.size(); }
 
  private:
+  /// An ascending run of identities: data_[begin, end), starting with `first`.
+  struct Run {
+    Identity first;
+    size_t begin;
+    size_t end;
+  };
   void reserve_for(size_t n);
+  /// Fills runs_ if data_ is ascending runs that do not overlap (after
+  /// splitting a few), kMinRun long or more on average; returns false
+  /// (runs_ empty) otherwise.
+  bool index_runs();
+  void sort_and_bucket(unsigned threads);
 
   std::mutex mu_;
   Identity* data_ = nullptr;  // malloc/realloc: pages are resident only once touched
@@ -82,7 +116,9 @@ class IdentitySet {
   size_t capacity_ = 0;
   uint64_t min_ = 0;
   unsigned shift_ = 0;
-  std::vector<uint32_t> buckets_;  // bucket b starts at data_[buckets_[b]]
+  // Bucket b starts at data_[buckets_[b]], or with runs: at runs_[buckets_[b]].
+  std::vector<uint32_t> buckets_;
+  std::vector<Run> runs_;  // sorted by first; empty if data_ was sorted
   bool sealed_ = false;
 };
 

@@ -48,8 +48,8 @@ DiffAggregator::~DiffAggregator() = default;
 void DiffAggregator::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject) return;
   const Identity id = identity_of(r, types_);
-  if (before_.contains(id)) return;
-  if (retained_ != nullptr && !retained_->contains(id)) return;
+  if (before_.contains(id, &before_hint_)) return;
+  if (retained_ != nullptr && !retained_->contains(id, &retained_hint_)) return;
   if (on_reported_) on_reported_(r.raw_line);
 
   State& s = *state_;

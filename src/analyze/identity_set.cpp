@@ -117,7 +117,88 @@ void IdentityCollector::flush() {
   buffer_.clear();
 }
 
-void IdentitySet::seal(unsigned threads) {
+namespace {
+
+/// Runs shorter than this on average are not worth an index of their own:
+/// random input has runs of about 2, a dump about 400 (one heap page).
+constexpr size_t kMinRun = 32;
+
+}  // namespace
+
+bool IdentitySet::index_runs() {
+  runs_.clear();
+  const size_t max_runs = size_ / kMinRun + 1;
+  runs_.reserve(max_runs);
+  size_t begin = 0;
+  for (size_t i = 1; i <= size_; ++i) {
+    if (i < size_ && data_[i - 1] < data_[i]) continue;
+    if (runs_.size() == max_runs) {
+      runs_.clear();
+      return false;
+    }
+    runs_.push_back(Run{data_[begin], begin, i});
+    begin = i;
+  }
+  // Runs sorted by their first identity must each end below the next one's
+  // start: then they are the sorted set in that order, and an identity can
+  // only be in the last run that starts at or below it. Two pages that came
+  // one after the other in ascending order form one run, which may span a
+  // page listed elsewhere; such a run is split where the page it spans
+  // starts, and the check repeats.
+  auto by_first = [](const Run& a, const Run& b) { return a.first < b.first; };
+  for (int pass = 0; pass < 8; ++pass) {
+    std::sort(runs_.begin(), runs_.end(), by_first);
+    bool split = false;
+    const size_t count = runs_.size();
+    for (size_t r = 1; r < count; ++r) {
+      Run& low = runs_[r - 1];
+      const Identity next = runs_[r].first;
+      if (data_[low.end - 1] < next) continue;
+      const Identity* cut = std::lower_bound(data_ + low.begin, data_ + low.end, next);
+      // cut > begin, since low.first < next; an identity equal to `next`
+      // is a duplicate, which only sorting handles.
+      if (*cut == next || runs_.size() == max_runs) {
+        runs_.clear();
+        return false;
+      }
+      const auto at = static_cast<size_t>(cut - data_);
+      const size_t end = low.end;
+      low.end = at;
+      runs_.push_back(Run{*cut, at, end});  // reserved: `low` stays valid
+      split = true;
+    }
+    if (!split) return true;
+  }
+  runs_.clear();
+  return false;
+}
+
+namespace {
+
+/// Buckets over n ascending addresses address_at(0), ..., address_at(n - 1)
+/// and the range from the first to `max`, about `per_bucket` addresses
+/// each: (*buckets)[b] is the first position whose address is at or above
+/// *min + (b << *shift). At most 2^22 + 2 buckets.
+template <typename AddressAt>
+void bucket(size_t n, AddressAt address_at, uint64_t max, size_t per_bucket, uint64_t* min,
+            unsigned* shift, std::vector<uint32_t>* buckets) {
+  *min = address_at(0);
+  const uint64_t span = max - *min;
+  const uint64_t wanted = std::clamp<uint64_t>(n / per_bucket, 1, uint64_t{1} << 22);
+  *shift = 0;
+  while ((span >> *shift) >= wanted) ++*shift;
+  const size_t nbuckets = static_cast<size_t>(span >> *shift) + 2;
+  buckets->assign(nbuckets, 0);
+  size_t i = 0;
+  for (size_t b = 0; b < nbuckets; ++b) {
+    while (i < n && ((address_at(i) - *min) >> *shift) < b) ++i;
+    (*buckets)[b] = static_cast<uint32_t>(i);
+  }
+}
+
+}  // namespace
+
+void IdentitySet::sort_and_bucket(unsigned threads) {
   constexpr size_t kParallelFrom = size_t{1} << 16;
   if (threads > 1 && size_ >= kParallelFrom) {
     Identity* middle = data_ + size_ / 2;
@@ -128,35 +209,52 @@ void IdentitySet::seal(unsigned threads) {
   } else {
     std::sort(data_, data_ + size_);
   }
-  buckets_.clear();
-  if (size_ == 0) {
-    sealed_ = true;
-    return;
-  }
-  min_ = data_[0].address;
-  const uint64_t span = data_[size_ - 1].address - min_;
-  // About 16 identities per bucket, at most 2^22 buckets.
-  const uint64_t wanted = std::clamp<uint64_t>(size_ / 16, 1, uint64_t{1} << 22);
-  shift_ = 0;
-  while ((span >> shift_) >= wanted) ++shift_;
-  const size_t nbuckets = static_cast<size_t>(span >> shift_) + 2;
-  buckets_.assign(nbuckets, 0);
-  size_t i = 0;
-  for (size_t b = 0; b < nbuckets; ++b) {
-    while (i < size_ && ((data_[i].address - min_) >> shift_) < b) ++i;
-    buckets_[b] = static_cast<uint32_t>(i);
-  }
-  sealed_ = true;
+  bucket(size_, [this](size_t i) { return data_[i].address; }, data_[size_ - 1].address, 16, &min_,
+         &shift_, &buckets_);
 }
 
-bool IdentitySet::contains(const Identity& id) const {
+void IdentitySet::seal(unsigned threads) {
+  buckets_.clear();
+  runs_.clear();
+  sealed_ = true;
+  if (size_ == 0) return;
+  if (index_runs()) {
+    // The last run ends with the set's highest address.
+    bucket(runs_.size(), [this](size_t r) { return runs_[r].first.address; },
+           data_[runs_.back().end - 1].address, 4, &min_, &shift_, &buckets_);
+  } else {
+    sort_and_bucket(threads);
+  }
+}
+
+bool IdentitySet::contains(const Identity& id, Hint* hint) const {
+  if (hint->next < size_ && data_[hint->next] == id) {
+    ++hint->next;
+    return true;
+  }
   if (size_ == 0 || id.address < min_) return false;
   const uint64_t b = (id.address - min_) >> shift_;
-  if (b + 1 >= buckets_.size()) return false;
-  const Identity* lo = data_ + buckets_[b];
-  const Identity* hi = data_ + buckets_[b + 1];
+  if (b + 1 >= buckets_.size()) return false;  // above the highest address
+  const Identity* lo;
+  const Identity* hi;
+  if (!runs_.empty()) {
+    // The last run that starts at or below `id`. Runs before the bucket's
+    // start below it, so the first run above `id` is among the bucket's
+    // runs or is the first run after them, and the one before that is it.
+    auto after = std::upper_bound(runs_.begin() + buckets_[b], runs_.begin() + buckets_[b + 1], id,
+                                  [](const Identity& v, const Run& r) { return v < r.first; });
+    if (after == runs_.begin()) return false;
+    --after;
+    lo = data_ + after->begin;
+    hi = data_ + after->end;
+  } else {
+    lo = data_ + buckets_[b];
+    hi = data_ + buckets_[b + 1];
+  }
   const Identity* it = std::lower_bound(lo, hi, id);
-  return it != hi && *it == id;
+  if (it == hi || !(*it == id)) return false;
+  hint->next = static_cast<size_t>(it - data_) + 1;
+  return true;
 }
 
 }  // namespace heapdump

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -58,6 +59,110 @@ TEST_CASE("IdentitySet agrees with std::set on random identities, sealed on 1 or
     REQUIRE(set.contains(id) == (ref.count(id) == 1));
   }
   for (const Identity& id : ref) REQUIRE(set.contains(id));
+}
+
+namespace {
+
+/// Identities laid out like a dump: heap pages of 16 KB listed in the given
+/// order, each page's objects ascending by address (stride 40, some slots
+/// empty), each with a random generation and type.
+std::vector<Identity> pages_in_order(const std::vector<uint64_t>& pages, std::mt19937_64& rng) {
+  std::vector<Identity> ids;
+  for (uint64_t page : pages) {
+    const uint64_t base = 0x7f0000000000ull + page * 16384;
+    for (uint64_t slot = 0; slot < 409; ++slot) {
+      if (rng() % 4 == 0) continue;
+      ids.push_back(make(base + slot * 40, static_cast<uint32_t>(rng() % 5), static_cast<uint8_t>(rng() % 3)));
+    }
+  }
+  return ids;
+}
+
+/// Checks `set` (sealed) against a reference: every member in fill order
+/// with one hint, then members and near misses in random order with another.
+void check_against(const IdentitySet& set, const std::vector<Identity>& filled, std::mt19937_64& rng) {
+  const std::set<Identity> ref(filled.begin(), filled.end());
+  IdentitySet::Hint in_order;
+  for (const Identity& id : filled) REQUIRE(set.contains(id, &in_order));
+  IdentitySet::Hint hint;
+  for (int i = 0; i < 100000; ++i) {
+    Identity probe = filled[rng() % filled.size()];
+    switch (rng() % 4) {
+      case 0: probe.address += 40; break;            // the next slot (maybe empty)
+      case 1: probe.generation += 1; break;          // the slot reused
+      case 2: probe.type = (probe.type + 1) % 3; break;
+      default: break;                                // a member
+    }
+    REQUIRE(set.contains(probe, &hint) == (ref.count(probe) == 1));
+    REQUIRE(set.contains(probe) == (ref.count(probe) == 1));
+  }
+  REQUIRE_FALSE(set.contains(make(0x7f0000000000ull - 40, 0, 0), &hint));
+  REQUIRE_FALSE(set.contains(make(UINT64_MAX, 0, 0), &hint));
+}
+
+}  // namespace
+
+TEST_CASE("IdentitySet indexes a dump's ascending pages without sorting them") {
+  std::mt19937_64 rng(11);
+  std::vector<uint64_t> pages(3000);
+  for (size_t i = 0; i < pages.size(); ++i) pages[i] = i * 3;  // gaps between pages
+  SECTION("pages listed high to low, as Ruby 3.1 dumps them") {
+    std::reverse(pages.begin(), pages.end());
+  }
+  SECTION("pages in random order: neighbours that ascend form one run that spans other pages") {
+    std::shuffle(pages.begin(), pages.end(), rng);
+  }
+  SECTION("pages listed low to high: one run") {
+  }
+  const std::vector<Identity> filled = pages_in_order(pages, rng);
+  IdentitySet set;
+  set.insert_batch(filled.data(), filled.size());
+  set.seal(2);
+  CHECK(set.runs() > 0);  // indexed, not sorted
+  CHECK(set.runs() <= pages.size());
+  check_against(set, filled, rng);
+}
+
+TEST_CASE("IdentitySet sorts what is not runs of distinct identities, and still agrees") {
+  std::mt19937_64 rng(12);
+  std::vector<uint64_t> pages(2000);
+  for (size_t i = 0; i < pages.size(); ++i) pages[i] = i;
+  std::vector<Identity> filled;
+  SECTION("an identity listed twice") {
+    filled = pages_in_order(pages, rng);
+    filled.push_back(filled[filled.size() / 2]);
+  }
+  SECTION("even pages, then odd pages: runs that interleave too often to split") {
+    std::vector<uint64_t> order;
+    for (uint64_t p : pages) if (p % 2 == 0) order.push_back(p);
+    for (uint64_t p : pages) if (p % 2 == 1) order.push_back(p);
+    filled = pages_in_order(order, rng);
+  }
+  SECTION("runs too short") {
+    for (int i = 0; i < 50000; ++i) filled.push_back(make(rng() % 1000000 * 40, 0, 0));
+  }
+  IdentitySet set;
+  set.insert_batch(filled.data(), filled.size());
+  set.seal(1);
+  CHECK(set.runs() == 0);  // sorted
+  check_against(set, filled, rng);
+}
+
+TEST_CASE("IdentitySet::Hint only shortcuts an exact match") {
+  IdentitySet set;
+  set.insert(make(0x1000, 1, 6));
+  set.insert(make(0x1028, 1, 6));
+  set.insert(make(0x1050, 1, 6));
+  set.seal();
+  IdentitySet::Hint hint;
+  CHECK(set.contains(make(0x1000, 1, 6), &hint));
+  CHECK(hint.next == 1);
+  CHECK_FALSE(set.contains(make(0x1028, 2, 6), &hint));  // next slot, another generation
+  CHECK_FALSE(set.contains(make(0x1028, 1, 7), &hint));  // next slot, another type
+  CHECK(set.contains(make(0x1050, 1, 6), &hint));        // not next: looked up
+  CHECK(hint.next == 3);
+  CHECK_FALSE(set.contains(make(0x1078, 1, 6), &hint));  // past the end
+  CHECK(set.contains(make(0x1028, 1, 6), &hint));
 }
 
 TEST_CASE("IdentitySet: empty and single") {
