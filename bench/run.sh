@@ -18,6 +18,10 @@
 #   --dir DIR           scratch dir for dumps (default /tmp/heapdump-bench)
 #   --regen             regenerate dumps even if matching ones exist
 #   --timeout SEC       kill a command after SEC seconds (reported as TIMEOUT)
+#   --cache MODE        reread (default): before timing, drop the dumps' pages
+#                       from the page cache and read them back in, so they are
+#                       cached as a file read from disk is; keep: time them
+#                       cached as they are (e.g. as the generator wrote them)
 #   -h, --help
 set -u -o pipefail
 export LC_ALL=C
@@ -26,7 +30,7 @@ export LC_ALL=C
 CMDLINE="$0$(printf ' %q' "$@")"
 SIZE=1GB SEED=1 RUNS=3 HEAPY_RUNS= HEAPDUMP=./build/heapdump HEAPY=heapy
 DO_HEAPDUMP=1 DO_HEAPY=1 DO_DIFF=0 THREADS="" THREADS_FLAG=--threads
-DIR=/tmp/heapdump-bench REGEN=0 TIMEOUT=""
+DIR=/tmp/heapdump-bench REGEN=0 TIMEOUT="" CACHE=reread
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "run.sh: $*" >&2; exit 2; }
@@ -49,6 +53,7 @@ while [ $# -gt 0 ]; do
     --dir) need "$@"; DIR=$2; shift 2;;
     --regen) REGEN=1; shift;;
     --timeout) need "$@"; TIMEOUT=$2; shift 2;;
+    --cache) need "$@"; CACHE=$2; shift 2;;
     -h|--help) usage 0;;
     *) die "unknown argument '$1' (see --help)";;
   esac
@@ -57,6 +62,7 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
 [[ $HEAPY_RUNS =~ ^[1-9][0-9]*$ ]] || die "--heapy-runs must be a positive integer"
 [[ -z $TIMEOUT || $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout must be whole seconds"
+[[ $CACHE == reread || $CACHE == keep ]] || die "--cache must be reread or keep"
 
 GNUTIME=/usr/bin/time
 if ! "$GNUTIME" -f '%e %M' true >/dev/null 2>&1; then
@@ -108,6 +114,22 @@ SIZE_A=$(stat -c %s "$A")
 SIZE_B=0; [ "$DO_DIFF" = 1 ] && SIZE_B=$(stat -c %s "$B")
 
 warm() { for f in "$@"; do cat "$f" > /dev/null; done; }
+# The kernel caches a file it reads from disk in bigger pieces (folios) than
+# one written in small writes, and copying out of big ones is cheaper: on
+# the machine of bench/RESULTS.md, wc -l reads the 1 GB dump at about 5 GB/s
+# as the generator left it and at about 9 GB/s once it was read back. So
+# that every session times the same thing, --cache reread (the default)
+# writes the dumps back, drops their pages (posix_fadvise DONTNEED, through
+# Ruby's IO#advise) and reads them in again.
+reread() {
+  sync "$@" || die "sync failed"
+  ruby -e 'ARGV.each { |f| File.open(f) { |io| io.advise(:dontneed) } }' "$@" || die "dropping cached pages failed"
+  warm "$@"
+}
+if [ "$CACHE" = reread ]; then
+  log "dropping the dumps' cached pages and reading them back"
+  if [ "$DO_DIFF" = 1 ]; then reread "$A" "$B"; else reread "$A"; fi
+fi
 
 # ---------------------------------------------------------------- timing
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hdbench.XXXXXX") || die "mktemp failed"
@@ -223,7 +245,7 @@ echo "- input: \`$A\` ($SIZE_A bytes, $(awk -v b="$SIZE_A" 'BEGIN{printf "%.1f M
 echo "- generator: \`ruby bench/gen_dump.rb $SIZE OUT --seed $SEED$([ "$DO_DIFF" = 1 ] && echo ' --pair OUT2')\`, $(ruby -v)"
 [ "$DO_HEAPDUMP" = 1 ] && echo "- heapdump: \`$HEAPDUMP\`$( v=$("$HEAPDUMP" --version 2>/dev/null | head -n 1) && [ -n "$v" ] && echo " ($v)")"
 [ "$DO_HEAPY" = 1 ] && echo "- heapy: \`$(command -v "$HEAPY")\` ($("$HEAPY" version 2>/dev/null | head -n 1))"
-echo "- runs: $RUNS (heapy: $HEAPY_RUNS); page cache warmed with \`cat\` before every run; stdout to /dev/null"
+echo "- runs: $RUNS (heapy: $HEAPY_RUNS); page cache $([ "$CACHE" = reread ] && echo "dropped and read back once (\`--cache reread\`), then ")warmed with \`cat\` before every run; stdout to /dev/null"
 echo "- time = wall-clock seconds, median of runs (range min–max); MB/s = input bytes / 10^6 / median; RSS = max peak RSS over runs (GNU time %M)"
 echo
 echo "| Command | Runs | Median (s) | Range (s) | MB/s | Peak RSS (MB) | Status |"
