@@ -33,6 +33,10 @@ class InputSource {
   virtual bool compressed() const = 0;
   /// A warning to show after reading (for example a truncated gzip stream), or "".
   virtual std::string warning() const { return {}; }
+  /// A descriptor of the regular file whose bytes, from offset 0 to
+  /// size_hint(), are this input's bytes, so they can be mapped instead of
+  /// read; -1 if there is none (standard input, gzip, memory).
+  virtual int mappable_fd() const { return -1; }
 
  protected:
   std::string name_;

@@ -60,6 +60,7 @@ class FdReader {
   }
   const std::vector<char>& peeked() const { return peeked_; }
   uint64_t consumed() const { return consumed_; }
+  int fd() const { return fd_; }
 
  private:
   int fd_;
@@ -71,7 +72,10 @@ class FdReader {
 
 class PlainInput final : public InputSource {
  public:
-  PlainInput(std::unique_ptr<FdReader> fd, std::string name, uint64_t size) : fd_(std::move(fd)) {
+  /// `mappable`: a regular file opened by name, so its bytes are at
+  /// offsets 0 to `size`.
+  PlainInput(std::unique_ptr<FdReader> fd, std::string name, uint64_t size, bool mappable)
+      : fd_(std::move(fd)), mappable_(mappable) {
     name_ = std::move(name);
     size_hint_ = size;
   }
@@ -83,9 +87,11 @@ class PlainInput final : public InputSource {
   }
   uint64_t raw_bytes_consumed() const override { return fd_->consumed(); }
   bool compressed() const override { return false; }
+  int mappable_fd() const override { return mappable_ ? fd_->fd() : -1; }
 
  private:
   std::unique_ptr<FdReader> fd_;
+  bool mappable_;
 };
 
 /// Inflates gzip data, including several concatenated gzip members.
@@ -199,7 +205,10 @@ Status InputSource::open(const std::string& path, std::unique_ptr<InputSource>* 
       static_cast<unsigned char>(head[1]) == 0x8b) {
     *out = std::make_unique<GzipInput>(std::move(reader), name, size);
   } else {
-    *out = std::make_unique<PlainInput>(std::move(reader), name, size);
+    // Standard input may start anywhere in a file, so only named files are
+    // mapped.
+    const bool mappable = !is_stdin && S_ISREG(st.st_mode) && size > 0;
+    *out = std::make_unique<PlainInput>(std::move(reader), name, size, mappable);
   }
   return Status();
 }

@@ -1,15 +1,35 @@
 #include "parse/chunk_reader.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace heapdump {
+namespace {
 
-ChunkReader::ChunkReader(InputSource& input, size_t chunk_size)
-    : input_(input), chunk_size_(std::max<size_t>(chunk_size, 1)) {}
+/// Bytes a window maps beyond the chunk size, so the line that crosses it
+/// usually ends inside the window.
+constexpr size_t kSlack = size_t{64} << 10;
+
+}  // namespace
+
+ChunkReader::ChunkReader(InputSource& input, size_t chunk_size, Mode mode)
+    : input_(input), chunk_size_(std::max<size_t>(chunk_size, 1)) {
+  if (mode == Mode::kMapIfPossible && input.mappable_fd() >= 0 && input.size_hint() > 0) {
+    map_fd_ = input.mappable_fd();
+    map_size_ = input.size_hint();
+    past_end_at_start_ = MappedWindow::reads_past_end();
+  }
+}
 
 bool ChunkReader::next(Chunk* chunk) {
+  chunk->window.reset();
   if (!status_.ok()) return false;
+  if (mapping()) return next_mapped(chunk);
   ByteBuffer& buf = chunk->buffer;
   if (buf.size() > 2 * chunk_size_ + kChunkPadding) buf.release();  // grew for a huge line
   size_t capacity = std::max(chunk_size_, carry_.size() + 1);
@@ -60,6 +80,92 @@ bool ChunkReader::next(Chunk* chunk) {
   chunk->index = index_++;
   offset_ += size;
   return true;
+}
+
+bool ChunkReader::next_mapped(Chunk* chunk) {
+  if (offset_ >= map_size_) return false;
+  // The chunk ends at the first newline at or after chunk_size_ bytes, and
+  // the window must go on for kChunkPadding bytes after it. Bytes past the
+  // file's end are not all readable in a mapping, so the last piece of the
+  // file is copied instead.
+  size_t want = chunk_size_;
+  for (;;) {
+    const size_t length = want + kSlack + kChunkPadding;
+    if (length > map_size_ - offset_ || !chunk->window.map(map_fd_, offset_, length)) {
+      return copy_piece(chunk);
+    }
+    const char* data = chunk->window.data();
+    const void* nl = std::memchr(data + want - 1, '\n', kSlack + 1);
+    if (nl != nullptr) {
+      const auto size = static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;
+      chunk->size = size;
+      chunk->offset = offset_;
+      chunk->index = index_++;
+      offset_ += size;
+      return true;
+    }
+    // A line longer than the slack: a bigger window. (The newline looked
+    // for is then one further on; any newline is a valid place to cut.)
+    chunk->window.reset();
+    want += want / 2 + kSlack;
+  }
+}
+
+bool ChunkReader::copy_piece(Chunk* chunk) {
+  ByteBuffer& buf = chunk->buffer;
+  size_t size = 0;
+  size_t cut = 0;
+  for (;;) {
+    const uint64_t left = map_size_ - offset_ - size;
+    if (left == 0) {
+      cut = size;  // the end of the file (maybe without a newline)
+      break;
+    }
+    const size_t most = std::max(chunk_size_, size / 2) + kSlack;  // grows by half for a long line
+    const size_t step = static_cast<size_t>(std::min<uint64_t>(left, most));
+    if (buf.size() < size + step + kChunkPadding) buf.resize(size + step + kChunkPadding);
+    ssize_t got;
+    do {
+      got = ::pread(map_fd_, buf.data() + size, step, static_cast<off_t>(offset_ + size));
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+      status_ = Status::io_error(input_.name() + ": " + std::strerror(errno));
+      return false;
+    }
+    if (got == 0) {  // shorter than when it was opened
+      status_ = shrank();
+      return false;
+    }
+    // Cut at the first newline at or after chunk_size_ bytes.
+    const size_t from = std::max(size, chunk_size_ - 1);
+    size += static_cast<size_t>(got);
+    if (from < size) {
+      const void* nl = std::memchr(buf.data() + from, '\n', size - from);
+      if (nl != nullptr) {
+        cut = static_cast<size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
+        break;
+      }
+    }
+  }
+  chunk->size = cut;
+  chunk->offset = offset_;
+  chunk->index = index_++;
+  offset_ += cut;
+  return true;
+}
+
+const Status& ChunkReader::finish() {
+  if (!status_.ok() || !mapping()) return status_;
+  struct stat st;
+  const bool shorter = ::fstat(map_fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < map_size_;
+  if (shorter || MappedWindow::reads_past_end() != past_end_at_start_) status_ = shrank();
+  return status_;
+}
+
+Status ChunkReader::shrank() const {
+  return Status::io_error(input_.name() + ": the file got shorter while it was being read (it had " +
+                          std::to_string(map_size_) +
+                          " bytes when opened); read it again once it is complete");
 }
 
 }  // namespace heapdump

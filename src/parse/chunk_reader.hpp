@@ -12,6 +12,7 @@
 
 #include "heapdump/input.hpp"
 #include "heapdump/status.hpp"
+#include "parse/mapped_window.hpp"
 
 namespace heapdump {
 
@@ -50,27 +51,55 @@ class ByteBuffer {
 };
 
 /// Whole lines of the input: data() ends right after a '\n', except for the
-/// last chunk of an input that does not end with one.
+/// last chunk of an input that does not end with one. The bytes are either
+/// a window of the mapped file or a copy in `buffer`; either way
+/// kChunkPadding bytes after them are readable.
 struct Chunk {
-  ByteBuffer buffer;         ///< size() + kChunkPadding bytes or more
+  ByteBuffer buffer;         ///< the copy: size + kChunkPadding bytes or more
+  MappedWindow window;       ///< the mapping, when mapped (then `buffer` is unused)
   size_t size = 0;           ///< valid bytes
   uint64_t offset = 0;       ///< stream offset of the first byte
   uint64_t index = 0;        ///< 0, 1, 2, ... in stream order
-  std::string_view data() const { return std::string_view(buffer.data(), size); }
+  const char* begin() const { return window.data() != nullptr ? window.data() : buffer.data(); }
+  std::string_view data() const { return std::string_view(begin(), size); }
+  /// Gives a mapping back (after parsing: mapped pages count as memory in
+  /// use while mapped).
+  void release_window() { window.reset(); }
 };
 
 /// Reads an InputSource into Chunks of about `chunk_size` bytes. A line
 /// longer than that makes its chunk bigger: lines have no length limit.
+///
+/// A regular file (InputSource::mappable_fd()) is mapped a window per chunk
+/// instead of read, unless `mode` says otherwise: its bytes are parsed in
+/// the page cache, without the copy of read(2). Its size when opened is
+/// what is read; if it shrinks meanwhile, status() says so at the end.
 class ChunkReader {
  public:
-  explicit ChunkReader(InputSource& input, size_t chunk_size = size_t{4} << 20);
+  enum class Mode { kMapIfPossible, kCopy };
+  explicit ChunkReader(InputSource& input, size_t chunk_size = size_t{4} << 20,
+                       Mode mode = Mode::kMapIfPossible);
 
   /// Fills *chunk (reusing its buffer) and returns true, or returns false at
   /// the end of the input or on a read error (then status() is not ok).
   bool next(Chunk* chunk);
   const Status& status() const { return status_; }
+  /// The final status, once every chunk was parsed and its window released:
+  /// also an error if a mapped file got shorter while it was read (a window
+  /// past its new end read zero bytes instead).
+  const Status& finish();
+  /// True if chunks are windows of the mapped file.
+  bool mapping() const { return map_fd_ >= 0; }
+  /// Input bytes handed out so far (of the file, compressed, for gzip).
+  uint64_t bytes_consumed() const { return mapping() ? offset_ : input_.raw_bytes_consumed(); }
 
  private:
+  bool next_mapped(Chunk* chunk);
+  /// For a mapped file, where a window does not fit (the end of the file)
+  /// or cannot be mapped: the next chunk copied with pread.
+  bool copy_piece(Chunk* chunk);
+  Status shrank() const;
+
   InputSource& input_;
   size_t chunk_size_;
   std::vector<char> carry_;  // bytes after the last newline of the previous chunk
@@ -78,6 +107,9 @@ class ChunkReader {
   uint64_t offset_ = 0;
   uint64_t index_ = 0;
   Status status_;
+  int map_fd_ = -1;          // >= 0 while mapping
+  uint64_t map_size_ = 0;    // the file's size when opened
+  uint64_t past_end_at_start_ = 0;  // MappedWindow::reads_past_end() then
 };
 
 /// The length of the line that starts at `p`: up to the first '\n' before
@@ -95,13 +127,14 @@ inline size_t line_length_of(const char* p, const char* end) {
 /// '\n' before `end`, or `end` (by default line_length_of()).
 template <typename Fn, typename LineLength>
 void for_each_line(const Chunk& chunk, LineLength&& line_length, Fn&& fn) {
-  const char* p = chunk.buffer.data();
+  const char* const begin = chunk.begin();
+  const char* p = begin;
   const char* end = p + chunk.size;
   uint64_t number = 1;
   while (p < end) {
     const char* stop = p + line_length(p, end);
     fn(std::string_view(p, static_cast<size_t>(stop - p)), number,
-       chunk.offset + static_cast<uint64_t>(p - chunk.buffer.data()), stop < end);
+       chunk.offset + static_cast<uint64_t>(p - begin), stop < end);
     ++number;
     p = stop + 1;
   }

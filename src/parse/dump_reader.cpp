@@ -94,11 +94,12 @@ Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, 
   while (chunks.next(&chunk)) {
     ChunkResult result;
     parse_chunk(chunk, decoder, sink, &result);
+    chunk.release_window();
     report(input.name(), result, reporter, &total);
-    if (options.progress) options.progress(input.raw_bytes_consumed());
+    if (options.progress) options.progress(chunks.bytes_consumed());
   }
   if (stats != nullptr) *stats = total;
-  return chunks.status();
+  return chunks.finish();
 }
 
 Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseReporter& reporter,
@@ -139,6 +140,7 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
       }
       slot->result = ChunkResult{};
       parse_chunk(slot->chunk, decoder, sink, &slot->result);
+      slot->chunk.release_window();
       std::lock_guard<std::mutex> lock(mu);
       done[slot->chunk.index] = slot;
       // Report finished chunks in file order.
@@ -173,7 +175,7 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
       work.push_back(slot);
     }
     work_ready.notify_one();
-    if (options.progress) options.progress(input.raw_bytes_consumed());
+    if (options.progress) options.progress(chunks.bytes_consumed());
   }
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -182,7 +184,7 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
   work_ready.notify_all();
   for (std::thread& t : pool) t.join();
   if (stats != nullptr) *stats = total;
-  return chunks.status();
+  return chunks.finish();
 }
 
 }  // namespace heapdump

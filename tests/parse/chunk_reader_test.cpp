@@ -1,5 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -16,28 +22,71 @@ struct SeenLine {
   bool terminated;
 };
 
-std::vector<SeenLine> all_lines(const std::string& data, size_t chunk_size, size_t max_read,
-                                size_t* chunks_seen = nullptr) {
-  auto input = make_memory_input(data, "m", max_read);
-  ChunkReader reader(*input, chunk_size);
+/// Every line of `input` in chunks of `chunk_size`, checking the chunks'
+/// order, offsets and padding. *windows counts the chunks that were windows
+/// of a mapped file.
+std::vector<SeenLine> lines_of(InputSource& input, uint64_t total, size_t chunk_size,
+                               size_t* chunks_seen = nullptr, size_t* windows = nullptr) {
+  ChunkReader reader(input, chunk_size);
   std::vector<SeenLine> lines;
   Chunk chunk;
   uint64_t expected_index = 0, expected_offset = 0;
+  size_t mapped = 0;
   while (reader.next(&chunk)) {
     REQUIRE(chunk.index == expected_index++);
     REQUIRE(chunk.offset == expected_offset);
     expected_offset += chunk.size;
-    REQUIRE(chunk.buffer.size() >= chunk.size + kChunkPadding);
+    if (chunk.window.data() != nullptr) {
+      ++mapped;
+      REQUIRE(chunk.window.size() >= chunk.size + kChunkPadding);
+    } else {
+      REQUIRE(chunk.buffer.size() >= chunk.size + kChunkPadding);
+    }
+    // The padding must be readable (an unmapped byte would crash here).
+    volatile char last = 0;
+    for (size_t i = 0; i < kChunkPadding; ++i) last = last + chunk.begin()[chunk.size + i];
     // Line numbers count within a chunk; make them count within the input.
     const uint64_t before = lines.size();
     for_each_line(chunk, [&](std::string_view text, uint64_t number, uint64_t offset, bool term) {
       lines.push_back({std::string(text), before + number, offset, term});
     });
   }
-  REQUIRE(reader.status().ok());
-  REQUIRE(expected_offset == data.size());
+  REQUIRE(reader.finish().ok());
+  REQUIRE(expected_offset == total);
   if (chunks_seen) *chunks_seen = expected_index;
+  if (windows) *windows = mapped;
   return lines;
+}
+
+std::vector<SeenLine> all_lines(const std::string& data, size_t chunk_size, size_t max_read,
+                                size_t* chunks_seen = nullptr) {
+  auto input = make_memory_input(data, "m", max_read);
+  return lines_of(*input, data.size(), chunk_size, chunks_seen);
+}
+
+/// A file holding `data`, removed at the end of the test.
+struct TempFile {
+  explicit TempFile(const std::string& data) {
+    char name[] = "/tmp/heapdump_chunk_reader_test_XXXXXX";
+    const int fd = ::mkstemp(name);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = name;
+    std::ofstream(path, std::ios::binary) << data;
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+  std::string path;
+};
+
+bool same_lines(const std::vector<SeenLine>& a, const std::vector<SeenLine>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].text != b[i].text || a[i].number != b[i].number || a[i].offset != b[i].offset ||
+        a[i].terminated != b[i].terminated) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -88,4 +137,120 @@ TEST_CASE("ChunkReader keeps chunks near the chunk size and grows for a huge lin
   CHECK(lines[1].text == big);
   CHECK(lines[2].text == "y");
   CHECK(lines[2].number == 3);
+}
+
+TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes read") {
+  std::mt19937_64 rng(5);
+  auto random_lines = [&rng](size_t total) {
+    std::string data;
+    while (data.size() < total) {
+      const size_t n = rng() % 300;
+      data += std::string(n, static_cast<char>('a' + rng() % 26)) + "\n";
+    }
+    data.resize(total);  // may cut the last line: no newline at the end
+    return data;
+  };
+  std::vector<std::string> inputs = {
+      "a\nbb\n\nccc\r\n" + std::string(1000, 'x') + "\nlast",
+      random_lines(300000),
+      // A line longer than a window's slack beyond the chunk (64 KB).
+      random_lines(100000) + "\n" + std::string(200000, 'L') + "\n" + random_lines(100000),
+  };
+  // Ends near a page boundary, where the bytes after the file's end stop
+  // being readable in a mapping.
+  for (long delta : {-65L, -64L, -63L, -1L, 0L, 1L}) inputs.push_back(random_lines(static_cast<size_t>(20 * 4096 + delta)));
+  inputs.push_back(random_lines(200000) + "\n");
+  for (const std::string& data : inputs) {
+    const TempFile file(data);
+    for (size_t chunk : {1, 64, 4096, 100000, 1 << 20}) {
+      INFO("size " << data.size() << " chunk " << chunk);
+      std::unique_ptr<InputSource> input;
+      REQUIRE(InputSource::open(file.path, &input).ok());
+      size_t chunks = 0, windows = 0;
+      const auto mapped = lines_of(*input, data.size(), chunk, &chunks, &windows);
+      CHECK(same_lines(mapped, all_lines(data, chunk, SIZE_MAX)));
+      // Every chunk but those near the end is a window of the file.
+      if (data.size() > chunk + 3 * 65536) CHECK(windows * 2 > chunks);
+    }
+  }
+}
+
+TEST_CASE("ChunkReader reports a mapped file that got shorter while it was read") {
+  std::string data;
+  for (int i = 0; i < 40000; ++i) data += "{\"line\":" + std::to_string(i) + ", \"pad\":\"" + std::string(80, 'p') + "\"}\n";
+  const TempFile file(data);
+  const uint64_t faults_before = MappedWindow::reads_past_end();
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(file.path, &input).ok());
+  ChunkReader reader(*input, 65536);
+  REQUIRE(reader.mapping());
+  Chunk chunk;
+  REQUIRE(reader.next(&chunk));
+  REQUIRE(chunk.window.data() != nullptr);
+  // Another process cuts the file; this window and the next ones reach past
+  // its new end. Reading them must not crash.
+  REQUIRE(::truncate(file.path.c_str(), 30000) == 0);  // inside the first chunk
+  size_t zero_bytes = 0;
+  do {
+    for (size_t i = 0; i < chunk.size + kChunkPadding; ++i) zero_bytes += chunk.begin()[i] == 0;
+  } while (reader.next(&chunk));
+  CHECK(zero_bytes > 0);  // pages past the new end read as zeros
+  CHECK(MappedWindow::reads_past_end() > faults_before);
+  REQUIRE_FALSE(reader.finish().ok());
+  CHECK(reader.status().message().find(file.path + ": the file got shorter while it was being read") !=
+        std::string::npos);
+}
+
+TEST_CASE("ChunkReader: a file cut and grown back while a window was read is reported") {
+  std::string data;
+  for (int i = 0; i < 20000; ++i) data += std::string(99, 'g') + "\n";
+  const TempFile file(data);
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(file.path, &input).ok());
+  ChunkReader reader(*input, 65536);
+  Chunk chunk;
+  REQUIRE(reader.next(&chunk));
+  REQUIRE(chunk.window.data() != nullptr);
+  // Cut inside this chunk, then grown back to its old size (with zeros):
+  // the later reads all succeed, only the window's pages past the cut
+  // tell that the bytes changed.
+  REQUIRE(::truncate(file.path.c_str(), 30000) == 0);
+  volatile char sink = 0;
+  for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
+  REQUIRE(::truncate(file.path.c_str(), static_cast<off_t>(data.size())) == 0);
+  while (reader.next(&chunk)) {
+    for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
+  }
+  CHECK(reader.status().ok());  // nothing failed while reading
+  REQUIRE_FALSE(reader.finish().ok());
+  CHECK(reader.status().message().find("got shorter") != std::string::npos);
+}
+
+TEST_CASE("ChunkReader: a file cut before its end is mapped is reported too") {
+  std::string data;
+  for (int i = 0; i < 20000; ++i) data += std::string(99, 'q') + "\n";
+  const TempFile file(data);
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(file.path, &input).ok());
+  REQUIRE(::truncate(file.path.c_str(), 50000) == 0);  // before the first chunk
+  ChunkReader reader(*input, 65536);
+  Chunk chunk;
+  while (reader.next(&chunk)) {
+    volatile char sink = 0;
+    for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
+  }
+  REQUIRE_FALSE(reader.finish().ok());
+  CHECK(reader.status().message().find("got shorter") != std::string::npos);
+}
+
+TEST_CASE("ChunkReader copies when told to, and for inputs it cannot map") {
+  const std::string data = "x\ny\n";
+  const TempFile file(data);
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(file.path, &input).ok());
+  ChunkReader copying(*input, 1, ChunkReader::Mode::kCopy);
+  CHECK_FALSE(copying.mapping());
+  auto memory = make_memory_input(data);
+  ChunkReader from_memory(*memory, 1);
+  CHECK_FALSE(from_memory.mapping());
 }
