@@ -22,9 +22,9 @@ Range g_windows[kMaxWindows];
 std::atomic<uint64_t> g_reads_past_end{0};
 uintptr_t g_page_size = 4096;
 std::once_flag g_install_once;
+struct sigaction g_previous;  // the SIGBUS action before ours
 
 void on_sigbus(int signo, siginfo_t* info, void* context) {
-  (void)context;
   const auto at = reinterpret_cast<uintptr_t>(info->si_addr);
   for (Range& r : g_windows) {
     const uintptr_t begin = r.begin.load();
@@ -40,8 +40,18 @@ void on_sigbus(int signo, siginfo_t* info, void* context) {
       break;
     }
   }
-  // Not a window of ours: the default action (the read runs again and the
-  // signal kills the process, as it would have without this handler).
+  // Not a window of ours: what would have happened without this handler.
+  // The previous handler, if there was one (a sanitizer's, say), else the
+  // default action: the read runs again and the signal ends the process.
+  if ((g_previous.sa_flags & SA_SIGINFO) != 0 && g_previous.sa_sigaction != nullptr) {
+    g_previous.sa_sigaction(signo, info, context);
+    return;
+  }
+  if ((g_previous.sa_flags & SA_SIGINFO) == 0 && g_previous.sa_handler != SIG_DFL &&
+      g_previous.sa_handler != SIG_IGN) {
+    g_previous.sa_handler(signo);
+    return;
+  }
   signal(signo, SIG_DFL);
 }
 
@@ -51,7 +61,7 @@ void install_handler() {
   action.sa_sigaction = on_sigbus;
   action.sa_flags = SA_SIGINFO;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGBUS, &action, nullptr);
+  sigaction(SIGBUS, &action, &g_previous);
 }
 
 int claim_slot(uintptr_t begin, uintptr_t end) {

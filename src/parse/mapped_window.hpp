@@ -15,7 +15,8 @@ namespace heapdump {
 /// it is registered with a SIGBUS handler (installed on the first map()):
 /// a fault inside a registered window gets a page of zero bytes mapped in
 /// its place, and is counted (reads_past_end()), so the reader can report
-/// that the file changed. A SIGBUS anywhere else keeps its default effect.
+/// that the file changed. A SIGBUS anywhere else goes to the handler that
+/// was there before, or has its default effect.
 class MappedWindow {
  public:
   MappedWindow() = default;
