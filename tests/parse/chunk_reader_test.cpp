@@ -254,3 +254,23 @@ TEST_CASE("ChunkReader copies when told to, and for inputs it cannot map") {
   ChunkReader from_memory(*memory, 1);
   CHECK_FALSE(from_memory.mapping());
 }
+
+TEST_CASE("ChunkReader: a window keeps its padding when the newline is as far as it may be") {
+  // Chunk size 4032: the first window is 4032 + 64 KB + 64 bytes long and
+  // ends on a page boundary (when pages are 4 KB), so a chunk cut one byte
+  // too far would leave 63 readable bytes, and reading the 64th would crash.
+  const size_t chunk = 4032;
+  for (size_t first_line : {size_t{4032 + 65536 - 2}, size_t{4032 + 65536 - 1}, size_t{4032 + 65536}}) {
+    INFO("first line " << first_line);
+    std::string data = std::string(first_line, 'x') + "\n";
+    for (int i = 0; i < 3000; ++i) data += std::string(60, 'y') + "\n";
+    const TempFile file(data);
+    std::unique_ptr<InputSource> input;
+    REQUIRE(InputSource::open(file.path, &input).ok());
+    size_t chunks = 0, windows = 0;
+    const auto lines = lines_of(*input, data.size(), chunk, &chunks, &windows);
+    CHECK(windows > 0);
+    REQUIRE(lines.size() == 3001);
+    CHECK(lines[0].text.size() == first_line);
+  }
+}
