@@ -78,6 +78,20 @@ struct TempFile {
   std::string path;
 };
 
+/// n lines of 99 copies of `c`.
+std::string uniform_lines(int n, char c) {
+  std::string data;
+  for (int i = 0; i < n; ++i) data += std::string(99, c) + "\n";
+  return data;
+}
+
+/// Reads every byte of a chunk (a byte of a page that is not there would
+/// crash here).
+void touch(const Chunk& chunk) {
+  volatile char sink = 0;
+  for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
+}
+
 bool same_lines(const std::vector<SeenLine>& a, const std::vector<SeenLine>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -202,8 +216,7 @@ TEST_CASE("ChunkReader reports a mapped file that got shorter while it was read"
 }
 
 TEST_CASE("ChunkReader: a file cut and grown back while a window was read is reported") {
-  std::string data;
-  for (int i = 0; i < 20000; ++i) data += std::string(99, 'g') + "\n";
+  const std::string data = uniform_lines(20000, 'g');
   const TempFile file(data);
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
@@ -215,30 +228,22 @@ TEST_CASE("ChunkReader: a file cut and grown back while a window was read is rep
   // the later reads all succeed, only the window's pages past the cut
   // tell that the bytes changed.
   REQUIRE(::truncate(file.path.c_str(), 30000) == 0);
-  volatile char sink = 0;
-  for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
+  touch(chunk);
   REQUIRE(::truncate(file.path.c_str(), static_cast<off_t>(data.size())) == 0);
-  while (reader.next(&chunk)) {
-    for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
-  }
+  while (reader.next(&chunk)) touch(chunk);
   CHECK(reader.status().ok());  // nothing failed while reading
   REQUIRE_FALSE(reader.finish().ok());
   CHECK(reader.status().message().find("got shorter") != std::string::npos);
 }
 
 TEST_CASE("ChunkReader: a file cut before its end is mapped is reported too") {
-  std::string data;
-  for (int i = 0; i < 20000; ++i) data += std::string(99, 'q') + "\n";
-  const TempFile file(data);
+  const TempFile file(uniform_lines(20000, 'q'));
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
   REQUIRE(::truncate(file.path.c_str(), 50000) == 0);  // before the first chunk
   ChunkReader reader(*input, 65536);
   Chunk chunk;
-  while (reader.next(&chunk)) {
-    volatile char sink = 0;
-    for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
-  }
+  while (reader.next(&chunk)) touch(chunk);
   REQUIRE_FALSE(reader.finish().ok());
   CHECK(reader.status().message().find("got shorter") != std::string::npos);
 }

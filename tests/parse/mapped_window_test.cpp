@@ -29,13 +29,25 @@ std::string make_file(size_t pages) {
   return name;
 }
 
+/// make_file(pages), open for reading; closed and removed at the end.
+struct OpenFile {
+  explicit OpenFile(size_t pages) : path(make_file(pages)), fd(::open(path.c_str(), O_RDONLY)) {
+    REQUIRE(fd >= 0);
+  }
+  ~OpenFile() {
+    ::close(fd);
+    std::remove(path.c_str());
+  }
+  std::string path;
+  int fd;
+};
+
 }  // namespace
 
 TEST_CASE("MappedWindow maps bytes from any offset") {
-  const std::string path = make_file(4);
+  const OpenFile file(4);
+  const int fd = file.fd;
   const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  REQUIRE(fd >= 0);
   MappedWindow window;
   REQUIRE(window.map(fd, page + 5, 2 * page));  // not page-aligned
   CHECK(window.size() == 2 * page);
@@ -46,18 +58,14 @@ TEST_CASE("MappedWindow maps bytes from any offset") {
   window.reset();
   CHECK(window.data() == nullptr);
   CHECK_FALSE(window.map(fd, 0, 0));
-  ::close(fd);
-  std::remove(path.c_str());
 }
 
 TEST_CASE("MappedWindow: pages past the end of a file that shrank read as zeros") {
-  const std::string path = make_file(4);
+  const OpenFile file(4);
   const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  REQUIRE(fd >= 0);
   MappedWindow window;
-  REQUIRE(window.map(fd, 0, 4 * page));
-  REQUIRE(::truncate(path.c_str(), static_cast<off_t>(page + 10)) == 0);
+  REQUIRE(window.map(file.fd, 0, 4 * page));
+  REQUIRE(::truncate(file.path.c_str(), static_cast<off_t>(page + 10)) == 0);
   const uint64_t before = MappedWindow::reads_past_end();
   volatile const char* bytes = window.data();
   CHECK(bytes[0] == 'a');
@@ -66,9 +74,6 @@ TEST_CASE("MappedWindow: pages past the end of a file that shrank read as zeros"
   CHECK(bytes[2 * page + 1] == 0);  // a whole page past the end: SIGBUS, answered here
   CHECK(bytes[3 * page + 7] == 0);
   CHECK(MappedWindow::reads_past_end() == before + 2);
-  window.reset();
-  ::close(fd);
-  std::remove(path.c_str());
 }
 
 TEST_CASE("MappedWindow: a SIGBUS elsewhere still ends the process (or reaches the handler before ours)") {
