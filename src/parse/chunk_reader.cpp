@@ -19,7 +19,7 @@ constexpr size_t kSlack = size_t{64} << 10;
 
 ChunkReader::ChunkReader(InputSource& input, size_t chunk_size, Mode mode)
     : input_(input), chunk_size_(std::max<size_t>(chunk_size, 1)) {
-  if (mode == Mode::kMapIfPossible && input.mappable_fd() >= 0 && input.size_hint() > 0) {
+  if (mode == Mode::kMapIfPossible && input.mappable_fd() >= 0) {
     map_fd_ = input.mappable_fd();
     map_size_ = input.size_hint();
     past_end_at_start_ = MappedWindow::reads_past_end();
@@ -75,6 +75,10 @@ bool ChunkReader::next(Chunk* chunk) {
     carry_.assign(buf.data() + cut, buf.data() + size);
     size = cut;
   }
+  return hand_out(chunk, size);
+}
+
+bool ChunkReader::hand_out(Chunk* chunk, size_t size) {
   chunk->size = size;
   chunk->offset = offset_;
   chunk->index = index_++;
@@ -97,12 +101,7 @@ bool ChunkReader::next_mapped(Chunk* chunk) {
     const char* data = chunk->window.data();
     const void* nl = std::memchr(data + want - 1, '\n', kSlack + 1);
     if (nl != nullptr) {
-      const auto size = static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;
-      chunk->size = size;
-      chunk->offset = offset_;
-      chunk->index = index_++;
-      offset_ += size;
-      return true;
+      return hand_out(chunk, static_cast<size_t>(static_cast<const char*>(nl) - data) + 1);
     }
     // A line longer than the slack: a bigger window. (The newline looked
     // for is then one further on; any newline is a valid place to cut.)
@@ -147,11 +146,7 @@ bool ChunkReader::copy_piece(Chunk* chunk) {
       }
     }
   }
-  chunk->size = cut;
-  chunk->offset = offset_;
-  chunk->index = index_++;
-  offset_ += cut;
-  return true;
+  return hand_out(chunk, cut);
 }
 
 const Status& ChunkReader::finish() {

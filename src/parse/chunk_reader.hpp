@@ -73,7 +73,7 @@ struct Chunk {
 /// A regular file (InputSource::mappable_fd()) is mapped a window per chunk
 /// instead of read, unless `mode` says otherwise: its bytes are parsed in
 /// the page cache, without the copy of read(2). Its size when opened is
-/// what is read; if it shrinks meanwhile, status() says so at the end.
+/// what is read; if it shrinks meanwhile, finish() says so at the end.
 class ChunkReader {
  public:
   enum class Mode { kMapIfPossible, kCopy };
@@ -94,6 +94,9 @@ class ChunkReader {
   uint64_t bytes_consumed() const { return mapping() ? offset_ : input_.raw_bytes_consumed(); }
 
  private:
+  /// Gives out the next `size` bytes of the input as *chunk (whose bytes
+  /// are in place); returns true.
+  bool hand_out(Chunk* chunk, size_t size);
   bool next_mapped(Chunk* chunk);
   /// For a mapped file, where a window does not fit (the end of the file)
   /// or cannot be mapped: the next chunk copied with pread.
