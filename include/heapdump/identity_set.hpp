@@ -24,8 +24,8 @@ class TypeIds {
 
  private:
   std::array<std::string, 256> names_;
-  /// names_[0, fixed_) packed into words (bytes in order, zero-padded; all
-  /// are 8 bytes or less), so a lookup compares words, not strings.
+  /// names_[0, fixed_) as words (load_short(); all are 8 bytes or less),
+  /// so a lookup compares a word and a size, not strings.
   std::array<uint64_t, 32> fixed_words_{};
   std::array<uint8_t, 32> fixed_sizes_{};
   size_t fixed_ = 0;          // names_[0, fixed_) never change

@@ -21,6 +21,27 @@ inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+/// The n <= 8 bytes at p as one word, with fixed-size loads (a memcpy of a
+/// variable size is a library call): one 8-byte load; for 4-7 bytes the
+/// first and the last 4, overlapping; for 1-3 the first, middle and last
+/// byte; 0 for none. For a given n, equal words mean equal bytes.
+inline uint64_t load_short(const char* p, size_t n) {
+  if (n == 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (uint64_t{hi} << 32);
+  }
+  if (n == 0) return 0;
+  return static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+         static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+}
+
 /// Hash of a byte string (FNV-1a over 8-byte words, then mixed).
 inline uint64_t hash_bytes(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ull ^ s.size();
@@ -30,25 +51,16 @@ inline uint64_t hash_bytes(std::string_view s) {
     std::memcpy(&w, s.data() + i, 8);
     h = (h ^ w) * 0x100000001b3ull;
   }
-  // The last 1-7 bytes, with fixed-size loads (a memcpy of a variable size
-  // is a library call): the last 8 bytes of the string when it has 8, else
-  // two overlapping 4-byte loads, else three single bytes.
+  // The last 1-7 bytes: from the string's last 8 when it has 8, else the
+  // whole (short) string with load_short().
   const size_t rest = s.size() - i;
   uint64_t tail = 0;
   if (rest > 0) {
-    const char* p = s.data();
-    const size_t n = s.size();
-    if (n >= 8) {
-      std::memcpy(&tail, p + n - 8, 8);
+    if (s.size() >= 8) {
+      std::memcpy(&tail, s.data() + s.size() - 8, 8);
       tail >>= 8 * (8 - rest);
-    } else if (n >= 4) {
-      uint32_t lo, hi;
-      std::memcpy(&lo, p, 4);
-      std::memcpy(&hi, p + n - 4, 4);
-      tail = lo | (uint64_t{hi} << 32);
     } else {
-      tail = static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
-             static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+      tail = load_short(s.data(), s.size());
     }
   }
   h = (h ^ tail) * 0x100000001b3ull;

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <new>
 #include <thread>
+
+#include "analyze/flat_map.hpp"
 
 namespace heapdump {
 
@@ -17,7 +18,7 @@ TypeIds::TypeIds() {
   static_assert(sizeof known / sizeof known[0] <= 32, "fixed_words_ too small");
   for (const char* name : known) {
     const std::string_view n(name);
-    std::memcpy(&fixed_words_[fixed_], n.data(), n.size());  // all <= 8 bytes
+    fixed_words_[fixed_] = load_short(n.data(), n.size());  // all <= 8 bytes
     fixed_sizes_[fixed_] = static_cast<uint8_t>(n.size());
     names_[fixed_++] = name;
   }
@@ -25,31 +26,9 @@ TypeIds::TypeIds() {
   count_ = fixed_;
 }
 
-namespace {
-
-/// The first n <= 8 bytes at p as a zero-padded word, with a fixed-size
-/// copy for each n (a variable-size one is a library call).
-inline uint64_t pack(const char* p, size_t n) {
-  uint64_t w = 0;
-  switch (n) {
-    case 8: std::memcpy(&w, p, 8); break;
-    case 7: std::memcpy(&w, p, 7); break;
-    case 6: std::memcpy(&w, p, 6); break;
-    case 5: std::memcpy(&w, p, 5); break;
-    case 4: std::memcpy(&w, p, 4); break;
-    case 3: std::memcpy(&w, p, 3); break;
-    case 2: std::memcpy(&w, p, 2); break;
-    case 1: std::memcpy(&w, p, 1); break;
-    default: break;
-  }
-  return w;
-}
-
-}  // namespace
-
 uint8_t TypeIds::id(std::string_view type) {
   if (type.size() <= 8) {
-    const uint64_t w = pack(type.data(), type.size());
+    const uint64_t w = load_short(type.data(), type.size());
     for (size_t i = 0; i < fixed_; ++i) {
       if (fixed_words_[i] == w && fixed_sizes_[i] == type.size()) return static_cast<uint8_t>(i);
     }
