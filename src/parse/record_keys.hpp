@@ -1,8 +1,6 @@
 // The keys of a dump line that records use, shared by both decoders.
 #pragma once
 
-#include <cstddef>
-#include <cstring>
 #include <string_view>
 
 #include "heapdump/record.hpp"
