@@ -11,24 +11,25 @@
 namespace heapdump {
 
 struct DrillDown::State {
-  struct Location {
-    uint32_t file;
-    bool has_line;
-    uint64_t line;
-    uint64_t bytes = 0;
-    uint64_t objects = 0;
-    uint64_t references = 0;
-    bool has_references = false;
-    uint64_t first = 0;
-  };
+  /// A location: the interned "file" and line + 1 (0 for "no line").
   struct LocationKey {
     uint32_t file;
-    uint64_t line;  // line + 1, or 0 for "no line"
+    uint64_t line;
     bool operator==(const LocationKey& o) const { return file == o.file && line == o.line; }
   };
   struct LocationKeyOps {
     static uint64_t hash(const LocationKey& k) { return mix64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
     static bool equal(const LocationKey& a, const LocationKey& b) { return a == b; }
+  };
+  /// What was counted at one location. With its key and hash it fills one
+  /// 64-byte table slot, so a record updates its location with one access.
+  struct LocationCounts {
+    uint32_t id = 0;  ///< index in `locations`, in order of creation
+    bool has_references = false;
+    uint64_t bytes = 0;
+    uint64_t objects = 0;
+    uint64_t references = 0;
+    uint64_t first = 0;
   };
   struct ClassCount {
     uint32_t text = 0;  // the address as written, in class_texts
@@ -112,12 +113,92 @@ struct DrillDown::State {
     pending[pending_next] = {value, location, first};
     pending_next = (pending_next + 1) % kDelay;
   }
-  /// Applies the pending updates; every reader of the counts calls it first.
-  void flush_values() {
+  /// What one selected record adds. Its views are the record's, or point
+  /// into a QueuedRecord's copies.
+  struct Contribution {
+    LocationKey location{};
+    uint64_t location_hash = 0;
+    uint64_t memsize = 0;
+    uint64_t references = 0;
+    bool has_references = false;
+    uint64_t first = 0;  ///< the record's byte offset
+    bool has_value = false;  ///< a STRING with a "value"
+    uint64_t value_hash = 0;
+    std::string_view value;
+  };
+
+  /// One stage before the value counts: the last few selected records,
+  /// waiting for their table slots. The location and value tables are
+  /// looked up at random and do not fit the core's cache together (the
+  /// values one alone is megabytes), so the slots are prefetched when a
+  /// record comes and the record is applied kDelay records later, from a
+  /// copy of its value (its views do not live that long). A
+  /// record with a value longer than kMaxQueuedText empties the queue and is
+  /// applied at once instead.
+  struct QueuedRecord {
+    Contribution c;
+    std::string value;
+  };
+  static constexpr size_t kMaxQueuedText = 4096;
+  std::array<QueuedRecord, kDelay> queued{};
+  size_t queued_next = 0;
+  size_t queued_size = 0;
+
+  /// Applies the queued records and the pending value counts; every reader
+  /// of the counts calls it first.
+  void flush() {
+    for (size_t k = 0; k < queued_size; ++k) {
+      apply(queued[(queued_next + kDelay - queued_size + k) % kDelay].c);
+    }
+    queued_size = 0;
     for (size_t k = 0; k < pending_size; ++k) {
       count_value(pending[(pending_next + kDelay - pending_size + k) % kDelay]);
     }
     pending_size = 0;
+  }
+
+  void queue(const Contribution& c) {
+    if (c.value.size() > kMaxQueuedText) {
+      flush();
+      apply(c);
+      return;
+    }
+    location_counts.prefetch_hash(c.location_hash);
+    if (c.has_value) values.prefetch(c.value_hash);
+    if (queued_size == kDelay) {
+      apply(queued[queued_next].c);
+    } else {
+      ++queued_size;
+    }
+    QueuedRecord& q = queued[queued_next];
+    q.c = c;
+    if (c.has_value) {
+      q.value.assign(c.value);
+      q.c.value = q.value;
+    }
+    queued_next = (queued_next + 1) % kDelay;
+  }
+
+  /// Counts one record at its location and, for a STRING,
+  /// interns its value and queues the value's count (the third stage).
+  void apply(const Contribution& c) {
+    bool inserted = false;
+    LocationCounts& at = location_counts.find_or_insert(c.location, c.location_hash, &inserted);
+    if (inserted) {
+      at.id = static_cast<uint32_t>(locations.size());
+      at.first = c.first;
+      locations.push_back(c.location);
+    }
+    at.bytes += c.memsize;
+    at.objects += 1;
+    if (c.has_references) {
+      at.has_references = true;
+      at.references += c.references;
+    }
+    if (!c.has_value) return;
+    const uint32_t value_id = values.intern(c.value, c.value_hash);
+    if (value_id == value_counts.size()) value_counts.push_back(ValueCount::first_at(c.first));
+    defer_value(value_id, at.id, c.first);
   }
 
   /// Calls fn(value, location, count) for every value at every location.
@@ -131,22 +212,27 @@ struct DrillDown::State {
     });
   }
 
-  /// The id of location (file, line), created with first appearance `first`.
-  uint32_t location_id(uint32_t file, bool has_line, uint64_t line, uint64_t first) {
-    bool inserted = false;
-    uint32_t& id = location_ids.find_or_insert(LocationKey{file, has_line ? line + 1 : 0}, &inserted);
-    if (inserted) {
-      id = static_cast<uint32_t>(locations.size());
-      Location loc{file, has_line, line};
-      loc.first = first;
-      locations.push_back(loc);
+  /// The id of `file`. Consecutive objects were often allocated at the same
+  /// place (over half of them in the generated dumps), so the last file is
+  /// compared first, which spares hashing the path.
+  uint32_t file_id(std::string_view file) {
+    if (have_last_file && file.size() == last_file_text.size() &&
+        same_bytes(file.data(), last_file_text.data(), file.size())) {
+      return last_file;
     }
-    return id;
+    last_file = files.intern(file);
+    last_file_text = files.get(last_file);
+    have_last_file = true;
+    return last_file;
   }
 
   StringPool files;
-  std::vector<Location> locations;
-  FlatMap<LocationKey, uint32_t, LocationKeyOps> location_ids;
+  bool have_last_file = false;
+  uint32_t last_file = 0;
+  std::string_view last_file_text;  // files.get(last_file)
+  using LocationMap = FlatMap<LocationKey, LocationCounts, LocationKeyOps>;
+  LocationMap location_counts;
+  std::vector<LocationKey> locations;  // by id
   FlatMap<uint64_t, ClassCount, U64KeyOps> classes;
   StringPool class_texts;
   StringPool values;
@@ -165,25 +251,30 @@ uint64_t DrillDown::selected_objects() const { return state_->selected; }
 void DrillDown::merge(const DrillDown& other_drill) {
   // Pending count updates are part of the state, not a change to it: apply
   // them (on both sides) before reading the counts.
-  state_->flush_values();
-  other_drill.state_->flush_values();
+  state_->flush();
+  other_drill.state_->flush();
   State& s = *state_;
   const State& o = *other_drill.state_;
   s.selected += o.selected;
   s.total_bytes += o.total_bytes;
   std::vector<uint32_t> location_map(o.locations.size());
-  for (uint32_t i = 0; i < o.locations.size(); ++i) {
-    const State::Location& theirs = o.locations[i];
-    const uint32_t file = s.files.intern(o.files.get(theirs.file));
-    const uint32_t id = s.location_id(file, theirs.has_line, theirs.line, theirs.first);
-    State::Location& mine = s.locations[id];
-    mine.bytes += theirs.bytes;
-    mine.objects += theirs.objects;
-    mine.references += theirs.references;
-    mine.has_references = mine.has_references || theirs.has_references;
-    mine.first = std::min(mine.first, theirs.first);
-    location_map[i] = id;
-  }
+  o.location_counts.for_each([&](const State::LocationKey& key, const State::LocationCounts& theirs) {
+    const State::LocationKey mine_key{s.files.intern(o.files.get(key.file)), key.line};
+    bool inserted = false;
+    State::LocationCounts& mine = s.location_counts.find_or_insert(mine_key, &inserted);
+    if (inserted) {
+      mine = theirs;
+      mine.id = static_cast<uint32_t>(s.locations.size());
+      s.locations.push_back(mine_key);
+    } else {
+      mine.bytes += theirs.bytes;
+      mine.objects += theirs.objects;
+      mine.references += theirs.references;
+      mine.has_references = mine.has_references || theirs.has_references;
+      mine.first = std::min(mine.first, theirs.first);
+    }
+    location_map[theirs.id] = mine.id;
+  });
   o.classes.for_each([&](uint64_t address, const State::ClassCount& theirs) {
     bool inserted = false;
     State::ClassCount& mine = s.classes.find_or_insert(address, &inserted);
@@ -219,27 +310,8 @@ void DrillDown::on_record(const ObjectRecord& r) {
   State& s = *state_;
   ++s.selected;
   s.total_bytes += r.memsize;
-  // The values table is big and looked up at random: start loading its
-  // slot now, and do the other lookups while it comes.
-  const bool is_string_value = r.has_value && is_literal(r.type, "STRING");
-  uint64_t value_hash = 0;
-  if (is_string_value) {
-    value_hash = StringPool::hash(r.value);
-    s.values.prefetch(value_hash);
-  }
-
-  const uint32_t location_id =
-      s.location_id(s.files.intern(r.file), r.has_line, r.line, r.byte_offset);
-  bool inserted = false;
-  State::Location& loc = s.locations[location_id];
-  loc.bytes += r.memsize;
-  loc.objects += 1;
-  if (r.has_references) {
-    loc.has_references = true;
-    loc.references += r.reference_count;
-  }
-
   if (r.has_class) {
+    bool inserted = false;
     State::ClassCount& cc = s.classes.find_or_insert(r.class_address, &inserted);
     if (inserted) {
       cc.text = s.class_texts.intern(r.class_text);
@@ -247,35 +319,43 @@ void DrillDown::on_record(const ObjectRecord& r) {
     }
     cc.objects += 1;
   }
-
-  if (is_string_value) {
-    const uint32_t value_id = s.values.intern(r.value, value_hash);
-    if (value_id == s.value_counts.size()) {
-      s.value_counts.push_back(State::ValueCount::first_at(r.byte_offset));
-    }
-    s.defer_value(value_id, location_id, r.byte_offset);
+  State::Contribution c;
+  c.location = {s.file_id(r.file), r.has_line ? r.line + 1 : 0};
+  c.location_hash = State::LocationMap::hash_of(c.location);
+  c.memsize = r.memsize;
+  c.has_references = r.has_references;
+  c.references = r.reference_count;
+  c.first = r.byte_offset;
+  if (r.has_value && is_literal(r.type, "STRING")) {
+    c.has_value = true;
+    c.value_hash = StringPool::hash(r.value);
+    c.value = r.value;
   }
+  s.queue(c);
 }
 
 std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names) const {
-  state_->flush_values();  // (see merge())
+  state_->flush();  // (see merge())
   const State& s = *state_;
-  auto location_name = [&](const State::Location& loc) {
+  auto location_name = [&](const State::LocationKey& loc) {
     std::string out(s.files.get(loc.file));
     out += ':';
-    if (loc.has_line) out += std::to_string(loc.line);
+    if (loc.line != 0) out += std::to_string(loc.line - 1);
     return out;
   };
+  std::vector<const State::LocationCounts*> counts(s.locations.size());  // by id
+  s.location_counts.for_each(
+      [&](const State::LocationKey&, const State::LocationCounts& c) { counts[c.id] = &c; });
   auto location_table = [&](const char* name, const char* column, Column::Kind kind,
                             auto value_of, bool only_with_references) {
     Table t;
     t.name = name;
     t.columns = {{"location", Column::Kind::kText}, {column, kind}};
     std::vector<Ranked> entries;
-    for (uint32_t i = 0; i < s.locations.size(); ++i) {
-      const auto& loc = s.locations[i];
-      if (only_with_references && !loc.has_references) continue;
-      entries.push_back({value_of(loc), loc.first, i});
+    for (uint32_t i = 0; i < counts.size(); ++i) {
+      const State::LocationCounts& c = *counts[i];
+      if (only_with_references && !c.has_references) continue;
+      entries.push_back({value_of(c), c.first, i});
     }
     rank(&entries, top_n);
     for (const Ranked& e : entries) {
@@ -286,11 +366,11 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
 
   std::vector<Table> tables;
   Table memory = location_table("memory_by_location", "bytes", Column::Kind::kBytes,
-                                [](const State::Location& l) { return l.bytes; }, false);
+                                [](const State::LocationCounts& l) { return l.bytes; }, false);
   memory.totals = {{"bytes", s.total_bytes}};
   tables.push_back(std::move(memory));
   Table count = location_table("objects_by_location", "objects", Column::Kind::kCount,
-                               [](const State::Location& l) { return l.objects; }, false);
+                               [](const State::LocationCounts& l) { return l.objects; }, false);
   count.totals = {{"objects", s.selected}};
   tables.push_back(std::move(count));
 
@@ -319,7 +399,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
   }
 
   tables.push_back(location_table("references_by_location", "references", Column::Kind::kCount,
-                                  [](const State::Location& l) { return l.references; }, true));
+                                  [](const State::LocationCounts& l) { return l.references; }, true));
 
   // Duplicate strings: values seen at least twice, each with its locations.
   {

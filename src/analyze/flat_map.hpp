@@ -99,9 +99,14 @@ class FlatMap {
 
   FlatMap() : slots_(16), mask_(15) {}
 
+  /// The hash a lookup of `key` uses (for the overloads that take it).
+  static uint64_t hash_of(const K& key) { return KeyOps::hash(key) | 1; }
+
   /// The value for `key`, inserting a default one if absent; *inserted tells which.
-  V& find_or_insert(const K& key, bool* inserted) {
-    const uint64_t h = KeyOps::hash(key) | 1;
+  V& find_or_insert(const K& key, bool* inserted) { return find_or_insert(key, hash_of(key), inserted); }
+
+  /// The same with `h` == hash_of(key) computed earlier (see prefetch_hash()).
+  V& find_or_insert(const K& key, uint64_t h, bool* inserted) {
     size_t i = h & mask_;
     for (;;) {
       Slot& s = slots_[i];
@@ -114,7 +119,7 @@ class FlatMap {
     }
     if ((size_ + 1) * 4 > slots_.size() * 3) {  // keep the load under 3/4
       grow();
-      return find_or_insert(key, inserted);
+      return find_or_insert(key, h, inserted);
     }
     Slot& s = slots_[i];
     s.hash = h;
@@ -139,7 +144,9 @@ class FlatMap {
 
   /// Starts loading the slot where a lookup of `key` begins, so that a
   /// lookup a little later finds it in cache.
-  void prefetch(const K& key) const { __builtin_prefetch(&slots_[(KeyOps::hash(key) | 1) & mask_]); }
+  void prefetch(const K& key) const { prefetch_hash(hash_of(key)); }
+  /// The same for a key whose hash_of() is `h`.
+  void prefetch_hash(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
 
   /// Calls fn(key, value) for every entry, in no particular order.
   template <typename Fn>

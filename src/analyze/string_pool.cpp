@@ -30,33 +30,6 @@ std::string_view StringPool::store(std::string_view s) {
   return std::string_view(dst, s.size());
 }
 
-namespace {
-
-/// Whether the n bytes at a and b are the same, for sizeof(Word) <= n <=
-/// 2 * sizeof(Word): the first and the last Word of each, overlapping.
-template <typename Word>
-inline bool same_ends(const char* a, const char* b, size_t n) {
-  Word a0, a1, b0, b1;
-  std::memcpy(&a0, a, sizeof(Word));
-  std::memcpy(&b0, b, sizeof(Word));
-  std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
-  std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
-  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
-/// Whether the n <= 16 bytes at a and b are the same, with fixed-size loads
-/// (a memcmp call costs more than the compare).
-inline bool same_short(const char* a, const char* b, size_t n) {
-  if (n >= 8) return same_ends<uint64_t>(a, b, n);
-  if (n >= 4) return same_ends<uint32_t>(a, b, n);
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 bool StringPool::same(const Slot& slot, std::string_view s) const {
   if (slot.size != s.size()) {
     // (Sizes of 4 GiB and more are kept as UINT32_MAX in the slot.)
@@ -65,7 +38,7 @@ bool StringPool::same(const Slot& slot, std::string_view s) const {
   const size_t head = std::min(s.size(), sizeof slot.head);
   if (!same_short(slot.head, s.data(), head)) return false;
   if (s.size() <= sizeof slot.head) return true;
-  return std::memcmp(strings_[slot.id].data() + head, s.data() + head, s.size() - head) == 0;
+  return same_bytes(strings_[slot.id].data() + head, s.data() + head, s.size() - head);
 }
 
 void StringPool::grow() { mask_ = grow_table(&slots_); }

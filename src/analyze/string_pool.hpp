@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,40 @@
 #include "analyze/flat_map.hpp"
 
 namespace heapdump {
+
+/// Whether the n bytes at a and b are the same, for sizeof(Word) <= n <=
+/// 2 * sizeof(Word): the first and the last Word of each, overlapping.
+template <typename Word>
+inline bool same_ends(const char* a, const char* b, size_t n) {
+  Word a0, a1, b0, b1;
+  std::memcpy(&a0, a, sizeof(Word));
+  std::memcpy(&b0, b, sizeof(Word));
+  std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/// Whether the n <= 16 bytes at a and b are the same, with fixed-size loads
+/// (a memcmp call costs more than the compare).
+inline bool same_short(const char* a, const char* b, size_t n) {
+  if (n >= 8) return same_ends<uint64_t>(a, b, n);
+  if (n >= 4) return same_ends<uint32_t>(a, b, n);
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+/// Whether the n bytes at a and b are the same: inline 16-byte compares up
+/// to a few hundred bytes (file paths, most values), memcmp beyond.
+inline bool same_bytes(const char* a, const char* b, size_t n) {
+  if (n <= 16) return same_short(a, b, n);
+  if (n > 256) return std::memcmp(a, b, n) == 0;
+  for (size_t i = 0; i + 16 < n; i += 16) {
+    if (!same_ends<uint64_t>(a + i, b + i, 16)) return false;
+  }
+  return same_ends<uint64_t>(a + n - 16, b + n - 16, 16);  // the last 16, overlapping
+}
 
 /// Stores each distinct string once and numbers them 0, 1, 2, ... in order
 /// of first insertion. Returned views stay valid for the pool's lifetime.

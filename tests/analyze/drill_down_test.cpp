@@ -182,3 +182,59 @@ TEST_CASE("DrillDown agrees with a naive reference on the boot fixture") {
   }
   CHECK(seen == dup_values);
 }
+
+TEST_CASE("DrillDown counts values longer than its queue takes, in order with the queued ones") {
+  // Records wait in a queue of a few entries before they are counted; a
+  // value over 4096 bytes empties the queue and is counted at once. Mix
+  // both, with locations and values that repeat, and count by hand.
+  const std::string big(5000, 'b');
+  const std::string bigger(9000, 'c');
+  std::string dump;
+  auto line = [&](int address, const std::string& value, const char* file, int line_no) {
+    dump += "{\"address\":\"0x" + std::to_string(address) + "\", \"type\":\"STRING\", \"value\":\"" + value +
+            "\", \"file\":\"" + file + "\", \"line\":" + std::to_string(line_no) +
+            ", \"generation\":1, \"memsize\":" + std::to_string(value.size()) + "}\n";
+  };
+  // 30 records: "s" at a.rb:1 (every third), big at b.rb:2 (every fifth,
+  // when not "s"), "t" at c.rb:3 otherwise; bigger once, at the end, at a.rb:1.
+  uint64_t s_count = 0, big_count = 0, t_count = 0;
+  for (int i = 0; i < 30; ++i) {
+    if (i % 3 == 0) {
+      line(100 + i, "s", "a.rb", 1);
+      ++s_count;
+    } else if (i % 5 == 0) {
+      line(100 + i, big, "b.rb", 2);
+      ++big_count;
+    } else {
+      line(100 + i, "t", "c.rb", 3);
+      ++t_count;
+    }
+  }
+  line(200, bigger, "a.rb", 1);
+  auto ts = drill(dump, Selection{}, 50);
+  // s: i = 0,3,...,27 -> 10; big: i = 5,10,20,25 (15 is a multiple of 3) -> 4; t: 16.
+  REQUIRE(s_count == 10);
+  REQUIRE(big_count == 4);
+  REQUIRE(t_count == 16);
+  CHECK(pairs(find(ts, "objects_by_location")) == P{{"c.rb:3", 16}, {"a.rb:1", 11}, {"b.rb:2", 4}});
+  CHECK(pairs(find(ts, "memory_by_location")) == P{{"b.rb:2", 20000}, {"a.rb:1", 9010}, {"c.rb:3", 16}});
+  const Table& dup = find(ts, "duplicate_strings");
+  REQUIRE(dup.rows.size() == 3);  // bigger is seen once
+  CHECK(as_text(dup.rows[0][0]) == "t");
+  CHECK(as_int(dup.rows[0][1]) == 16);
+  CHECK(as_text(dup.rows[1][0]) == "s");
+  CHECK(as_int(dup.rows[1][1]) == 10);
+  CHECK(as_text(dup.rows[2][0]) == big);
+  CHECK(as_int(dup.rows[2][1]) == 4);
+  CHECK(as_text(dup.rows[2][2]) == "b.rb:2");
+
+  // A long value is counted after the queued records before it: d.rb:4
+  // (first in line 0, queued) ties with e.rb:5 (line 1) and ranks first.
+  dump.clear();
+  line(1, "u", "d.rb", 4);
+  line(2, "v", "e.rb", 5);
+  line(3, big, "d.rb", 4);
+  line(4, "w", "e.rb", 5);
+  ts = drill(dump, Selection{}, 50);
+  CHECK(pairs(find(ts, "objects_by_location")) == P{{"d.rb:4", 2}, {"e.rb:5", 2}});
+}

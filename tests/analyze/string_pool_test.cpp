@@ -71,3 +71,20 @@ TEST_CASE("StringPool tells strings apart when their hashes collide") {
   }
   CHECK(pool.size() == reference.size());
 }
+
+TEST_CASE("same_bytes agrees with memcmp at every length and every differing byte") {
+  // Lengths on both sides of each path: <= 16 (short loads), the 16-byte
+  // blocks with an overlapping last one, and memcmp past 256.
+  std::mt19937 rng(7);
+  for (size_t n = 0; n <= 300; ++n) {
+    std::string a(n, '\0');
+    for (char& ch : a) ch = static_cast<char>(rng());
+    std::string b = a;
+    CHECK(heapdump::same_bytes(a.data(), b.data(), n));
+    for (size_t i = 0; i < n; ++i) {
+      b[i] ^= 0x01;
+      if (heapdump::same_bytes(a.data(), b.data(), n)) FAIL("length " << n << ", byte " << i << " differs");
+      b[i] = a[i];
+    }
+  }
+}
