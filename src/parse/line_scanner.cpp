@@ -576,7 +576,19 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
         ok = references_value(c, rec, references);
         break;
       case Key::kOther:
-        ok = other_value(c);
+        // Most are numbers, true or strings: checked here rather than in a
+        // call to other_value().
+        if (*c.p >= '0' && *c.p <= '9') {
+          uint64_t ignored_number;
+          ok = small_integer(c, &ignored_number);
+        } else if (*c.p == 't') {
+          ok = literal(c, "true", 4);
+        } else if (*c.p == '"') {
+          ++c.p;
+          ok = string_value(c, false, nullptr);
+        } else {
+          ok = other_value(c);
+        }
         break;
     }
     if (!ok || !next_member(c, '}', &done)) return false;
