@@ -412,6 +412,9 @@ bool LineScanner::references_value(Cursor& c, ObjectRecord* rec, std::vector<uin
       } else {
         ++rec->bad_references;
       }
+    } else if (*c.p == '"') {  // not decoded: only checked
+      ++c.p;
+      if (!string_value(c, false, nullptr)) return false;
     } else {
       if (references != nullptr) ++rec->bad_references;
       if (!skip_value(c, 2)) return false;
