@@ -526,7 +526,13 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
     if (c.p >= c.end || *c.p != '"') return false;
     ++c.p;
     std::string_view key;
-    if (!plain_string(c, &key) || !colon(c)) return false;  // keys: no escapes
+    if (!plain_string(c, &key)) return false;  // keys: no escapes
+    // Ruby writes "key":value; the colon with whitespace around it otherwise.
+    if (*c.p == ':' && static_cast<unsigned char>(c.p[1]) > ' ' && c.p + 1 < c.end) {
+      ++c.p;
+    } else if (!colon(c)) {
+      return false;
+    }
     bool ok = true, ignored = false;
     switch (key_of(key)) {
       case Key::kAddress:
