@@ -142,6 +142,12 @@ class FlatMap {
 
   size_t size() const { return size_; }
 
+  /// Makes room for `n` entries in all, so that inserting up to that many
+  /// does not grow the table again.
+  void reserve(size_t n) {
+    while ((n + 1) * 4 > slots_.size() * 3) grow();
+  }
+
   /// Starts loading the slot where a lookup of `key` begins, so that a
   /// lookup a little later finds it in cache.
   void prefetch(const K& key) const { prefetch_hash(hash_of(key)); }

@@ -43,6 +43,11 @@ bool StringPool::same(const Slot& slot, std::string_view s) const {
 
 void StringPool::grow() { mask_ = grow_table(&slots_); }
 
+void StringPool::reserve(size_t n) {
+  strings_.reserve(n);
+  while (n * 4 > slots_.size() * 3) grow();  // the load intern() keeps
+}
+
 uint32_t StringPool::intern(std::string_view s, uint64_t h) {
   size_t i = h & mask_;
   for (;; i = (i + 1) & mask_) {

@@ -60,6 +60,9 @@ class StringPool {
   uint32_t intern(std::string_view s, uint64_t h);
   std::string_view get(uint32_t id) const { return strings_[id]; }
   size_t size() const { return strings_.size(); }
+  /// Makes room for `n` strings in all, so that interning up to that many
+  /// does not grow the table again.
+  void reserve(size_t n);
 
   static uint64_t hash(std::string_view s) { return hash_bytes(s) | 1; }
   /// Starts loading the table slot where a lookup of a string with hash

@@ -45,3 +45,32 @@ TEST_CASE("hash_bytes: every byte of every length up to 40 changes the hash") {
     CHECK(hash_bytes(base.substr(0, n - 1)) != h);  // and the length
   }
 }
+
+TEST_CASE("FlatMap and StringPool keep every entry through reserve()") {
+  FlatMap<uint64_t, uint64_t, U64KeyOps> map;
+  StringPool pool;
+  bool inserted = false;
+  for (uint64_t k = 0; k < 100; ++k) {
+    map.find_or_insert(k * 7919, &inserted) = k;
+    REQUIRE(pool.intern("s" + std::to_string(k)) == k);
+  }
+  map.reserve(5000);  // several doublings at once
+  pool.reserve(5000);
+  CHECK(map.size() == 100);
+  CHECK(pool.size() == 100);
+  for (uint64_t k = 0; k < 100; ++k) {
+    const uint64_t* v = map.find(k * 7919);
+    REQUIRE(v != nullptr);
+    CHECK(*v == k);
+    CHECK(pool.intern("s" + std::to_string(k)) == k);  // found, not added again
+    CHECK(pool.get(static_cast<uint32_t>(k)) == "s" + std::to_string(k));
+  }
+  CHECK(map.find(1) == nullptr);
+  for (uint64_t k = 100; k < 5000; ++k) {
+    map.find_or_insert(k * 7919, &inserted) = k;
+    REQUIRE(inserted);
+    REQUIRE(pool.intern("s" + std::to_string(k)) == k);
+  }
+  CHECK(*map.find(4999 * 7919) == 4999);
+  CHECK(pool.intern("s0") == 0);
+}
