@@ -35,10 +35,11 @@ bool StringPool::same(const Slot& slot, std::string_view s) const {
     // (Sizes of 4 GiB and more are kept as UINT32_MAX in the slot.)
     if (slot.size != UINT32_MAX || strings_[slot.id].size() != s.size()) return false;
   }
-  const size_t head = std::min(s.size(), sizeof slot.head);
-  if (!same_short(slot.head, s.data(), head)) return false;
-  if (s.size() <= sizeof slot.head) return true;
-  return same_bytes(strings_[slot.id].data() + head, s.data() + head, s.size() - head);
+  if (s.size() <= sizeof slot.head) return same_short(slot.head, s.data(), s.size());
+  if (!same_ends<uint64_t>(slot.head + 8, s.data(), 8)) return false;  // the first 8 bytes
+  const char* copy;
+  std::memcpy(&copy, slot.head, sizeof copy);
+  return same_bytes(copy + 8, s.data() + 8, s.size() - 8);
 }
 
 void StringPool::grow() { mask_ = grow_table(&slots_); }
@@ -57,12 +58,19 @@ uint32_t StringPool::intern(std::string_view s, uint64_t h) {
   }
   // New: keep a copy (the caller's view is short-lived).
   const auto id = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(store(s));
+  const std::string_view copy = store(s);
+  strings_.push_back(copy);
   Slot& slot = slots_[i];
   slot.hash = h;
   slot.id = id;
   slot.size = s.size() < UINT32_MAX ? static_cast<uint32_t>(s.size()) : UINT32_MAX;
-  if (!s.empty()) std::memcpy(slot.head, s.data(), std::min(s.size(), sizeof slot.head));
+  if (s.size() <= sizeof slot.head) {
+    if (!s.empty()) std::memcpy(slot.head, s.data(), s.size());
+  } else {
+    const char* where = copy.data();
+    std::memcpy(slot.head, &where, sizeof where);
+    std::memcpy(slot.head + 8, s.data(), 8);
+  }
   if (strings_.size() * 4 > slots_.size() * 3) grow();  // load under 3/4
   return id;
 }
