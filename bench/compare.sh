@@ -6,8 +6,9 @@
 # Runs every command once per round, in turn (A B C A B C ...), so that a
 # slow spell of the host hits all of them alike, with stdout and stderr to
 # /dev/null. Prints, per label, the minimum and median wall time and CPU
-# time (user + sys, from GNU time) over the rounds. Warm the page cache
-# first (cat FILE >/dev/null) when the commands read big files.
+# time (user + sys) over the rounds, to the millisecond (bash's `time`).
+# Warm the page cache first (cat FILE >/dev/null) when the commands read
+# big files.
 #
 # Example (two builds, 8 rounds):
 #   bench/compare.sh 8 old "/tmp/old/heapdump read dump.json --threads 1" \
@@ -29,13 +30,17 @@ while [ $# -gt 0 ]; do
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# bash's own `time`, to the millisecond (GNU time prints wall time to the
+# hundredth of a second only), around the command run by this shell.
+TIMEFORMAT='%3R %3U %3S'
 for ((r = 0; r < rounds; r++)); do
   for k in "${!labels[@]}"; do
-    /usr/bin/time -f "%e %U %S" -a -o "$tmp/$k" bash -c "${commands[$k]} >/dev/null 2>&1" || true
+    status=0
+    { time eval "${commands[$k]}" >/dev/null 2>&1; } 2>>"$tmp/$k" || status=$?
+    if [ "$status" -ne 0 ]; then echo "Command exited with non-zero status $status" >>"$tmp/$k"; fi
   done
 done
 for k in "${!labels[@]}"; do
-  # GNU time adds a "Command exited with non-zero status" line on failure.
   failed=$(grep -c '^Command exited' "$tmp/$k" || true)
   if [ "$failed" -gt 0 ]; then
     echo "${labels[$k]}: $failed of $rounds runs failed (exit status not 0); not timed" >&2
