@@ -48,10 +48,10 @@ inline bool same_bytes(const char* a, const char* b, size_t n) {
 /// Stores each distinct string once and numbers them 0, 1, 2, ... in order
 /// of first insertion. Returned views stay valid for the pool's lifetime.
 ///
-/// The table keeps each string's first 16 bytes in its slot, so a lookup
-/// of a short string (most values and many names) touches one cache line
-/// of the table and nothing else; longer ones also compare the rest with
-/// the stored copy.
+/// The table keeps a string of up to 16 bytes whole in its slot, so a
+/// lookup of one (most values and many names) touches one cache line of the
+/// table and nothing else; for a longer one the slot holds its first 8
+/// bytes and a pointer to the stored copy, which is compared next.
 class StringPool {
  public:
   /// The id of `s`, inserting a copy if it is new.
