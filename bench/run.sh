@@ -139,51 +139,83 @@ ROWS=()            # markdown rows
 declare -A MED     # label -> median seconds (only for successful commands)
 FAILED=0
 
-# bench LABEL RUNS INPUT_BYTES ENVSPEC -- CMD...
-# ENVSPEC is "" or NAME=VALUE added to the command's environment.
-bench() {
-  local label=$1 runs=$2 inbytes=$3 envspec=$4; shift 5
-  local times=() rss=() status=ok i rc t m out err t0 t1
-  local tcmd=()
+# Commands are registered first (job) and then run in rounds (run_jobs):
+# round r runs every command that has an r-th run, one after the other, so
+# that a slow spell of a shared host hits all of them alike instead of all
+# the runs of one command.
+JOBS=()  # labels, in order
+declare -A J_RUNS J_BYTES J_ENV J_WARM J_CMD J_TIMES J_RSS J_STATUS
+
+# job LABEL RUNS INPUT_BYTES ENVSPEC -- CMD...
+# ENVSPEC is "" or NAME=VALUE added to the command's environment. The page
+# cache is warmed with the files in WARM_FILES (as set now) before each run.
+job() {
+  local label=$1
+  J_RUNS[$label]=$2 J_BYTES[$label]=$3 J_ENV[$label]=$4
+  shift 5
+  J_CMD[$label]=$(printf '%q ' "$@")
+  J_WARM[$label]=$(printf '%q ' "${WARM_FILES[@]}")
+  J_TIMES[$label]="" J_RSS[$label]="" J_STATUS[$label]=ok
+  JOBS+=("$label")
+}
+
+# One timed run of a job.
+run_once() { # LABEL RUN
+  local label=$1 i=$2 rc t m t0 t1 out=$TMP/time.out err=$TMP/stderr
+  local tcmd=() cmd=() files=()
   [ -n "$TIMEOUT" ] && tcmd=(timeout "$TIMEOUT")
-  log "$label: $runs run(s): $*"
-  for ((i = 1; i <= runs; i++)); do
-    warm "${WARM_FILES[@]}"
-    out=$TMP/time.out err=$TMP/stderr
-    # wall time from bash's clock (us resolution, no fork); GNU time gives peak RSS
-    t0=$EPOCHREALTIME
-    if [ -n "$envspec" ]; then
-      env "$envspec" "$GNUTIME" -f '%e %M' -o "$out" "${tcmd[@]}" "$@" > /dev/null 2> "$err"; rc=$?
-    else
-      "$GNUTIME" -f '%e %M' -o "$out" "${tcmd[@]}" "$@" > /dev/null 2> "$err"; rc=$?
-    fi
-    t1=$EPOCHREALTIME
-    if [ "$rc" -ne 0 ]; then
-      if [ "$rc" -eq 124 ] && [ -n "$TIMEOUT" ]; then status="TIMEOUT (${TIMEOUT}s)"; else status="FAILED (exit $rc)"; fi
-      log "$label: $status; stderr tail:"; tail -n 5 "$err" | sed 's/^/    /' >&2
-      FAILED=1
-      break
-    fi
-    read -r t m < <(tail -n 1 "$out")
-    t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-    times+=("$t"); rss+=("$m")
-    log "  run $i: ${t}s, ${m} KB"
-  done
-  if [ "$status" != ok ]; then
-    ROWS+=("| \`$label\` | ${#times[@]}/$runs | – | – | – | – | **$status** |")
+  eval "cmd=(${J_CMD[$label]})"
+  eval "files=(${J_WARM[$label]})"
+  warm "${files[@]}"
+  # wall time from bash's clock (us resolution, no fork); GNU time gives peak RSS
+  t0=$EPOCHREALTIME
+  if [ -n "${J_ENV[$label]}" ]; then
+    env "${J_ENV[$label]}" "$GNUTIME" -f '%e %M' -o "$out" "${tcmd[@]}" "${cmd[@]}" > /dev/null 2> "$err"; rc=$?
+  else
+    "$GNUTIME" -f '%e %M' -o "$out" "${tcmd[@]}" "${cmd[@]}" > /dev/null 2> "$err"; rc=$?
+  fi
+  t1=$EPOCHREALTIME
+  if [ "$rc" -ne 0 ]; then
+    if [ "$rc" -eq 124 ] && [ -n "$TIMEOUT" ]; then J_STATUS[$label]="TIMEOUT (${TIMEOUT}s)"; else J_STATUS[$label]="FAILED (exit $rc)"; fi
+    log "$label: ${J_STATUS[$label]}; stderr tail:"; tail -n 5 "$err" | sed 's/^/    /' >&2
+    FAILED=1
     return
   fi
-  local stats
+  read -r t m < <(tail -n 1 "$out")
+  t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  J_TIMES[$label]+="$t " J_RSS[$label]+="$m "
+  log "  $label, run $i: ${t}s, ${m} KB"
+}
+
+# Runs every job's runs in rounds; a job that fails stops there.
+run_jobs() {
+  local label r max=0
+  for label in "${JOBS[@]}"; do [ "${J_RUNS[$label]}" -gt "$max" ] && max=${J_RUNS[$label]}; done
+  for ((r = 1; r <= max; r++)); do
+    log "round $r of $max"
+    for label in "${JOBS[@]}"; do
+      if [ "${J_STATUS[$label]}" = ok ] && [ "$r" -le "${J_RUNS[$label]}" ]; then run_once "$label" "$r"; fi
+    done
+  done
+}
+
+# Adds a job's table row, and its median to MED when it succeeded.
+report_job() { # LABEL
+  local label=$1 runs=${J_RUNS[$1]} times=() rss=()
+  read -r -a times <<< "${J_TIMES[$label]}"
+  read -r -a rss <<< "${J_RSS[$label]}"
+  if [ "${J_STATUS[$label]}" != ok ]; then
+    ROWS+=("| \`$label\` | ${#times[@]}/$runs | – | – | – | – | **${J_STATUS[$label]}** |")
+    return
+  fi
+  local stats med min max maxrss tput
   stats=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {
       med = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
       printf "%.3f %.3f %.3f", med, a[1], a[NR] }')
-  local med min max
   read -r med min max <<< "$stats"
-  local maxrss
   maxrss=$(printf '%s\n' "${rss[@]}" | sort -g | tail -n 1)
   MED[$label]=$med
-  local tput
-  tput=$(awk -v b="$inbytes" -v t="$med" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else print "∞" }')
+  tput=$(awk -v b="${J_BYTES[$label]}" -v t="$med" 'BEGIN { if (t > 0) printf "%.0f", b / 1e6 / t; else print "∞" }')
   ROWS+=("| \`$label\` | $runs | $med | $min–$max | $tput | $(awk -v k="$maxrss" 'BEGIN{printf "%.0f", k/1024}') | ok |")
 }
 
@@ -200,25 +232,25 @@ hd_variants() { # prints "suffix envspec flag..." lines
 WARM_FILES=("$A")
 log "warming page cache"
 warm "$A"
-bench "wc -l" "$RUNS" "$SIZE_A" "" -- wc -l "$A"
+job "wc -l" "$RUNS" "$SIZE_A" "" -- wc -l "$A"
 
 HD_READ=() HD_ALL=()
 if [ "$DO_HEAPDUMP" = 1 ]; then
   while IFS='|' read -r sfx envspec flag; do
     # shellcheck disable=SC2206
     fl=($flag)
-    bench "heapdump read$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" read "$A" "${fl[@]}"
+    job "heapdump read$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" read "$A" "${fl[@]}"
     HD_READ+=("heapdump read$sfx")
   done < <(hd_variants)
   while IFS='|' read -r sfx envspec flag; do
     fl=($flag)
-    bench "heapdump read all$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" read "$A" all "${fl[@]}"
+    job "heapdump read all$sfx" "$RUNS" "$SIZE_A" "$envspec" -- "$HEAPDUMP" read "$A" all "${fl[@]}"
     HD_ALL+=("heapdump read all$sfx")
   done < <(hd_variants)
 fi
 if [ "$DO_HEAPY" = 1 ]; then
-  bench "heapy read" "$HEAPY_RUNS" "$SIZE_A" "" -- "$HEAPY" read "$A"
-  bench "heapy read all" "$HEAPY_RUNS" "$SIZE_A" "" -- "$HEAPY" read "$A" all
+  job "heapy read" "$HEAPY_RUNS" "$SIZE_A" "" -- "$HEAPY" read "$A"
+  job "heapy read all" "$HEAPY_RUNS" "$SIZE_A" "" -- "$HEAPY" read "$A" all
 fi
 HD_DIFF=()
 if [ "$DO_DIFF" = 1 ]; then
@@ -226,12 +258,15 @@ if [ "$DO_DIFF" = 1 ]; then
   if [ "$DO_HEAPDUMP" = 1 ]; then
     while IFS='|' read -r sfx envspec flag; do
       fl=($flag)
-      bench "heapdump diff$sfx" "$RUNS" "$((SIZE_A + SIZE_B))" "$envspec" -- "$HEAPDUMP" diff "$A" "$B" "${fl[@]}"
+      job "heapdump diff$sfx" "$RUNS" "$((SIZE_A + SIZE_B))" "$envspec" -- "$HEAPDUMP" diff "$A" "$B" "${fl[@]}"
       HD_DIFF+=("heapdump diff$sfx")
     done < <(hd_variants)
   fi
-  [ "$DO_HEAPY" = 1 ] && bench "heapy diff" "$HEAPY_RUNS" "$((SIZE_A + SIZE_B))" "" -- "$HEAPY" diff "$A" "$B"
+  [ "$DO_HEAPY" = 1 ] && job "heapy diff" "$HEAPY_RUNS" "$((SIZE_A + SIZE_B))" "" -- "$HEAPY" diff "$A" "$B"
 fi
+
+run_jobs
+for label in "${JOBS[@]}"; do report_job "$label"; done
 
 # ---------------------------------------------------------------- report
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
@@ -245,7 +280,7 @@ echo "- input: \`$A\` ($SIZE_A bytes, $(awk -v b="$SIZE_A" 'BEGIN{printf "%.1f M
 echo "- generator: \`ruby bench/gen_dump.rb $SIZE OUT --seed $SEED$([ "$DO_DIFF" = 1 ] && echo ' --pair OUT2')\`, $(ruby -v)"
 [ "$DO_HEAPDUMP" = 1 ] && echo "- heapdump: \`$HEAPDUMP\`$( v=$("$HEAPDUMP" --version 2>/dev/null | head -n 1) && [ -n "$v" ] && echo " ($v)")"
 [ "$DO_HEAPY" = 1 ] && echo "- heapy: \`$(command -v "$HEAPY")\` ($("$HEAPY" version 2>/dev/null | head -n 1))"
-echo "- runs: $RUNS (heapy: $HEAPY_RUNS); page cache $([ "$CACHE" = reread ] && echo "dropped and read back once (\`--cache reread\`), then ")warmed with \`cat\` before every run; stdout to /dev/null"
+echo "- runs: $RUNS (heapy: $HEAPY_RUNS), in rounds: each round runs every command once, in the order of the table; page cache $([ "$CACHE" = reread ] && echo "dropped and read back once (\`--cache reread\`), then ")warmed with \`cat\` before every run; stdout to /dev/null"
 echo "- time = wall-clock seconds, median of runs (range min–max); MB/s = input bytes / 10^6 / median; RSS = max peak RSS over runs (GNU time %M)"
 echo
 echo "| Command | Runs | Median (s) | Range (s) | MB/s | Peak RSS (MB) | Status |"
