@@ -1,6 +1,5 @@
 #include "analyze/string_pool.hpp"
 
-#include <algorithm>
 #include <cstring>
 
 namespace heapdump {
