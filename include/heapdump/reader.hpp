@@ -35,6 +35,10 @@ struct ReadOptions {
   size_t chunk_size = size_t{4} << 20;  ///< bytes per chunk; a longer line makes a bigger one
   unsigned threads = 1;                 ///< parsing threads
   bool decode_references = false;       ///< fill ObjectRecord::references
+  /// A regular file is parsed in mapped windows instead of copied out with
+  /// read(2) a chunk at a time. Which is faster depends on the machine
+  /// (bench/RESULTS.md); the records are the same.
+  bool map_files = false;
   /// Called from the reading thread after each chunk with the bytes of the
   /// underlying file consumed so far (compressed bytes for gzip).
   std::function<void(uint64_t)> progress;

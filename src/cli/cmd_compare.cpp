@@ -71,10 +71,10 @@ int run_compare(const CompareCommand& cmd) {
   StderrReporter reporter(cmd.common);
   const unsigned threads = cmd.common.thread_count();
   PerThread<CompareWork> work_a(threads, keys);
-  if (!read_file_parallel(cmd.a, work_a.sinks(), threads, reporter)) return kExitIoError;
+  if (!read_file_parallel(cmd.a, work_a.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   CompareWork& a = work_a.merged();
   PerThread<CompareWork> work_b(threads, keys);
-  if (!read_file_parallel(cmd.b, work_b.sinks(), threads, reporter)) return kExitIoError;
+  if (!read_file_parallel(cmd.b, work_b.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   CompareWork& b = work_b.merged();
 
   Report report{"compare",

@@ -84,7 +84,8 @@ int run_diff(const DiffCommand& cmd) {
       collectors.push_back(std::make_unique<IdentityCollector>(*set, types));
     }
     bool ok = read_file_parallel(
-        path, [&](unsigned i) -> RecordSink& { return *collectors[i]; }, threads, reporter);
+        path, [&](unsigned i) -> RecordSink& { return *collectors[i]; },
+        cmd.common.read_options(threads), reporter);
     for (auto& c : collectors) c->flush();
     set->seal(threads);
     return ok;
@@ -111,7 +112,8 @@ int run_diff(const DiffCommand& cmd) {
     diffs.push_back(std::make_unique<DiffAggregator>(types, before, retained.get(), write_line));
   }
   if (!read_file_parallel(
-          cmd.after, [&](unsigned i) -> RecordSink& { return *diffs[i]; }, after_threads, reporter)) {
+          cmd.after, [&](unsigned i) -> RecordSink& { return *diffs[i]; },
+          cmd.common.read_options(after_threads), reporter)) {
     return kExitIoError;
   }
   DiffAggregator& diff = *diffs[0];

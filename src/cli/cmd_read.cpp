@@ -193,7 +193,7 @@ int run_attribution(const ReadCommand& cmd, const std::optional<Selection>& sele
     }
   }
   PerThread<AttributionWork> work(threads, plan);
-  if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
+  if (!read_file_parallel(cmd.file, work.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   AttributionWork& result = work.merged();
   if (selection && result.traced.selected == 0) {
     return no_objects(cmd.file, *selection, result.traced.traced);
@@ -265,7 +265,7 @@ int run_read(const ReadCommand& cmd) {
   const bool attribution = !cmd.by.empty() || cmd.strings;
   if (cmd.generation.empty() && !attribution) {
     PerThread<SummaryWork> work(threads);
-    if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
+    if (!read_file_parallel(cmd.file, work.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
     Report report{"read", {{"file", cmd.file}, {"generation", Cell{}}}, {}};
     report.tables.push_back(work.merged().summary.to_table());
     if (cmd.common.format == "text") render_summary_text(report.tables[0], &out);
@@ -290,7 +290,7 @@ int run_read(const ReadCommand& cmd) {
 
   // The drill-down, exactly as before (also `--by location` with GEN).
   PerThread<DrillWork> work(threads, selection);
-  if (!read_file_parallel(cmd.file, work.sinks(), threads, reporter)) return kExitIoError;
+  if (!read_file_parallel(cmd.file, work.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   DrillWork& result = work.merged();
   if (result.drill.selected_objects() == 0) {
     return no_objects(cmd.file, selection, result.traced.traced);

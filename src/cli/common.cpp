@@ -54,6 +54,16 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
                   "Parsing threads (default: one per core); output is the same for any number")
       ->check(whole_number())
       ->check(CLI::Range(1u, 256u));
+  cmd->add_flag("--mmap", options->map_files,
+                "Parse a plain file in mapped windows instead of copying it out with read(2); "
+                "faster on some machines, slower on others (see bench/RESULTS.md)");
+}
+
+ReadOptions CommonOptions::read_options(unsigned thread_count) const {
+  ReadOptions options;
+  options.threads = thread_count;
+  options.map_files = map_files;
+  return options;
 }
 
 unsigned CommonOptions::thread_count() const {
@@ -86,14 +96,8 @@ void StderrReporter::finish_file(std::string_view source, const ReadStats& stats
   shown_ = 0;
 }
 
-bool read_file(const std::string& path, RecordSink& sink, StderrReporter& reporter,
-               ReadStats* stats) {
-  return read_file_parallel(
-      path, [&sink](unsigned) -> RecordSink& { return sink; }, 1, reporter, stats);
-}
-
-bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, unsigned threads,
-                        StderrReporter& reporter, ReadStats* stats, bool decode_references) {
+bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
+                        StderrReporter& reporter, ReadStats* stats) {
   std::unique_ptr<InputSource> input;
   Status s = InputSource::open(path, &input);
   if (!s.ok()) {
@@ -101,9 +105,6 @@ bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, uns
     return false;
   }
   ReadStats local;
-  ReadOptions options;
-  options.threads = threads;
-  options.decode_references = decode_references;
   std::unique_ptr<ProgressLine> progress;
   if (reporter.progress_allowed() && ProgressLine::wanted(input->size_hint())) {
     progress = std::make_unique<ProgressLine>(input->name(), input->size_hint());

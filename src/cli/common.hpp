@@ -40,8 +40,11 @@ struct CommonOptions {
   unsigned threads = 0;        ///< parsing threads; 0 = one per core
   bool quiet = false;          ///< no progress line
   std::string format = "text"; ///< "text" (heapy's layout), "json" or "csv"
+  bool map_files = false;      ///< --mmap: parse plain files in mapped windows
   /// The thread count to use: `threads`, or the number of cores.
   unsigned thread_count() const;
+  /// How to read a dump with `threads` parsing threads.
+  ReadOptions read_options(unsigned threads) const;
 };
 void add_common_options(CLI::App* cmd, CommonOptions* options);
 
@@ -64,16 +67,11 @@ class StderrReporter final : public ParseReporter {
   uint64_t shown_ = 0;
 };
 
-/// Opens `path` and streams it into `sink` on this thread. On failure
-/// prints "heapdump: <reason>" and returns false.
-bool read_file(const std::string& path, RecordSink& sink, StderrReporter& reporter,
-               ReadStats* stats = nullptr);
-
-/// The same with `threads` parsing threads, each feeding sinks(i).
-/// `decode_references` fills ObjectRecord::references (for the object graph).
-bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, unsigned threads,
-                        StderrReporter& reporter, ReadStats* stats = nullptr,
-                        bool decode_references = false);
+/// Opens `path` and streams it into sinks(i) with options.threads parsing
+/// threads (CommonOptions::read_options()). On failure prints
+/// "heapdump: <reason>" and returns false. options.progress is set here.
+bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
+                        StderrReporter& reporter, ReadStats* stats = nullptr);
 
 /// One instance of T per parsing thread, merged into the first after the read.
 template <typename T>

@@ -55,9 +55,11 @@ bool load_graph(const std::string& file, const CommonOptions& options, LoadedGra
   const unsigned threads = options.thread_count();
   std::vector<std::unique_ptr<GraphWork>> work;
   for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<GraphWork>());
+  ReadOptions read_options = options.read_options(threads);
+  read_options.decode_references = true;
   if (!read_file_parallel(
-          file, [&](unsigned i) -> RecordSink& { return work[i]->tee; }, threads, reporter,
-          &out->stats, /*decode_references=*/true)) {
+          file, [&](unsigned i) -> RecordSink& { return work[i]->tee; }, read_options, reporter,
+          &out->stats)) {
     return false;
   }
   timer.lap("parse");

@@ -19,9 +19,10 @@ constexpr size_t kSlack = size_t{64} << 10;
 
 ChunkReader::ChunkReader(InputSource& input, size_t chunk_size, Mode mode)
     : input_(input), chunk_size_(std::max<size_t>(chunk_size, 1)) {
-  if (mode == Mode::kMapIfPossible && input.mappable_fd() >= 0) {
+  regular_file_ = input.mappable_fd() >= 0;
+  if (regular_file_) map_size_ = input.size_hint();
+  if (mode == Mode::kMapIfPossible && regular_file_) {
     map_fd_ = input.mappable_fd();
-    map_size_ = input.size_hint();
     past_end_at_start_ = MappedWindow::reads_past_end();
   }
 }
@@ -150,7 +151,12 @@ bool ChunkReader::copy_piece(Chunk* chunk) {
 }
 
 const Status& ChunkReader::finish() {
-  if (!status_.ok() || !mapping()) return status_;
+  if (!status_.ok() || !regular_file_) return status_;
+  if (!mapping()) {
+    // Copied: the whole file was read when the bytes add up to its size.
+    if (offset_ < map_size_) status_ = shrank();
+    return status_;
+  }
   struct stat st;
   const bool shorter = ::fstat(map_fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < map_size_;
   if (shorter || MappedWindow::reads_past_end() != past_end_at_start_) status_ = shrank();

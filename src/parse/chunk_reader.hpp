@@ -70,23 +70,27 @@ struct Chunk {
 /// Reads an InputSource into Chunks of about `chunk_size` bytes. A line
 /// longer than that makes its chunk bigger: lines have no length limit.
 ///
-/// A regular file (InputSource::mappable_fd()) is mapped a window per chunk
-/// instead of read, unless `mode` says otherwise: its bytes are parsed in
-/// the page cache, without the copy of read(2). Its size when opened is
-/// what is read; if it shrinks meanwhile, finish() says so at the end.
+/// Chunks are copied out of the input with InputSource::read() (kCopy, the
+/// default). With kMapIfPossible, a regular file (InputSource::mappable_fd())
+/// is mapped a window per chunk instead, so its bytes are parsed where the
+/// page cache holds them; its size when opened is then what is read. Which
+/// is faster depends on the machine (bench/RESULTS.md). Either way, if a
+/// regular file turns out shorter than it was when opened, finish() says so
+/// at the end.
 class ChunkReader {
  public:
-  enum class Mode { kMapIfPossible, kCopy };
+  enum class Mode { kCopy, kMapIfPossible };
   explicit ChunkReader(InputSource& input, size_t chunk_size = size_t{4} << 20,
-                       Mode mode = Mode::kMapIfPossible);
+                       Mode mode = Mode::kCopy);
 
   /// Fills *chunk (reusing its buffer) and returns true, or returns false at
   /// the end of the input or on a read error (then status() is not ok).
   bool next(Chunk* chunk);
   const Status& status() const { return status_; }
   /// The final status, once every chunk was parsed and its window released:
-  /// also an error if a mapped file got shorter while it was read (a window
-  /// past its new end read zero bytes instead).
+  /// also an error if a regular file got shorter while it was read (copied:
+  /// it ended before the size it had when opened; mapped: it is shorter
+  /// now, or a window past its new end read zero bytes instead).
   const Status& finish();
   /// True if chunks are windows of the mapped file.
   bool mapping() const { return map_fd_ >= 0; }
@@ -111,7 +115,8 @@ class ChunkReader {
   uint64_t index_ = 0;
   Status status_;
   int map_fd_ = -1;          // >= 0 while mapping
-  uint64_t map_size_ = 0;    // the file's size when opened
+  bool regular_file_ = false;  // the input is a regular file opened by name...
+  uint64_t map_size_ = 0;    // ...of this size when opened
   uint64_t past_end_at_start_ = 0;  // MappedWindow::reads_past_end() then
 };
 

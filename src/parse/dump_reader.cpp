@@ -82,12 +82,16 @@ void report(const std::string& name, ChunkResult& result, ParseReporter& reporte
   add_stats(total, result.stats);
 }
 
+ChunkReader::Mode chunk_mode(const ReadOptions& options) {
+  return options.map_files ? ChunkReader::Mode::kMapIfPossible : ChunkReader::Mode::kCopy;
+}
+
 }  // namespace
 
 Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, ReadStats* stats,
                  const ReadOptions& options) {
   ReadStats total;
-  ChunkReader chunks(input, options.chunk_size);
+  ChunkReader chunks(input, options.chunk_size, chunk_mode(options));
   RecordDecoder decoder;
   decoder.set_decode_references(options.decode_references);
   Chunk chunk;
@@ -156,7 +160,7 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
 
-  ChunkReader chunks(input, options.chunk_size);
+  ChunkReader chunks(input, options.chunk_size, chunk_mode(options));
   for (;;) {
     Slot* slot;
     {

@@ -26,8 +26,9 @@ struct SeenLine {
 /// order, offsets and padding. *windows counts the chunks that were windows
 /// of a mapped file.
 std::vector<SeenLine> lines_of(InputSource& input, uint64_t total, size_t chunk_size,
-                               size_t* chunks_seen = nullptr, size_t* windows = nullptr) {
-  ChunkReader reader(input, chunk_size);
+                               size_t* chunks_seen = nullptr, size_t* windows = nullptr,
+                               ChunkReader::Mode mode = ChunkReader::Mode::kCopy) {
+  ChunkReader reader(input, chunk_size, mode);
   std::vector<SeenLine> lines;
   Chunk chunk;
   uint64_t expected_index = 0, expected_offset = 0;
@@ -153,7 +154,7 @@ TEST_CASE("ChunkReader keeps chunks near the chunk size and grows for a huge lin
   CHECK(lines[2].number == 3);
 }
 
-TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes read") {
+TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes streamed") {
   std::mt19937_64 rng(5);
   auto random_lines = [&rng](size_t total) {
     std::string data;
@@ -181,10 +182,18 @@ TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes
       std::unique_ptr<InputSource> input;
       REQUIRE(InputSource::open(file.path, &input).ok());
       size_t chunks = 0, windows = 0;
-      const auto mapped = lines_of(*input, data.size(), chunk, &chunks, &windows);
-      CHECK(same_lines(mapped, all_lines(data, chunk, SIZE_MAX)));
+      const auto streamed = all_lines(data, chunk, SIZE_MAX);
+      const auto mapped = lines_of(*input, data.size(), chunk, &chunks, &windows,
+                                   ChunkReader::Mode::kMapIfPossible);
+      CHECK(same_lines(mapped, streamed));
       // Every chunk but those near the end is a window of the file.
       if (data.size() > chunk + 3 * 65536) CHECK(windows * 2 > chunks);
+      // Copied out (the default), no chunk is a window.
+      std::unique_ptr<InputSource> again;
+      REQUIRE(InputSource::open(file.path, &again).ok());
+      const auto copied = lines_of(*again, data.size(), chunk, &chunks, &windows);
+      CHECK(same_lines(copied, streamed));
+      CHECK(windows == 0);
     }
   }
 }
@@ -196,7 +205,7 @@ TEST_CASE("ChunkReader reports a mapped file that got shorter while it was read"
   const uint64_t faults_before = MappedWindow::reads_past_end();
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
-  ChunkReader reader(*input, 65536);
+  ChunkReader reader(*input, 65536, ChunkReader::Mode::kMapIfPossible);
   REQUIRE(reader.mapping());
   Chunk chunk;
   REQUIRE(reader.next(&chunk));
@@ -220,7 +229,7 @@ TEST_CASE("ChunkReader: a file cut and grown back while a window was read is rep
   const TempFile file(data);
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
-  ChunkReader reader(*input, 65536);
+  ChunkReader reader(*input, 65536, ChunkReader::Mode::kMapIfPossible);
   Chunk chunk;
   REQUIRE(reader.next(&chunk));
   REQUIRE(chunk.window.data() != nullptr);
@@ -236,27 +245,65 @@ TEST_CASE("ChunkReader: a file cut and grown back while a window was read is rep
   CHECK(reader.status().message().find("got shorter") != std::string::npos);
 }
 
-TEST_CASE("ChunkReader: a file cut before its end is mapped is reported too") {
-  const TempFile file(uniform_lines(20000, 'q'));
-  std::unique_ptr<InputSource> input;
-  REQUIRE(InputSource::open(file.path, &input).ok());
-  REQUIRE(::truncate(file.path.c_str(), 50000) == 0);  // before the first chunk
-  ChunkReader reader(*input, 65536);
-  Chunk chunk;
-  while (reader.next(&chunk)) touch(chunk);
-  REQUIRE_FALSE(reader.finish().ok());
-  CHECK(reader.status().message().find("got shorter") != std::string::npos);
+TEST_CASE("ChunkReader: a file cut before its end is read is reported too, mapped or not") {
+  for (auto mode : {ChunkReader::Mode::kMapIfPossible, ChunkReader::Mode::kCopy}) {
+    INFO("mapped " << (mode == ChunkReader::Mode::kMapIfPossible));
+    const TempFile file(uniform_lines(20000, 'q'));
+    std::unique_ptr<InputSource> input;
+    REQUIRE(InputSource::open(file.path, &input).ok());
+    REQUIRE(::truncate(file.path.c_str(), 50000) == 0);  // before the first chunk
+    ChunkReader reader(*input, 65536, mode);
+    Chunk chunk;
+    while (reader.next(&chunk)) touch(chunk);
+    REQUIRE_FALSE(reader.finish().ok());
+    CHECK(reader.status().message().find("got shorter") != std::string::npos);
+  }
 }
 
-TEST_CASE("ChunkReader copies when told to, and for inputs it cannot map") {
+TEST_CASE("ChunkReader, copying: a file cut after the first chunk is reported") {
+  const TempFile file(uniform_lines(20000, 'r'));
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(file.path, &input).ok());
+  ChunkReader reader(*input, 65536);
+  REQUIRE_FALSE(reader.mapping());
+  Chunk chunk;
+  REQUIRE(reader.next(&chunk));
+  REQUIRE(chunk.window.data() == nullptr);
+  REQUIRE(::truncate(file.path.c_str(), 100000) == 0);  // inside the second chunk
+  size_t bytes = chunk.size;
+  while (reader.next(&chunk)) bytes += chunk.size;
+  CHECK(reader.status().ok());  // the reads succeeded, they just ended early
+  CHECK(bytes < 20000u * 100);
+  REQUIRE_FALSE(reader.finish().ok());
+  CHECK(reader.status().message().find(file.path + ": the file got shorter while it was being read") !=
+        std::string::npos);
+}
+
+TEST_CASE("ChunkReader, copying: a file that grows while it is read is read to its end") {
+  const TempFile file(uniform_lines(2000, 's'));
+  std::unique_ptr<InputSource> input;
+  REQUIRE(InputSource::open(file.path, &input).ok());
+  ChunkReader reader(*input, 4096);
+  Chunk chunk;
+  REQUIRE(reader.next(&chunk));
+  std::ofstream(file.path, std::ios::binary | std::ios::app) << uniform_lines(10, 't');
+  size_t bytes = chunk.size;
+  while (reader.next(&chunk)) bytes += chunk.size;
+  CHECK(bytes == 2010u * 100);
+  CHECK(reader.finish().ok());
+}
+
+TEST_CASE("ChunkReader copies by default, maps when told to, and copies what it cannot map") {
   const std::string data = "x\ny\n";
   const TempFile file(data);
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
-  ChunkReader copying(*input, 1, ChunkReader::Mode::kCopy);
+  ChunkReader copying(*input, 1);
   CHECK_FALSE(copying.mapping());
+  ChunkReader mapping(*input, 1, ChunkReader::Mode::kMapIfPossible);
+  CHECK(mapping.mapping());
   auto memory = make_memory_input(data);
-  ChunkReader from_memory(*memory, 1);
+  ChunkReader from_memory(*memory, 1, ChunkReader::Mode::kMapIfPossible);
   CHECK_FALSE(from_memory.mapping());
 }
 
@@ -273,7 +320,8 @@ TEST_CASE("ChunkReader: a window keeps its padding when the newline is as far as
     std::unique_ptr<InputSource> input;
     REQUIRE(InputSource::open(file.path, &input).ok());
     size_t chunks = 0, windows = 0;
-    const auto lines = lines_of(*input, data.size(), chunk, &chunks, &windows);
+    const auto lines = lines_of(*input, data.size(), chunk, &chunks, &windows,
+                                ChunkReader::Mode::kMapIfPossible);
     CHECK(windows > 0);
     REQUIRE(lines.size() == 3001);
     CHECK(lines[0].text.size() == first_line);
