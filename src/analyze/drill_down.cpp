@@ -307,12 +307,11 @@ void DrillDown::merge(const DrillDown& other_drill) {
   const size_t their_values = o.value_counts.size();
   s.values.reserve(s.values.size() + their_values);
   s.value_counts.reserve(s.value_counts.size() + their_values);
-  std::vector<uint64_t> hashes(their_values);
-  for (size_t v = 0; v < their_values; ++v) hashes[v] = StringPool::hash(o.values.get(static_cast<uint32_t>(v)));
   std::vector<uint32_t> value_map(their_values);
   for (size_t v = 0; v < their_values; ++v) {
-    if (v + kAhead < their_values) s.values.prefetch(hashes[v + kAhead]);
-    const uint32_t id = s.values.intern(o.values.get(static_cast<uint32_t>(v)), hashes[v]);
+    if (v + kAhead < their_values) s.values.prefetch(o.values.hash_of(static_cast<uint32_t>(v + kAhead)));
+    const uint32_t id =
+        s.values.intern(o.values.get(static_cast<uint32_t>(v)), o.values.hash_of(static_cast<uint32_t>(v)));
     if (id == s.value_counts.size()) {
       s.value_counts.push_back(State::ValueCount::first_at(o.value_counts[v].first));
     }

@@ -4,22 +4,18 @@
 
 namespace heapdump {
 
-namespace {
-constexpr size_t kBlockSize = size_t{1} << 20;
-}
-
 std::string_view StringPool::store(std::string_view s) {
   if (s.empty()) return std::string_view();
+  HugePageAllocator<char> allocator;
   if (s.size() > kBlockSize / 4) {  // big strings get a block of their own
-    auto block = std::make_unique<char[]>(s.size());
-    std::memcpy(block.get(), s.data(), s.size());
-    std::string_view view(block.get(), s.size());
+    char* own = allocator.allocate(s.size());
+    std::memcpy(own, s.data(), s.size());
     // Keep the current small-string block last so it can still be filled.
-    blocks_.insert(blocks_.empty() ? blocks_.end() : blocks_.end() - 1, std::move(block));
-    return view;
+    blocks_.insert(blocks_.empty() ? blocks_.end() : blocks_.end() - 1, Block(own));
+    return std::string_view(own, s.size());
   }
   if (blocks_.empty() || block_used_ + s.size() > block_size_) {
-    blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+    blocks_.push_back(Block(allocator.allocate(kBlockSize)));
     block_used_ = 0;
     block_size_ = kBlockSize;
   }
@@ -45,6 +41,7 @@ void StringPool::grow() { mask_ = grow_table(&slots_); }
 
 void StringPool::reserve(size_t n) {
   strings_.reserve(n);
+  hashes_.reserve(n);
   while (n * 4 > slots_.size() * 3) grow();  // the load intern() keeps
 }
 
@@ -59,6 +56,7 @@ uint32_t StringPool::intern(std::string_view s, uint64_t h) {
   const auto id = static_cast<uint32_t>(strings_.size());
   const std::string_view copy = store(s);
   strings_.push_back(copy);
+  hashes_.push_back(h);
   Slot& slot = slots_[i];
   slot.hash = h;
   slot.id = id;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyze/flat_map.hpp"
+#include "analyze/huge_page_allocator.hpp"
 
 namespace heapdump {
 
@@ -59,6 +60,9 @@ class StringPool {
   /// The same with `h` == hash(s) computed earlier (see prefetch()).
   uint32_t intern(std::string_view s, uint64_t h);
   std::string_view get(uint32_t id) const { return strings_[id]; }
+  /// hash(get(id)), kept from when it was interned (merges use it instead
+  /// of hashing every string again).
+  uint64_t hash_of(uint32_t id) const { return hashes_[id]; }
   size_t size() const { return strings_.size(); }
   /// Makes room for `n` strings in all, so that interning up to that many
   /// does not grow the table again.
@@ -87,10 +91,20 @@ class StringPool {
   bool same(const Slot& slot, std::string_view s) const;
   void grow();
 
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  /// Where the copies are: blocks of kBlockSize (2 MB, so that the kernel
+  /// can back each with one huge page and fault it in once), and a block
+  /// of its own for a big string. Never zero-filled: only copies are
+  /// written into them.
+  struct FreeBlock {
+    void operator()(char* p) const { HugePageAllocator<char>().deallocate(p, 0); }
+  };
+  using Block = std::unique_ptr<char[], FreeBlock>;
+  static constexpr size_t kBlockSize = HugePageAllocator<char>::kHuge;
+  std::vector<Block> blocks_;
   size_t block_used_ = 0;
   size_t block_size_ = 0;
-  std::vector<std::string_view> strings_;
+  std::vector<std::string_view, HugePageAllocator<std::string_view>> strings_;
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> hashes_;  // by id
   std::vector<Slot, HugePageAllocator<Slot>> slots_ = std::vector<Slot, HugePageAllocator<Slot>>(16);
   size_t mask_ = 15;
   uint64_t (*hash_for_test_)(std::string_view) = nullptr;

@@ -95,7 +95,7 @@ void StringReport::merge(const StringReport& other) {
   s.bytes += o.bytes;
   std::vector<uint32_t> value_map(o.by_value.size());
   for (uint32_t v = 0; v < o.by_value.size(); ++v) {
-    const uint32_t id = s.values.intern(o.values.get(v));
+    const uint32_t id = s.values.intern(o.values.get(v), o.values.hash_of(v));
     if (id == s.by_value.size()) s.by_value.emplace_back();
     s.by_value[id].add(o.by_value[v]);
     value_map[v] = id;

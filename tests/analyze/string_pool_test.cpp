@@ -28,6 +28,17 @@ TEST_CASE("StringPool numbers distinct strings in order and keeps copies") {
   CHECK(pool.size() == 6);
 }
 
+TEST_CASE("StringPool keeps each string's hash, and a moved pool keeps its copies") {
+  StringPool pool;
+  const std::string big(3 << 20, 'z');  // a block of its own
+  for (const std::string& s : {std::string("lib/x.rb"), std::string(), big, std::string(40, 'k')}) pool.intern(s);
+  for (uint32_t id = 0; id < pool.size(); ++id) CHECK(pool.hash_of(id) == StringPool::hash(pool.get(id)));
+  StringPool moved(std::move(pool));
+  CHECK(moved.get(0) == "lib/x.rb");
+  CHECK(moved.get(2) == big);
+  CHECK(moved.intern(std::string(40, 'k')) == 3);
+}
+
 TEST_CASE("StringPool views stay valid as it grows") {
   StringPool pool;
   std::vector<std::string_view> views;
