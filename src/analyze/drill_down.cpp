@@ -246,7 +246,7 @@ struct DrillDown::State {
   FlatMap<uint64_t, ClassCount, U64KeyOps> classes;
   StringPool class_texts;
   StringPool values;
-  std::vector<ValueCount> value_counts;                  // by value id
+  std::vector<ValueCount, HugePageAllocator<ValueCount>> value_counts;  // by value id
   FlatMap<uint64_t, StringCount, U64KeyOps> value_at;    // (value id << 32 | location id), not home
   uint64_t selected = 0;
   uint64_t total_bytes = 0;
