@@ -326,7 +326,7 @@ void DrillDown::merge(const DrillDown& other_drill) {
     uint32_t location;
     State::StringCount count;
   };
-  std::vector<At> at;
+  std::vector<At, HugePageAllocator<At>> at;
   at.reserve(their_values + o.value_at.size());
   o.for_each_value_at([&](uint32_t value, uint32_t location, const State::StringCount& theirs) {
     at.push_back({value_map[value], location_map[location], theirs});

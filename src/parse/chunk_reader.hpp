@@ -39,11 +39,13 @@ class ByteBuffer {
     if (data_ == nullptr && n >= kHugePage) {
       // A first buffer of chunk size: in huge pages if the kernel allows,
       // so that filling it takes a few page faults instead of a thousand.
+      // Only whole huge pages are marked: the rest (the padding after a
+      // 4 MB chunk) stays in small pages, not another 2 MB of memory.
       const size_t rounded = (n + kHugePage - 1) / kHugePage * kHugePage;
       void* p = std::aligned_alloc(kHugePage, rounded);
       if (p == nullptr) throw std::bad_alloc();
 #if defined(MADV_HUGEPAGE)
-      ::madvise(p, rounded, MADV_HUGEPAGE);
+      ::madvise(p, n / kHugePage * kHugePage, MADV_HUGEPAGE);
 #endif
       data_ = static_cast<char*>(p);
       size_ = n;
