@@ -377,8 +377,9 @@ int run_retained(const RetainedCommand& cmd) {
     const Table& gt = report.tables[0];
     out += fmt::format("Retained memory (dominator tree) of {}\n", cmd.file);
     out += "-------------------------------\n\n";
-    out += fmt::format("objects {}, references {}, GC root references {}\n", gt.total("objects"),
-                       gt.total("edges"), gt.total("root_references"));
+    out += fmt::format("objects {}, references {} ({} of them class links), GC root references {}\n",
+                       gt.total("objects"), gt.total("edges"), gt.total("class_edges"),
+                       gt.total("root_references"));
     out += fmt::format("heap {} bytes; reachable from roots {} in {} objects; unreachable {} in {} objects\n",
                        heap, with_share(gt.total("reachable_bytes"), heap), gt.total("reachable_objects"),
                        with_share(gt.total("unreachable_bytes"), heap), gt.total("unreachable_objects"));

@@ -149,6 +149,7 @@ Table graph_table(const LoadedGraph& lg, uint64_t reachable_objects, uint64_t re
   t.totals = {{"objects", g.size()},
               {"bytes", g.total_bytes()},
               {"edges", g.edge_count()},
+              {"class_edges", g.stats().class_edges},
               {"root_references", g.stats().root_references},
               {"dangling_references",
                g.stats().dangling_references + g.stats().dangling_root_references},

@@ -16,9 +16,14 @@ struct Pending {
   uint64_t class_address;
   uint64_t memsize_type;  // memsize in the low 56 bits, local type id in the top 8
   uint32_t location;      // local location id
-  uint32_t ref_count;
+  uint32_t ref_count;     // reference count, kClassEdge set when the class is an edge
 };
 constexpr uint64_t kMemsizeMask = (uint64_t{1} << 56) - 1;
+constexpr uint32_t kClassEdge = uint32_t{1} << 31;
+constexpr uint32_t kRefCountMask = kClassEdge - 1;
+// In ObjectGraph::build, edge_off_[i + 1] holds the raw reference count
+// until edges are resolved, with this bit when the class is an edge.
+constexpr uint64_t kRawClassEdge = uint64_t{1} << 63;
 
 struct PendingRoot {
   uint64_t order;
@@ -64,6 +69,12 @@ uint32_t intern_small(std::vector<std::string>* names, std::string_view s) {
 
 }  // namespace
 
+bool class_slot_is_edge(std::string_view type, std::string_view imemo_type) {
+  if (type == "FLOAT" || type == "BIGNUM" || type == "SYMBOL") return false;
+  if (type == "IMEMO" && imemo_type == "callcache") return false;
+  return true;
+}
+
 struct GraphCollector::State {
   Chunked<Pending> objects;
   Chunked<uint64_t> refs;
@@ -83,7 +94,8 @@ GraphCollector::~GraphCollector() = default;
 void GraphCollector::on_record(const ObjectRecord& r) {
   state_->bad_references += r.bad_references;
   if (r.kind == RecordKind::kObject) {
-    add_object(r.address, r.type, r.has_class ? r.class_address : 0, r.memsize, r.file,
+    add_object(r.address, r.type, r.has_class ? r.class_address : 0,
+               r.has_class && class_slot_is_edge(r.type, r.imemo_type), r.memsize, r.file,
                r.has_file, r.line, r.has_line, r.references, r.references_decoded);
   } else if (r.kind == RecordKind::kRoot) {
     add_root(r.root_name, r.byte_offset, r.references, r.references_decoded);
@@ -91,7 +103,7 @@ void GraphCollector::on_record(const ObjectRecord& r) {
 }
 
 void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_t class_address,
-                                uint64_t memsize, std::string_view file, bool has_file,
+                                bool class_is_edge, uint64_t memsize, std::string_view file, bool has_file,
                                 uint64_t line, bool has_line, const uint64_t* refs,
                                 size_t ref_count) {
   State& s = *state_;
@@ -105,9 +117,10 @@ void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_
     loc = s.locations.intern(s.scratch);
   }
   if (memsize > kMemsizeMask) memsize = kMemsizeMask;
-  if (ref_count > UINT32_MAX) ref_count = UINT32_MAX;
+  if (ref_count > kRefCountMask) ref_count = kRefCountMask;  // never: a 30 GB line
+  const uint32_t flags = class_is_edge && class_address != 0 ? kClassEdge : 0;
   s.objects.push_back({address, class_address, memsize | (uint64_t{type_id} << 56), loc,
-                       static_cast<uint32_t>(ref_count)});
+                       static_cast<uint32_t>(ref_count) | flags});
   s.refs.append(refs, ref_count);
 }
 
@@ -176,7 +189,7 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
       Pending& p = s.objects[i];
       keys.push_back({p.address, (uint64_t{c} << 40) | i});
       p.address = off;  // the key keeps the address
-      off += p.ref_count;
+      off += p.ref_count & kRefCountMask;
     }
   }
   auto pending = [&](uint64_t source) -> const Pending& {
@@ -211,6 +224,7 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
   g.location_.resize(n);
   g.edge_off_.resize(n + 1);
   constexpr uint64_t kIndexMask = (uint64_t{1} << 40) - 1;
+  uint64_t class_links = 0;
   for (size_t i = 0; i < n; ++i) {
     const size_t c = keys[i].source >> 40;
     const Pending& p = pending(keys[i].source);
@@ -220,7 +234,10 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
     g.total_bytes_ += g.memsize_[i];
     g.type_[i] = type_map[c][p.memsize_type >> 56];
     g.location_[i] = loc_map[c][p.location];
-    g.edge_off_[i + 1] = p.ref_count;  // raw count, until the edges are resolved
+    // The raw count (and class flag), until the edges are resolved.
+    g.edge_off_[i + 1] = (p.ref_count & kRefCountMask) |
+                         ((p.ref_count & kClassEdge) != 0 ? kRawClassEdge : 0);
+    if ((p.ref_count & kClassEdge) != 0) ++class_links;
     // From here on `source` names the object's first reference.
     keys[i].source = (uint64_t{c} << 40) | p.address;
   }
@@ -245,12 +262,16 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
   }
 
   // Edges, resolved in node order; references to missing objects dropped.
-  uint64_t raw_edges = 0;
+  // Then the class, when it is an edge, is in the dump and was not already
+  // referenced: a class outside the dump (0x8, nil, in a cref) is neither
+  // an edge nor a dangling reference.
+  uint64_t raw_edges = class_links;
   for (size_t c = 0; c < nc; ++c) raw_edges += collectors[c]->state_->refs.size();
   g.edges_.reserve(raw_edges);
   uint64_t raw_count = n > 0 ? g.edge_off_[1] : 0;
   for (size_t i = 0; i < n; ++i) {
-    const uint64_t count = raw_count;
+    const bool class_edge = (raw_count & kRawClassEdge) != 0;
+    const uint64_t count = raw_count & ~kRawClassEdge;
     if (i + 1 < n) raw_count = g.edge_off_[i + 2];
     g.edge_off_[i] = g.edges_.size();
     const auto& refs = collectors[keys[i].source >> 40]->state_->refs;
@@ -261,6 +282,14 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
         ++g.stats_.dangling_references;
       } else {
         g.edges_.push_back(to);
+      }
+    }
+    if (class_edge) {
+      const uint32_t to = g.find(g.class_[i]);
+      const auto first_edge = g.edges_.begin() + static_cast<ptrdiff_t>(g.edge_off_[i]);
+      if (to != kNoNode && std::find(first_edge, g.edges_.end(), to) == g.edges_.end()) {
+        g.edges_.push_back(to);
+        ++g.stats_.class_edges;
       }
     }
   }

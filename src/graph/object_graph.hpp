@@ -31,13 +31,23 @@ struct GraphRoot {
 
 /// What building the graph found besides nodes and edges.
 struct GraphStats {
-  uint64_t edges = 0;                ///< resolved references (duplicates kept)
+  uint64_t edges = 0;                ///< resolved references (duplicates kept) + class edges
+  uint64_t class_edges = 0;          ///< edges from an object to its class (see class_slot_is_edge)
   uint64_t dangling_references = 0;  ///< object references to addresses not in the dump
   uint64_t root_references = 0;      ///< resolved ROOT references (duplicates kept)
   uint64_t dangling_root_references = 0;  ///< ROOT references to addresses not in the dump
   uint64_t duplicate_addresses = 0;  ///< objects dropped because an earlier one had the address
   uint64_t bad_references = 0;       ///< "references" entries that are not addresses
 };
+
+/// Whether an object's "class" slot is an edge of the graph. Ruby writes the
+/// class as "class", never in "references", but the GC marks it (for an IMEMO
+/// the slot holds another field: an env's iseq, a cref's class, a method
+/// entry's defined class, a constant cache's value), except for FLOAT, BIGNUM
+/// and SYMBOL objects, whose class is not marked, and IMEMO callcaches, whose
+/// class slot is a weak reference (gc.c, gc_mark_children/gc_mark_imemo).
+/// A class address that is not in the dump is never an edge (ObjectGraph::build).
+bool class_slot_is_edge(std::string_view type, std::string_view imemo_type);
 
 /// Collects what one parsing thread sees. Feed it records (or call
 /// add_object/add_root directly), then hand every collector to
@@ -49,8 +59,10 @@ class GraphCollector final : public RecordSink {
   void on_record(const ObjectRecord& record) override;
 
   /// An object. `file` empty and line 0 mean "no allocation info".
+  /// `class_is_edge`: the class (when it is in the dump) is an edge too
+  /// (class_slot_is_edge() for a record).
   void add_object(uint64_t address, std::string_view type, uint64_t class_address,
-                  uint64_t memsize, std::string_view file, bool has_file, uint64_t line,
+                  bool class_is_edge, uint64_t memsize, std::string_view file, bool has_file, uint64_t line,
                   bool has_line, const uint64_t* refs, size_t ref_count);
   /// A ROOT record; `order` sorts roots (the byte offset in a real read).
   void add_root(std::string_view name, uint64_t order, const uint64_t* refs, size_t ref_count);

@@ -38,6 +38,29 @@ print("ok   retained-json")
 PY
 "$HD" retained $F/leak_plain.2.json --format csv > /dev/null; code retained-csv 0 $?
 
+# The class link is an edge: in this dump, taken right after GC.start, every
+# object is reachable, and so is ARGF's class (which only ARGF points to).
+python3 - "$tmp/rj" <<'PY' || fail=1
+import json, sys
+g = json.load(open(sys.argv[1]))["tables"][0]["totals"]
+assert g["unreachable_objects"] == 0 and g["reachable_objects"] == 9650, g
+print("ok   retained-all-reachable")
+PY
+"$HD" path $F/leak_plain.2.json 0x7f739d1cfad0 > "$tmp/argf" 2>&1; code path-argf-class 0 $?
+check path-argf-hop0 "0  0x7f739d1cf0f8  DATA   ARGF.class" "$tmp/argf"
+check path-argf-hop1 "1  0x7f739d1cfad0  CLASS  Class ARGF.class" "$tmp/argf"
+
+# Totals and retained sizes equal an independent model (json.loads, the class
+# link with the GC's exceptions, iterative dominators) on every fixture.
+for f in $F/*.json $F/*.json.gz $F/eras/*.json; do
+  "$HD" retained "$f" --format json --lines 100000 > "$tmp/m.json" 2>/dev/null
+  if out=$(python3 "$(dirname "$0")/graph_model.py" "$f" "$tmp/m.json" 2>&1); then
+    echo "ok   model $f: $out"
+  else
+    echo "FAIL model $f: $out"; fail=1
+  fi
+done
+
 # A single address; a missing one; a bad one; no target.
 "$HD" path $F/leak_plain.2.json 0x7f739d1fc490 > "$tmp/pa" 2>&1; code path-address 0 $?
 check path-address-root "  ROOT vm" "$tmp/pa"
@@ -47,9 +70,17 @@ check path-address-root "  ROOT vm" "$tmp/pa"
 "$HD" path $F/leak_plain.2.json 0x1 --class Hash > /dev/null 2>&1; code path-two 2 $?
 "$HD" path $F/no-such-file.json 0x1 > /dev/null 2>&1; code path-io 3 $?
 "$HD" retained $F/no-such-file.json > /dev/null 2>&1; code retained-io 3 $?
-"$HD" path $F/leak_plain.2.json --class Hash --threads 1 --format json > "$tmp/t1"
-"$HD" path $F/leak_plain.2.json --class Hash --threads 2 --format json > "$tmp/t2"
-cmp -s "$tmp/t1" "$tmp/t2" && echo "ok   threads" || { echo "FAIL threads"; fail=1; }
+for cmd in "path $F/leak_plain.2.json --class Hash" "retained $F/leak_plain.2.json" \
+           "retained $F/boot_sinatra.json.gz --lines 50"; do
+  for fmt in text json csv; do
+    for t in 1 2 8; do "$HD" $cmd --threads $t --format $fmt > "$tmp/t$t" 2>&1; done
+    if cmp -s "$tmp/t1" "$tmp/t2" && cmp -s "$tmp/t1" "$tmp/t8"; then
+      echo "ok   threads 1/2/8: $cmd --format $fmt"
+    else
+      echo "FAIL threads 1/2/8: $cmd --format $fmt"; fail=1
+    fi
+  done
+done
 
 # Partial dump: no roots, dangling references reported, not fatal.
 "$HD" retained $F/edge_since.json > "$tmp/since" 2>"$tmp/since.err"; code partial 0 $?

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <string>
 
 #include "graph/graph_test_util.hpp"
 
@@ -99,6 +100,35 @@ TEST_CASE("dominators: unreachable island and dangling references") {
   CHECK(idom(n, 0) == kNoNode);
 }
 
+TEST_CASE("dominators: an object's class is an edge, with the GC's exceptions") {
+  // root -> A (module) -> B (its Array constant); C, an IMEMO constcache,
+  // holds B in its class slot; root -> C. A no longer dominates B.
+  Spec s{{1, 2, 4}, {{1}, {}, {}}, {0, 2}};
+  s.classes = {Spec::kNoClass, Spec::kNoClass, 1};
+  s.types = {"MODULE", "ARRAY", "IMEMO"};
+  s.imemo_types = {"", "", "constcache"};
+  const Result r = run(s);
+  CHECK(idom(r, 1) == r.t.super_root);
+  CHECK(ret(r, 0) == 1);
+  // As a callcache, C's class slot is weak: A dominates B again.
+  s.imemo_types[2] = "callcache";
+  const Result w = run(s);
+  CHECK(idom(w, 1) == 0);
+  CHECK(ret(w, 0) == 3);
+  // root -> X; the class of X (a singleton class K) is reachable only
+  // through X; a FLOAT/BIGNUM/SYMBOL's class is not marked.
+  Spec k{{1, 2, 4, 8}, {{}, {}, {}, {}}, {0, 2}};
+  k.classes = {1, Spec::kNoClass, 3, Spec::kNoClass};
+  for (const char* t : {"OBJECT", "FLOAT", "BIGNUM", "SYMBOL"}) {
+    k.types = {"OBJECT", "CLASS", t, "CLASS"};
+    const Result kr = run(k);
+    INFO(t);
+    CHECK(idom(kr, 1) == 0);
+    CHECK(ret(kr, 0) == 3);
+    CHECK(kr.t.reachable(3) == (std::string(t) == "OBJECT"));
+  }
+}
+
 TEST_CASE("dominators: children lists") {
   Spec s{{1, 2, 4, 8}, {{1, 2}, {3}, {3}, {}}, {0}};
   const Result r = run(s);
@@ -112,6 +142,14 @@ TEST_CASE("dominators: children lists") {
 // Naive reference: a node's retained size is the bytes that become
 // unreachable when it is removed; its dominators are the nodes whose removal
 // makes it unreachable.
+// The GC's rule for the class slot, written out again for the reference:
+// marked, except for FLOAT, BIGNUM, SYMBOL and IMEMO callcache objects.
+bool class_marked(const Spec& s, size_t v) {
+  const std::string type = v < s.types.size() ? s.types[v] : "OBJECT";
+  if (type == "FLOAT" || type == "BIGNUM" || type == "SYMBOL") return false;
+  return !(type == "IMEMO" && v < s.imemo_types.size() && s.imemo_types[v] == "callcache");
+}
+
 std::vector<char> reach(const Spec& s, int removed) {
   const size_t n = s.sizes.size();
   std::vector<char> seen(n, 0);
@@ -125,7 +163,10 @@ std::vector<char> reach(const Spec& s, int removed) {
   while (!stack.empty()) {
     const int v = stack.back();
     stack.pop_back();
-    for (int e : s.edges[static_cast<size_t>(v)]) {
+    std::vector<int> out = s.edges[static_cast<size_t>(v)];
+    const size_t k = static_cast<size_t>(v);
+    if (k < s.classes.size() && s.classes[k] >= 0 && class_marked(s, k)) out.push_back(s.classes[k]);
+    for (int e : out) {
       if (e >= 0 && e != removed && !seen[static_cast<size_t>(e)]) {
         seen[static_cast<size_t>(e)] = 1;
         stack.push_back(e);
@@ -159,6 +200,28 @@ TEST_CASE("dominators: agree with a naive reference on random graphs") {
         es.push_back(to);
       }
       s.edges.push_back(es);
+      // Half the rounds give objects classes: a node (often one already
+      // referenced, or the object itself), an address outside the dump, or
+      // none; and types whose class slot the GC does not mark.
+      if (round % 2 == 1) {
+        const unsigned c = rng() % 10;
+        int cls;
+        if (c < 5) {
+          cls = static_cast<int>(rng() % n);
+        } else if (c < 7 && !es.empty()) {
+          cls = es[rng() % es.size()];  // also in references (or -1: missing)
+        } else if (c < 8) {
+          cls = -1;
+        } else {
+          cls = Spec::kNoClass;
+        }
+        s.classes.push_back(cls);
+        static const char* const kTypes[] = {"OBJECT", "OBJECT", "CLASS", "STRING", "FLOAT",
+                                             "BIGNUM", "SYMBOL", "IMEMO", "IMEMO", "ICLASS"};
+        static const char* const kImemo[] = {"callcache", "cref", "ment", "env", "constcache", "iseq"};
+        s.types.push_back(kTypes[rng() % 10]);
+        s.imemo_types.push_back(s.types.back() == "IMEMO" ? kImemo[rng() % 6] : "");
+      }
     }
     const int nroots = static_cast<int>(rng() % 4);
     for (int j = 0; j < nroots; ++j) s.roots.push_back(static_cast<int>(rng() % n));

@@ -21,7 +21,7 @@ TEST_CASE("paths: shortest path from the roots, root kind of the first ROOT") {
   auto obj = [&](int i, std::vector<int> to) {
     std::vector<uint64_t> refs;
     for (int t : to) refs.push_back(test::Spec::addr(t));
-    c.add_object(test::Spec::addr(i), "OBJECT", 0, 8, "", false, 0, false, refs.data(), refs.size());
+    c.add_object(test::Spec::addr(i), "OBJECT", 0, false, 8, "", false, 0, false, refs.data(), refs.size());
   };
   obj(0, {1});
   obj(1, {2});
