@@ -347,7 +347,10 @@ void DrillDown::on_record(const ObjectRecord& r) {
   State& s = *state_;
   ++s.selected;
   s.total_bytes += r.memsize;
-  if (r.has_class) {
+  // Only instances count by class: an IMEMO's or ICLASS's "class" slot holds
+  // something else (a call cache's receiver class, a cref's nil, an
+  // included module).
+  if (r.has_class && r.type != "IMEMO" && r.type != "ICLASS") {
     bool inserted = false;
     State::ClassCount& cc = s.classes.find_or_insert(r.class_address, &inserted);
     if (inserted) {

@@ -119,6 +119,22 @@ TEST_CASE("DrillDown --lines cuts every section but not the totals") {
   CHECK(as_text(dup.rows[0][0]) == "x");
 }
 
+TEST_CASE("DrillDown counts only instances by class: not IMEMO or ICLASS records") {
+  // A callcache whose class slot is String's class, a cref's 0x8, an ICLASS
+  // of a module: none is an instance of those classes.
+  const std::string dump =
+      "{\"address\":\"0x1\", \"type\":\"STRING\", \"class\":\"0xc1\", \"file\":\"a.rb\", \"line\":1, \"memsize\":40}\n"
+      "{\"address\":\"0x2\", \"type\":\"IMEMO\", \"class\":\"0xc1\", \"imemo_type\":\"callcache\", \"file\":\"a.rb\", \"line\":1, \"memsize\":40}\n"
+      "{\"address\":\"0x3\", \"type\":\"IMEMO\", \"class\":\"0x8\", \"imemo_type\":\"cref\", \"file\":\"a.rb\", \"line\":2, \"memsize\":40}\n"
+      "{\"address\":\"0x4\", \"type\":\"ICLASS\", \"class\":\"0xc2\", \"file\":\"a.rb\", \"line\":3, \"memsize\":40}\n"
+      "{\"address\":\"0x5\", \"type\":\"OBJECT\", \"class\":\"0xc2\", \"file\":\"a.rb\", \"line\":3, \"memsize\":40}\n"
+      "{\"address\":\"0xc1\", \"type\":\"CLASS\", \"name\":\"String\"}\n"
+      "{\"address\":\"0xc2\", \"type\":\"MODULE\", \"name\":\"M\"}\n";
+  auto ts = drill(dump, Selection{}, 50);
+  CHECK(find(ts, "objects_by_location").total("objects") == 5);  // still selected
+  CHECK(pairs(find(ts, "objects_by_class")) == P{{"String", 1}, {"M", 1}});
+}
+
 TEST_CASE("DrillDown agrees with a naive reference on the boot fixture") {
   // Naive reference: plain std::map folds over collected records.
   std::unique_ptr<InputSource> input;
@@ -148,7 +164,7 @@ TEST_CASE("DrillDown agrees with a naive reference on the boot fixture") {
     cnt[loc] += 1;
     total += r.memsize;
     if (r.has_references) refs[loc] += r.reference_count;
-    if (r.has_class) {
+    if (r.has_class && r.type != "IMEMO" && r.type != "ICLASS") {  // instances only
       auto it = class_name.find(r.class_address);
       if (it != class_name.end()) by_class[it->second] += 1;  // named classes only
     }

@@ -188,7 +188,9 @@ def drill_numbers(dump, gen)
     loc = "#{r['file']}:#{r['line']}"
     mem[loc] += (r['memsize'] || 0)
     count[loc] += 1
-    if r['class']
+    # Only instances count by class: an IMEMO's or ICLASS's "class" slot
+    # holds something else (spec: drill-down section 3, [differs]).
+    if r['class'] && !%w[IMEMO ICLASS].include?(r['type'])
       klass[names[Integer(r['class'])] || "#<Class:#{r['class']}>"] += 1
     end
     refs[loc] += r['references'].length if r['references'].is_a?(Array)
