@@ -11,18 +11,33 @@
 //  - the same decoder gives the same answer twice (no state leaks between
 //    lines);
 //  - the fast path (LineScanner) changes nothing: a decoder that sends
-//    every line to the DOM parser gives the same answer, reason and record.
+//    every line to the DOM parser gives the same answer, reason and record;
+//  - a decoded record's text (file, method, class, name, value, type, ROOT
+//    name, ...), folded by the read aggregators and shown by every text
+//    renderer (drill-down, --by, --strings, compare, diff, a path), puts no
+//    control byte other than '\n', no C1 and no bidi control in the output
+//    (fuzz/terminal_check.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cli/graph_common.hpp"
+#include "heapdump/class_names.hpp"
+#include "heapdump/compare.hpp"
+#include "heapdump/drill_down.hpp"
+#include "heapdump/group_by.hpp"
 #include "heapdump/record.hpp"
+#include "heapdump/render.hpp"
+#include "heapdump/string_report.hpp"
 #include "parse/chunk_reader.hpp"
 #include "parse/record_decoder.hpp"
+#include "terminal_check.hpp"
 
 using namespace heapdump;
 
@@ -85,6 +100,53 @@ std::string summary(const ObjectRecord& r) {
   return s;
 }
 
+/// Renders what the read aggregators make of `r`, and a diff row and a path
+/// hop built from its fields, as text; checks each text for the terminal.
+void check_text_output(const ObjectRecord& r) {
+  using heapdump_fuzz::check_terminal_safe;
+  const auto text = [](std::string_view v) { return Cell{std::string(v)}; };
+  ClassNames names;
+  DrillDown drill(Selection{});
+  StringReport strings{std::nullopt};
+  std::vector<std::unique_ptr<GroupBy>> groups;
+  for (GroupKey k : {GroupKey::kLocation, GroupKey::kFile, GroupKey::kGem, GroupKey::kClass,
+                     GroupKey::kType, GroupKey::kMethod}) {
+    groups.push_back(std::make_unique<GroupBy>(k, std::nullopt));
+  }
+  names.on_record(r);
+  drill.on_record(r);
+  strings.on_record(r);
+  for (auto& g : groups) g->on_record(r);
+
+  std::string out;
+  if (drill.selected_objects() > 0) render_drill_down_text("all", drill.to_tables(5, names), &out);
+  render_analyzing_title("all objects", &out);
+  for (auto& g : groups) {
+    render_groups_text(g->to_table(5, names), &out);
+    const std::vector<Group> none;
+    const Table grown = compare_groups(g->key(), none, g->groups(names), 5);
+    const Table gone = compare_groups(g->key(), g->groups(names), none, 5);
+    render_compare_text(r.file, r.method, {grown, gone}, &out);
+  }
+  render_strings_text(strings.to_tables(5), &out);
+  // A diff row: type, objects, bytes, file, line (as DiffAggregator::to_table).
+  Table diff;
+  diff.rows = {{text(r.type), uint64_t{1}, r.memsize, text(r.file), r.line},
+               {text(r.class_text), uint64_t{2}, uint64_t{3}, Cell{}, Cell{}}};
+  render_diff_text(diff, false, &out);
+  render_diff_text(diff, true, &out);
+  // A two-hop path (as add_path_rows builds it): key, hop, root, address,
+  // type, class, name, location, memsize.
+  Table hops;
+  hops.columns = hop_columns("path");
+  hops.rows = {{uint64_t{1}, uint64_t{0}, text(r.root_name), text(r.address_text), text(r.type),
+                text(r.class_text), text(r.name), text(r.file), r.memsize},
+               {uint64_t{1}, uint64_t{1}, Cell{}, text(r.struct_name), text(r.imemo_type),
+                text(r.method), Cell{}, Cell{}, uint64_t{0}}};
+  render_path_text(hops, 1, &out);
+  check_terminal_safe(out, "fuzz_line");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -128,6 +190,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (a.kind == RecordKind::kObject) FUZZ_CHECK(a.has_address);
     (void)touch(sa);
+    check_text_output(a);
   }
 
   // Decoding again gives a's answer (a's views may be gone: compare sa).

@@ -9,6 +9,10 @@
 //         ClassNames; to_table(s); rendered as text, JSON and CSV.
 //  diff:  IdentitySet of BEFORE (and RETAINED), DiffAggregator over AFTER with
 //         the --output-diff callback; rendered as text, JSON and CSV.
+//  read also folds GroupBy (every key) and StringReport, rendered as the
+//  --by and --strings text. Every text output must be safe on a terminal:
+//  no byte below 0x20 but '\n', no C1 or bidi control, valid UTF-8
+//  (fuzz/terminal_check.hpp).
 //  Both again with read_dump_parallel, 2 threads and tiny chunks (~size/8): the
 //  tables, the ReadStats and the skipped-line reports must equal the
 //  single-thread ones byte for byte, or the target abort()s.
@@ -26,12 +30,15 @@
 #include "heapdump/diff.hpp"
 #include "heapdump/drill_down.hpp"
 #include "heapdump/generation_summary.hpp"
+#include "heapdump/group_by.hpp"
 #include "heapdump/identity_set.hpp"
 #include "heapdump/input.hpp"
 #include "heapdump/reader.hpp"
 #include "heapdump/render.hpp"
 #include "heapdump/sink.hpp"
+#include "heapdump/string_report.hpp"
 #include "heapdump/table.hpp"
+#include "terminal_check.hpp"
 
 using namespace heapdump;
 
@@ -90,6 +97,7 @@ std::string stats_text(const ReadStats& s) {
 
 /// All renderings of a report, concatenated: the comparison key of a run.
 std::string render_all(const Report& report, const std::string& text) {
+  heapdump_fuzz::check_terminal_safe(text, "fuzz_pipeline");
   std::string json, csv;
   render_json(report, &json);
   render_csv(report, &csv);
@@ -99,21 +107,32 @@ std::string render_all(const Report& report, const std::string& text) {
 
 /// What one parsing thread of `read` folds into (as in src/cli/cmd_read.cpp).
 struct ReadWork {
-  explicit ReadWork(uint64_t generation) : all(Selection{}), one(Selection{false, generation}) {
+  explicit ReadWork(uint64_t generation)
+      : all(Selection{}), one(Selection{false, generation}), strings(std::nullopt) {
     tee.add(summary);
     tee.add(all);
     tee.add(one);
     tee.add(names);
+    tee.add(strings);
+    for (GroupKey k : {GroupKey::kLocation, GroupKey::kFile, GroupKey::kGem, GroupKey::kClass,
+                       GroupKey::kType, GroupKey::kMethod}) {
+      groups.push_back(std::make_unique<GroupBy>(k, std::nullopt));
+      tee.add(*groups.back());
+    }
   }
   void merge(const ReadWork& o) {
     summary.merge(o.summary);
     all.merge(o.all);
     one.merge(o.one);
     names.merge(o.names);
+    strings.merge(o.strings);
+    for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
   }
   GenerationSummary summary;
   DrillDown all, one;
   ClassNames names;
+  StringReport strings;
+  std::vector<std::unique_ptr<GroupBy>> groups;
   TeeSink tee;
 };
 
@@ -133,6 +152,18 @@ std::string read_report(const ReadWork& w, uint64_t generation) {
       out += render_all(drill, t);
     }
   }
+  // read --by KEY... --strings.
+  Report by{"read", {{"file", "<memory>"}}, {}};
+  std::string t;
+  render_analyzing_title("all objects", &t);
+  for (const auto& g : w.groups) {
+    by.tables.push_back(g->to_table(5, w.names));
+    render_groups_text(by.tables.back(), &t);
+  }
+  std::vector<Table> strings = w.strings.to_tables(5);
+  render_strings_text(strings, &t);
+  for (Table& s : strings) by.tables.push_back(std::move(s));
+  out += render_all(by, t);
   return out;
 }
 

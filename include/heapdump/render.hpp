@@ -40,9 +40,17 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
 /// that is not valid UTF-8 becomes {"latin1": "..."} (see there).
 void render_json(const Report& report, std::string* out);
 
+/// How render_csv writes text cells.
+struct CsvOptions {
+  /// --csv-safe: a text cell that starts with '=', '+', '-', '@', tab or CR
+  /// gets a leading "'", so that a spreadsheet shows it instead of running it
+  /// as a formula (OWASP, "CSV Injection"). Off: text cells hold the exact bytes.
+  bool formula_safe = false;
+};
+
 /// Any command's Report as one RFC 4180 CSV document (CRLF line ends): a
 /// header row "table,<columns...>", one record per table row, then one
 /// "<table>.totals" record per table with totals. See docs/output-formats.md.
-void render_csv(const Report& report, std::string* out);
+void render_csv(const Report& report, std::string* out, CsvOptions options = {});
 
 }  // namespace heapdump

@@ -14,6 +14,7 @@
 #include "heapdump/identity_set.hpp"
 #include "heapdump/output.hpp"
 #include "heapdump/render.hpp"
+#include "render/terminal_text.hpp"
 
 namespace heapdump {
 namespace {
@@ -125,7 +126,7 @@ int run_diff(const DiffCommand& cmd) {
       print_error(s.message());
       return kExitIoError;
     }
-    write_stderr_line(fmt::format("Writing heap dump diff to {}\n", cmd.output_diff));
+    write_stderr_line(fmt::format("Writing heap dump diff to {}\n", terminal_text(cmd.output_diff)));
   }
   auto path_or_null = [](const std::string& p) { return p.empty() ? Cell{} : Cell{p}; };
   Report report{"diff",

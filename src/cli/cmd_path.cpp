@@ -8,6 +8,7 @@
 #include "cli/graph_common.hpp"
 #include "graph/paths.hpp"
 #include "parse/address.hpp"
+#include "render/terminal_text.hpp"
 
 namespace heapdump {
 namespace {
@@ -268,7 +269,8 @@ int run_path(const PathCommand& cmd) {
   std::string out;
   if (cmd.common.format == "text") {
     const Table& pt = report.tables[0];
-    out += fmt::format("Paths from GC roots to {} in {}\n", what, cmd.file);
+    out += fmt::format("Paths from GC roots to {} in {}\n", terminal_text(what),
+                       terminal_text(cmd.file));
     out += "-------------------------------\n\n";
     out += fmt::format("targets: {} objects, {} bytes; reachable from a root: {}; unreachable: {}\n",
                        pt.total("targets"), pt.total("target_bytes"), pt.total("reachable_targets"),
@@ -283,12 +285,13 @@ int run_path(const PathCommand& cmd) {
     const Table& at = report.tables[1];
     if (!at.rows.empty()) {
       const auto& r = at.rows[0];
-      std::string cls = as_text(r[2]);
-      if (!is_null(r[3])) cls += " " + as_text(r[3]);
+      std::string cls = terminal_text(as_text(r[2]));
+      if (!is_null(r[3])) cls += " " + terminal_text(as_text(r[3]));
       out += fmt::format(
           "\nAccumulation point\n==============================\n"
           "  {} {} {} at {} (depth {}): on the paths of {} of {} reachable targets ({} bytes)\n",
-          as_text(r[0]), as_text(r[1]), cls, is_null(r[4]) ? "-" : as_text(r[4]), as_int(r[6]),
+          terminal_text(as_text(r[0])), terminal_text(as_text(r[1])), cls,
+          is_null(r[4]) ? "-" : terminal_text(as_text(r[4])), as_int(r[6]),
           as_int(r[7]), pt.total("reachable_targets"), as_int(r[8]));
     }
     const Table& mt = report.tables[2];
@@ -297,8 +300,8 @@ int run_path(const PathCommand& cmd) {
       out += "  targets    bytes  objects  class\n";
       for (const auto& r : mt.rows) {
         out += fmt::format("  {:>7} {:>8} {:>8}  {:{}}{}{}\n", as_int(r[4]), as_int(r[5]),
-                           as_int(r[2]), "", 2 * as_int(r[0]), as_text(r[1]),
-                           is_null(r[3]) ? std::string() : " " + as_text(r[3]));
+                           as_int(r[2]), "", 2 * as_int(r[0]), terminal_text(as_text(r[1])),
+                           is_null(r[3]) ? std::string() : " " + terminal_text(as_text(r[3])));
       }
     }
   }

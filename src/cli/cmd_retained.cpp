@@ -11,6 +11,7 @@
 #include "graph/paths.hpp"
 #include "heapdump/gem.hpp"
 #include "heapdump/render.hpp"
+#include "render/terminal_text.hpp"
 
 namespace heapdump {
 namespace {
@@ -161,7 +162,7 @@ uint32_t group_accumulation_point(const ObjectGraph& g, const DominatorTree& t,
 }
 
 std::string text_or(const Cell& c, const char* dflt) {
-  return is_null(c) ? std::string(dflt) : as_text(c);
+  return is_null(c) ? std::string(dflt) : terminal_text(as_text(c));
 }
 
 }  // namespace
@@ -375,7 +376,7 @@ int run_retained(const RetainedCommand& cmd) {
   std::string out;
   if (cmd.common.format == "text") {
     const Table& gt = report.tables[0];
-    out += fmt::format("Retained memory (dominator tree) of {}\n", cmd.file);
+    out += fmt::format("Retained memory (dominator tree) of {}\n", terminal_text(cmd.file));
     out += "-------------------------------\n\n";
     out += fmt::format("objects {}, references {} ({} of them class links), GC root references {}\n",
                        gt.total("objects"), gt.total("edges"), gt.total("class_edges"),
@@ -396,28 +397,32 @@ int run_retained(const RetainedCommand& cmd) {
     for (const auto& r : sus.rows) {
       const uint64_t key = as_int(r[0]);
       if (as_text(r[1]) == "object") {
-        out += fmt::format("{}. {} {} retains {}\n", key, as_text(r[2]), as_text(r[3]),
+        out += fmt::format("{}. {} {} retains {}\n", key, terminal_text(as_text(r[2])),
+                           terminal_text(as_text(r[3])),
                            with_share(as_int(r[5]), heap));
       } else {
-        out += fmt::format("{}. class {} ({} objects) retains {}\n", key, as_text(r[2]),
+        out += fmt::format("{}. class {} ({} objects) retains {}\n", key,
+                           terminal_text(as_text(r[2])),
                            as_int(r[4]), with_share(as_int(r[5]), heap));
       }
       if (is_null(r[6])) {
         out += "   accumulation point: none, spread over the roots\n";
         continue;
       }
-      out += fmt::format("   accumulation point: {} {} {} at {}, retaining {}\n", as_text(r[8]),
-                         as_text(r[7]), as_text(r[6]), text_or(r[9], "-"),
+      out += fmt::format("   accumulation point: {} {} {} at {}, retaining {}\n",
+                         terminal_text(as_text(r[8])), terminal_text(as_text(r[7])),
+                         terminal_text(as_text(r[6])), text_or(r[9], "-"),
                          with_share(as_int(r[10]), heap));
       out += "   shortest path from a GC root:\n";
       render_path_text(report.tables[6], key, &out);
     }
     section("Top retainers (retained bytes, own bytes)");
     for (const auto& r : report.tables[1].rows) {
-      std::string cls = as_text(r[2]);
-      if (!is_null(r[3])) cls += " " + as_text(r[3]);
+      std::string cls = terminal_text(as_text(r[2]));
+      if (!is_null(r[3])) cls += " " + terminal_text(as_text(r[3]));
       out += fmt::format("  {:>12} {:>10}  {} {} {}  {}\n", as_int(r[6]), as_int(r[5]),
-                         as_text(r[0]), as_text(r[1]), cls, text_or(r[4], "-"));
+                         terminal_text(as_text(r[0])), terminal_text(as_text(r[1])), cls,
+                         text_or(r[4], "-"));
     }
     auto groups = [&](const Table& tb, const std::string& title, const char* null_text) {
       section(title);
@@ -434,10 +439,10 @@ int run_retained(const RetainedCommand& cmd) {
     section(fmt::format("Unreachable from any GC root: {} objects, {} bytes", un.total("objects"),
                         un.total("bytes")));
     for (const auto& r : un.rows) {
-      std::string cls = as_text(r[2]);
-      if (!is_null(r[3])) cls += " " + as_text(r[3]);
-      out += fmt::format("  {:>10}  {} {} {}  {}\n", as_int(r[5]), as_text(r[0]), as_text(r[1]),
-                         cls, text_or(r[4], "-"));
+      std::string cls = terminal_text(as_text(r[2]));
+      if (!is_null(r[3])) cls += " " + terminal_text(as_text(r[3]));
+      out += fmt::format("  {:>10}  {} {} {}  {}\n", as_int(r[5]), terminal_text(as_text(r[0])),
+                         terminal_text(as_text(r[1])), cls, text_or(r[4], "-"));
     }
   }
   return emit_report(cmd.common, report, out);

@@ -11,6 +11,7 @@
 #include "cli/progress.hpp"
 #include "heapdump/output.hpp"
 #include "heapdump/render.hpp"
+#include "render/terminal_text.hpp"
 
 namespace heapdump {
 
@@ -50,6 +51,14 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
                   "docs/output-formats.md)")
       ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
+  cmd->add_flag("--csv-safe", options->csv_safe,
+                "With --format csv: prefix ' to text cells that start with = + - @ tab or CR, so "
+                "that a spreadsheet shows them instead of running them as formulas");
+  cmd->parse_complete_callback([options] {
+    if (options->csv_safe && options->format != "csv") {
+      throw CLI::ValidationError("--csv-safe", "only applies to --format csv");
+    }
+  });
   cmd->add_option("--threads", options->threads,
                   "Parsing threads (default: one per core); output is the same for any number")
       ->check(whole_number())
@@ -73,7 +82,11 @@ unsigned CommonOptions::thread_count() const {
 }
 
 void print_error(std::string_view message) {
-  write_stderr_line(fmt::format("heapdump: {}\n", message));
+  // Messages name files and quote dump text: one line, no terminal controls.
+  std::string line = "heapdump: ";
+  append_terminal_text(message, &line);
+  line += '\n';
+  write_stderr_line(line);
 }
 
 void StderrReporter::skipped_line(std::string_view source, uint64_t line, uint64_t /*offset*/,
@@ -130,12 +143,21 @@ bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, Rea
 }
 
 int emit_report(const CommonOptions& options, const Report& report, std::string_view text) {
-  if (options.format == "text") return emit(text);
   std::string out;
-  if (options.format == "json") {
+  if (options.format == "text") {
+    // The renderers escape each piece of dump- and user-supplied text
+    // (src/render/terminal_text.hpp); this pass keeps a control that one of
+    // them missed off the terminal all the same (their output is plain).
+    const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+      const auto b = static_cast<unsigned char>(c);
+      return (b >= 0x20 && b < 0x7F) || b == '\n';
+    });
+    if (plain) return emit(text);
+    append_terminal_text(text, &out, /*keep_newlines=*/true);
+  } else if (options.format == "json") {
     render_json(report, &out);
   } else {
-    render_csv(report, &out);
+    render_csv(report, &out, CsvOptions{options.csv_safe});
   }
   return emit(out);
 }

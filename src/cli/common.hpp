@@ -41,6 +41,7 @@ struct CommonOptions {
   bool quiet = false;          ///< no progress line
   std::string format = "text"; ///< "text" (heapy's layout), "json" or "csv"
   bool map_files = false;      ///< --mmap: parse plain files in mapped windows
+  bool csv_safe = false;       ///< --csv-safe: defuse spreadsheet formulas in CSV text cells
   /// The thread count to use: `threads`, or the number of cores.
   unsigned thread_count() const;
   /// How to read a dump with `threads` parsing threads.

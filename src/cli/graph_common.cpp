@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "render/terminal_text.hpp"
 namespace heapdump {
 
 std::string LoadedGraph::class_of(uint32_t n) const {
@@ -120,11 +121,12 @@ void render_path_text(const Table& hops, uint64_t key, std::string* out) {
   std::vector<uint64_t> sizes;
   for (const auto& r : hops.rows) {
     if (as_int(r[0]) != key) continue;
-    if (cells.empty()) *out += fmt::format("  ROOT {}\n", as_text(r[2]));
-    std::string cls = as_text(r[5]);
-    if (!is_null(r[6])) cls += " " + as_text(r[6]);
-    cells.push_back({std::to_string(as_int(r[1])), as_text(r[3]), as_text(r[4]), cls,
-                     is_null(r[7]) ? std::string("-") : as_text(r[7])});
+    if (cells.empty()) *out += fmt::format("  ROOT {}\n", terminal_text(as_text(r[2])));
+    std::string cls = terminal_text(as_text(r[5]));
+    if (!is_null(r[6])) cls += " " + terminal_text(as_text(r[6]));
+    cells.push_back({std::to_string(as_int(r[1])), terminal_text(as_text(r[3])),
+                     terminal_text(as_text(r[4])), cls,
+                     is_null(r[7]) ? std::string("-") : terminal_text(as_text(r[7]))});
     sizes.push_back(as_int(r[8]));
   }
   std::vector<std::string> head = {"hop", "address", "type", "class", "location"};

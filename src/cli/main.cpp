@@ -13,6 +13,7 @@
 #include "cli/cmd_read.hpp"
 #include "cli/cmd_retained.hpp"
 #include "cli/common.hpp"
+#include "render/terminal_text.hpp"
 
 namespace {
 
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       std::fprintf(stderr, "heapdump: unknown command '%s'; the commands are %s (see 'heapdump --help')\n",
-                   argv[1], names.c_str());
+                   heapdump::terminal_text(argv[1]).c_str(), names.c_str());
       return heapdump::kExitUsage;
     }
   }
@@ -71,7 +72,9 @@ int main(int argc, char** argv) {
     for (const Command& c : commands) {
       if (c.app->parsed()) sub = " " + c.app->get_name();
     }
-    std::fprintf(stderr, "heapdump: %s (see 'heapdump%s --help')\n", e.what(), sub.c_str());
+    // CLI11's messages quote the arguments: no terminal controls from them.
+    std::fprintf(stderr, "heapdump: %s (see 'heapdump%s --help')\n",
+                 heapdump::terminal_text(e.what()).c_str(), sub.c_str());
     return heapdump::kExitUsage;
   }
   for (const Command& c : commands) {

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "render/terminal_text.hpp"
+
 namespace heapdump {
 namespace {
 std::mutex g_stderr;               // serialises everything written to stderr
@@ -40,7 +42,7 @@ std::string ProgressLine::format(const std::string& name, uint64_t done, uint64_
                                  double seconds) {
   const double mb = static_cast<double>(done) / 1e6;
   const double rate = seconds > 0 ? mb / seconds : 0;
-  std::string line = fmt::format("heapdump: {}  ", name);
+  std::string line = fmt::format("heapdump: {}  ", terminal_text(name));
   if (total > 0) {
     const double fraction = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
     line += fmt::format("{:3.0f}%  {:.1f} MB of {:.1f} MB  {:.0f} MB/s", fraction * 100, mb,

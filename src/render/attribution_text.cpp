@@ -6,6 +6,7 @@
 
 #include "heapdump/render.hpp"
 #include "render/ruby_inspect.hpp"
+#include "render/terminal_text.hpp"
 #include "render/units.hpp"
 
 namespace heapdump {
@@ -42,7 +43,7 @@ void append_string_values(const Table& t, size_t first, size_t second, std::stri
                      as_int(row[second]), w2, ruby_inspect(*current));
     }
     fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}\n", as_int(row[first + 3]), w1,
-                   as_int(row[second + 3]), w2, as_text(row[3]));
+                   as_int(row[second + 3]), w2, terminal_text(as_text(row[3])));
   }
   if (current != nullptr) *out += '\n';
 }
@@ -58,7 +59,7 @@ const Table* find(const std::vector<Table>& tables, std::string_view name) {
 
 void render_analyzing_title(std::string_view label, std::string* out) {
   fmt::format_to(std::back_inserter(*out), "\nAnalyzing Heap ({})\n-------------------------------\n\n",
-                 label);
+                 terminal_text(label));
 }
 
 void render_groups_text(const Table& t, std::string* out) {
@@ -69,7 +70,7 @@ void render_groups_text(const Table& t, std::string* out) {
   const size_t wb = width_of(t, 1), wo = width_of(t, 2);
   for (const auto& row : t.rows) {
     fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}\n", as_int(row[1]), wb,
-                   as_int(row[2]), wo, as_text(row[0]));
+                   as_int(row[2]), wo, terminal_text(as_text(row[0])));
   }
 }
 
@@ -103,7 +104,8 @@ void render_strings_text(const std::vector<Table>& tables, std::string* out) {
     const size_t wo = width_of(*t, 2), wb = width_of(*t, 3);
     for (const auto& row : t->rows) {
       fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}  {}\n", as_int(row[2]), wo,
-                     as_int(row[3]), wb, as_text(row[0]), ruby_inspect(as_text(row[1])));
+                     as_int(row[3]), wb, terminal_text(as_text(row[0])),
+                     ruby_inspect(as_text(row[1])));
     }
   }
 }
@@ -113,9 +115,9 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
   *out += "\nComparing heap dumps\n-------------------------------\n";
   if (!tables.empty()) {
     const Table& t = tables[0];
-    fmt::format_to(std::back_inserter(*out), "A: {} ({} objects, {} bytes)\n", a,
+    fmt::format_to(std::back_inserter(*out), "A: {} ({} objects, {} bytes)\n", terminal_text(a),
                    t.total("objects_a"), t.total("bytes_a"));
-    fmt::format_to(std::back_inserter(*out), "B: {} ({} objects, {} bytes)\n", b,
+    fmt::format_to(std::back_inserter(*out), "B: {} ({} objects, {} bytes)\n", terminal_text(b),
                    t.total("objects_b"), t.total("bytes_b"));
   }
   for (const Table& t : tables) {
@@ -152,7 +154,7 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
     for (size_t r = 0; r < cells.size(); ++r) {
       line.clear();
       for (size_t i = 0; i < 6; ++i) line += fmt::format("  {:>{}}", cells[r][i], widths[i]);
-      *out += line + fmt::format("  {:<4}  {}\n", cells[r][6], as_text(t.rows[r][0]));
+      *out += line + fmt::format("  {:<4}  {}\n", cells[r][6], terminal_text(as_text(t.rows[r][0])));
     }
   }
 }

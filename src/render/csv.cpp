@@ -38,7 +38,12 @@ void append_uint(uint64_t v, std::string* out) {
   out->append(buf, end);
 }
 
-void append_cell(const Cell& c, std::string* out) {
+/// Whether a spreadsheet may run a cell that starts like `s` as a formula.
+bool formula_like(std::string_view s) {
+  return !s.empty() && std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos;
+}
+
+void append_cell(const Cell& c, const CsvOptions& options, std::string* out) {
   if (is_null(c)) return;
   if (const auto* v = std::get_if<uint64_t>(&c)) {
     append_uint(*v, out);
@@ -47,6 +52,8 @@ void append_cell(const Cell& c, std::string* out) {
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *d);
     (void)ec;  // 20 characters always fit
     out->append(buf, end);
+  } else if (options.formula_safe && formula_like(as_text(c))) {
+    append_text("'" + as_text(c), out);
   } else {
     append_text(as_text(c), out);
   }
@@ -78,18 +85,18 @@ class Header {
 
 /// One record: the table field, then `fields` (one per header name).
 void append_record(std::string_view table, const std::vector<const Cell*>& fields,
-                   std::string* out) {
+                   const CsvOptions& options, std::string* out) {
   append_text(table, out);
   for (const Cell* c : fields) {
     *out += ',';
-    if (c != nullptr) append_cell(*c, out);
+    if (c != nullptr) append_cell(*c, options, out);
   }
   *out += kEol;
 }
 
 }  // namespace
 
-void render_csv(const Report& report, std::string* out) {
+void render_csv(const Report& report, std::string* out, CsvOptions options) {
   const Header header(report.tables);
   *out += "table";
   for (const std::string& name : header.names()) {
@@ -110,7 +117,7 @@ void render_csv(const Report& report, std::string* out) {
         // A repeated column name keeps its first cell.
         if (fields[where[i]] == nullptr) fields[where[i]] = &row[i];
       }
-      append_record(t.name, fields, out);
+      append_record(t.name, fields, options, out);
     }
     if (!t.totals.empty()) {
       totals.clear();
@@ -121,7 +128,7 @@ void render_csv(const Report& report, std::string* out) {
         const size_t i = header.index(key);
         if (fields[i] == nullptr) fields[i] = &totals.back();
       }
-      append_record(t.name + std::string(kTotalsSuffix), fields, out);
+      append_record(t.name + std::string(kTotalsSuffix), fields, options, out);
     }
   }
 }

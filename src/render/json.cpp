@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "heapdump/render.hpp"
+#include "render/terminal_text.hpp"
 
 namespace heapdump {
 namespace {
@@ -12,39 +13,10 @@ namespace {
 constexpr int kSchemaVersion = 1;
 constexpr char kHex[] = "0123456789abcdef";
 
-/// Length of the well-formed UTF-8 sequence at s[i] (1-4), or 0 if the byte
-/// at s[i] does not start one (Unicode Table 3-7: no overlong forms, no
-/// surrogates, nothing above U+10FFFF, no truncated sequences).
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < n) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
 bool is_valid_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
-    const size_t n = utf8_sequence_length(s, i);
+    uint32_t cp;
+    const size_t n = decode_utf8(s, i, &cp);
     if (n == 0) return false;
     i += n;
   }
@@ -58,7 +30,8 @@ void append_u00(unsigned char b, std::string* out) {
 }
 
 /// An ASCII byte inside a JSON string: `"` and `\` escaped, control
-/// characters as \b \f \n \r \t or \u00xx (lower-case hex), the rest as is.
+/// characters as \b \f \n \r \t or \u00xx (lower-case hex), DEL as \u007f,
+/// the rest as is.
 void append_ascii(unsigned char b, std::string* out) {
   switch (b) {
     case '"': *out += "\\\""; return;
@@ -69,7 +42,7 @@ void append_ascii(unsigned char b, std::string* out) {
     case '\r': *out += "\\r"; return;
     case '\t': *out += "\\t"; return;
     default:
-      if (b < 0x20) {
+      if (b < 0x20 || b == 0x7F) {
         append_u00(b, out);
       } else {
         *out += static_cast<char>(b);
@@ -77,16 +50,23 @@ void append_ascii(unsigned char b, std::string* out) {
   }
 }
 
-/// A JSON string of `s`; valid UTF-8 sequences are copied as is, and (only
-/// reachable for keys, see append_text) each byte that is not part of one
-/// becomes U+FFFD.
+/// A JSON string of `s`; valid UTF-8 sequences are copied as is, except
+/// the C1 and bidirectional controls of src/render/terminal_text.hpp and
+/// U+2028/U+2029 (\u0085, \u202e, ...: the same string, nothing a terminal
+/// or a JavaScript parser acts on), and (only reachable for keys, see
+/// append_text) each byte that is not part of one becomes U+FFFD.
 void append_string(std::string_view s, std::string* out) {
   *out += '"';
   for (size_t i = 0; i < s.size();) {
-    const size_t n = utf8_sequence_length(s, i);
+    uint32_t cp = 0;
+    const size_t n = decode_utf8(s, i, &cp);
     if (n == 1) {
       append_ascii(static_cast<unsigned char>(s[i]), out);
       i += 1;
+    } else if (n > 1 && (is_terminal_control(cp) || cp == 0x2028 || cp == 0x2029)) {
+      *out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) *out += kHex[(cp >> shift) & 0xF];
+      i += n;
     } else if (n > 1) {
       out->append(s.data() + i, n);
       i += n;

@@ -5,6 +5,7 @@
 
 #include "heapdump/render.hpp"
 #include "render/ruby_inspect.hpp"
+#include "render/terminal_text.hpp"
 #include "render/units.hpp"
 
 namespace heapdump {
@@ -25,7 +26,7 @@ void append_ranked_rows(const Table& t, std::string* out) {
   for (const auto& row : t.rows) width = std::max(width, decimal_digits(as_int(row[1])));
   for (const auto& row : t.rows) {
     fmt::format_to(std::back_inserter(*out), "  {:>{}}  {}\n", as_int(row[1]), width,
-                   as_text(row[0]));
+                   terminal_text(as_text(row[0])));
   }
 }
 
@@ -42,7 +43,7 @@ void append_duplicate_strings(const Table& t, std::string* out) {
                      ruby_inspect(*current));
     }
     fmt::format_to(std::back_inserter(*out), " {:>{}}  {}\n", as_int(row[3]), width,
-                   as_text(row[2]));
+                   terminal_text(as_text(row[2])));
   }
   if (current != nullptr) *out += '\n';
 }
@@ -69,7 +70,8 @@ void render_summary_text(const Table& t, std::string* out) {
 void render_drill_down_text(std::string_view label, const std::vector<Table>& tables,
                             std::string* out) {
   fmt::format_to(std::back_inserter(*out),
-                 "\nAnalyzing Heap (Generation: {})\n-------------------------------\n\n", label);
+                 "\nAnalyzing Heap (Generation: {})\n-------------------------------\n\n",
+                 terminal_text(label));
 
   const Table& memory = find_table(tables, "memory_by_location");
   fmt::format_to(std::back_inserter(*out), "allocated by memory ({}) (in bytes)\n{}\n",
@@ -106,9 +108,9 @@ void render_diff_text(const Table& t, bool retained, std::string* out) {
   for (const auto& row : t.rows) {
     const std::string line = is_null(row[4]) ? std::string() : std::to_string(as_int(row[4]));
     fmt::format_to(std::back_inserter(*out),
-                   "{} {} {} objects of size {}/{} (in bytes) at: {}:{}\n", verb, as_text(row[0]),
-                   as_int(row[1]), as_int(row[2]), total,
-                   is_null(row[3]) ? std::string() : as_text(row[3]), line);
+                   "{} {} {} objects of size {}/{} (in bytes) at: {}:{}\n", verb,
+                   terminal_text(as_text(row[0])), as_int(row[1]), as_int(row[2]), total,
+                   is_null(row[3]) ? std::string() : terminal_text(as_text(row[3])), line);
   }
 }
 

@@ -117,6 +117,44 @@ TEST_CASE("render_csv: quoting") {
   CHECK(field("=1+1"s) == "=1+1");  // no spreadsheet-formula mangling
 }
 
+namespace {
+/// field() with --csv-safe.
+std::string safe_field(const Cell& value) {
+  Report r;
+  Table t;
+  t.name = "t";
+  t.columns = {{"v", Column::Kind::kText}};
+  t.rows = {{value}};
+  r.tables = {t};
+  std::string out;
+  render_csv(r, &out, CsvOptions{true});
+  const std::string head = "table,v\r\nt,";
+  REQUIRE(out.compare(0, head.size(), head) == 0);
+  return out.substr(head.size(), out.size() - head.size() - 2);
+}
+}  // namespace
+
+TEST_CASE("render_csv: --csv-safe defuses formulas in text cells only") {
+  // OWASP "CSV Injection": = + - @ tab CR at the start get a leading '.
+  CHECK(safe_field("=HYPERLINK(\"http://x\")"s) == "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  CHECK(safe_field("+1"s) == "'+1");
+  CHECK(safe_field("-2+3"s) == "'-2+3");
+  CHECK(safe_field("@SUM(A1)"s) == "'@SUM(A1)");
+  CHECK(safe_field("\tx"s) == "'\tx");
+  CHECK(safe_field("\rx"s) == "\"'\rx\"");
+  CHECK(safe_field("=a,b"s) == "\"'=a,b\"");
+  // Anything else, and a formula character later in the cell, as without it.
+  CHECK(safe_field("a=1"s) == "a=1");
+  CHECK(safe_field("app/x.rb:1"s) == "app/x.rb:1");
+  CHECK(safe_field(""s) == "\"\"");
+  CHECK(safe_field("'=x"s) == "'=x");
+  CHECK(safe_field(Cell{}) == "");
+  // Numbers are never text: a negative delta stays a number.
+  CHECK(safe_field(int64_t{-5}) == "-5");
+  CHECK(safe_field(uint64_t{7}) == "7");
+  CHECK(field("-2+3"s) == "-2+3");  // off by default: exact bytes
+}
+
 TEST_CASE("render_csv: big integers, empty tables, empty report") {
   Report empty;
   CHECK(csv(empty) == "table\r\n");

@@ -205,17 +205,25 @@ TEST_CASE("render_json: escaping of valid UTF-8 text") {
   CHECK(cell_json("C:\\dir\\") == R"("C:\\dir\\")");
   CHECK(cell_json("a/b") == R"("a/b")");  // '/' is not escaped
   CHECK(cell_json("\b\f\n\r\t") == R"("\b\f\n\r\t")");
-  CHECK(cell_json("\x01\x1f\x7f") == "\"\\u0001\\u001f\x7f\"");  // DEL passes as is
+  CHECK(cell_json("\x01\x1f\x7f") == R"("\u0001\u001f\u007f")");  // every C0 byte and DEL
   CHECK(cell_json("a\0b"s) == R"("a\u0000b")");
   CHECK(cell_json("\0"s) == R"("\u0000")");
-  // Non-ASCII passes through unchanged: 2-, 3- and 4-byte sequences, U+2028,
-  // the largest code point and U+FFFD itself.
+  // Non-ASCII passes through unchanged: 2-, 3- and 4-byte sequences, the
+  // largest code point and U+FFFD itself...
   CHECK(cell_json("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
         "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
-  CHECK(cell_json("\xE2\x80\xA8\xF4\x8F\xBF\xBF\xEF\xBF\xBD") ==
-        "\"\xE2\x80\xA8\xF4\x8F\xBF\xBF\xEF\xBF\xBD\"");
+  CHECK(cell_json("\xC2\xA0\xF4\x8F\xBF\xBF\xEF\xBF\xBD") ==
+        "\"\xC2\xA0\xF4\x8F\xBF\xBF\xEF\xBF\xBD\"");
+  // ...but for the C1 and bidi controls and U+2028/U+2029, escaped as \uXXXX.
+  CHECK(cell_json("\xC2\x80\xC2\x9B\xC2\x9F") == R"("\u0080\u009b\u009f")");
+  CHECK(cell_json("a\xE2\x80\xAA\xE2\x80\xAE\xE2\x81\xA6\xE2\x81\xA9z") ==
+        R"("a\u202a\u202e\u2066\u2069z")");
+  CHECK(cell_json("\xE2\x80\xA8\xE2\x80\xA9") == R"("\u2028\u2029")");
+  CHECK(cell_json("\xE2\x80\xA7\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA") ==
+        "\"\xE2\x80\xA7\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA\"");  // neighbours
   for (const std::string& v : {"plain"s, ""s, "say \"hi\""s, "\b\f\n\r\t\x01\x1f\x7f"s, "a\0b"s,
-                              "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"s}) {
+                              "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"s,
+                              "\xC2\x9B\xE2\x80\xAE\xE2\x80\xA8\x7F"s}) {
     check_round_trip(v);
   }
 }

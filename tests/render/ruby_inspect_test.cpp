@@ -25,3 +25,14 @@ TEST_CASE("ruby_inspect: non-ASCII as is, invalid bytes as \\xFF") {
   CHECK(ruby_inspect("\xed\xa0\x80") == "\"\\xED\\xA0\\x80\"");  // surrogate
   CHECK(ruby_inspect("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");
 }
+
+// Ruby 3.1 escapes U+009B ("\u009B") but prints U+0085 and the bidi controls
+// raw; heapdump escapes all of them (README, "Differences from heapy").
+TEST_CASE("ruby_inspect: C1 and bidi controls escaped, unlike Ruby for some") {
+  CHECK(ruby_inspect("\xC2\x9B" "2J") == "\"\\u009B2J\"");
+  CHECK(ruby_inspect("\xC2\x85") == "\"\\u0085\"");
+  CHECK(ruby_inspect("a\xE2\x80\xAE" "b") == "\"a\\u202Eb\"");
+  CHECK(ruby_inspect("\xE2\x81\xA6") == "\"\\u2066\"");
+  CHECK(ruby_inspect("\x9B") == "\"\\x9B\"");
+  CHECK(ruby_inspect("\x1b]0;PWNED\x07") == "\"\\e]0;PWNED\\a\"");
+}
