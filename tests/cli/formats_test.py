@@ -282,13 +282,48 @@ def ruby_inspect(b):
             continue
         cp = ord(ch)
         # Ruby 3.1 escapes U+2028/U+2029 and unassigned code points; it prints
-        # other non-ASCII (C1 controls, private use, format characters) as is.
-        if unicodedata.category(ch) in ("Zl", "Zp", "Cn"):
+        # other non-ASCII (private use, format characters) as is. heapdump
+        # also escapes the C1 and bidi controls (README, "Differences from heapy").
+        if unicodedata.category(ch) in ("Zl", "Zp", "Cn") or is_term_control(cp):
             out.append(f"\\u{cp:04X}" if cp <= 0xFFFF else f"\\u{{{cp:X}}}")
         else:
             out.append(ch)
         i += len(ch.encode("utf-8"))
     out.append('"')
+    return "".join(out)
+
+
+def is_term_control(cp):
+    """The code points no text output shows raw (README, "Robustness")."""
+    return cp < 0x20 or 0x7F <= cp <= 0x9F or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069
+
+
+def term(b):
+    """Dump bytes as text output shows them: terminal controls as \\e,
+    \\u009B, ... (Ruby's names for \\n \\t \\r \\f \\v \\b \\a \\e), bytes that are
+    not UTF-8 as \\xNN, everything else as is (a str)."""
+    names = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r", 0x0C: "\\f", 0x0B: "\\v",
+             0x08: "\\b", 0x07: "\\a", 0x1B: "\\e"}
+    out = []
+    i = 0
+    while i < len(b):
+        ch = None
+        for ln in (1, 2, 3, 4):
+            try:
+                ch = b[i:i + ln].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                pass
+        if ch is None or len(ch) != 1:
+            out.append(f"\\x{b[i]:02X}")
+            i += 1
+            continue
+        cp = ord(ch)
+        if is_term_control(cp):
+            out.append(names.get(cp, f"\\u{cp:04X}"))
+        else:
+            out.append(ch)
+        i += len(ch.encode("utf-8"))
     return "".join(out)
 
 
@@ -304,6 +339,8 @@ def json_str(s, latin1=False):
         elif o in (8, 9, 10, 12, 13):
             out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}[o])
         elif o < 0x20 or (latin1 and o >= 0x80):
+            out.append(f"\\u{o:04x}")
+        elif not latin1 and (is_term_control(o) or o in (0x2028, 0x2029)):
             out.append(f"\\u{o:04x}")
         else:
             out.append(ch)
@@ -574,14 +611,14 @@ def check_text_drill(c, doc, text):
             expect(sec["total"] == t["totals"][total],
                    f"{name}: title total {sec['total']}, JSON total {t['totals'][total]}")
         if name != "duplicate_strings":
-            want = [(r[1], sx(text_bytes(r[0]))) for r in t["rows"]]
+            want = [(r[1], term(text_bytes(r[0]))) for r in t["rows"]]
         else:
             want = []
             for r in t["rows"]:
                 v = ruby_inspect(text_bytes(r[0]))
                 if not want or want[-1][1] != v:
                     want.append((r[1], v, []))
-                want[-1][2].append((r[3], sx(text_bytes(r[2]))))
+                want[-1][2].append((r[3], term(text_bytes(r[2]))))
         d = first_diff(sec["rows"], want, f"{name} row (number, key)")
         expect(d is None, d)
 
@@ -598,7 +635,7 @@ def check_text_diff(doc, text):
         expect(m, f"not a diff line: {ln!r}")
         got.append((m[1], m[2], int(m[3]), int(m[4]), int(m[5]), m[6], m[7]))
     total = t["totals"]["bytes"]
-    want = [(word, sx(text_bytes(r[0])), r[1], r[2], total, sx(text_bytes(r[3]) or b""),
+    want = [(word, term(text_bytes(r[0])), r[1], r[2], total, term(text_bytes(r[3]) or b""),
              "" if r[4] is None else str(r[4])) for r in t["rows"]]
     d = first_diff(got, want, "diff line (word, type, count, size, total, file, line)")
     expect(d is None, d)
