@@ -338,7 +338,7 @@ def json_str(s, latin1=False):
             out.append("\\\\")
         elif o in (8, 9, 10, 12, 13):
             out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}[o])
-        elif o < 0x20 or (latin1 and o >= 0x80):
+        elif o < 0x20 or o == 0x7F or (latin1 and o >= 0x80):
             out.append(f"\\u{o:04x}")
         elif not latin1 and (is_term_control(o) or o in (0x2028, 0x2029)):
             out.append(f"\\u{o:04x}")

@@ -241,6 +241,7 @@ TEST_CASE("render_json: text that is not valid UTF-8 becomes a latin1 object") {
   // each byte is one code point, ASCII escaped as in plain strings.
   CHECK(cell_json("\"\\\n\0\xC3\xA9\xFF"s) ==
         R"({"latin1":"\"\\\n\u0000\u00c3\u00a9\u00ff"})");
+  CHECK(cell_json("\x7f\x1b\xFF"s) == R"({"latin1":"\u007f\u001b\u00ff"})");  // DEL too
   for (const std::string& v : {"\xFF"s, "ab\x80"s, "\xC0\xAF"s, "\xED\xA0\x80"s,
                               "\xF4\x90\x80\x80"s, "x\xE2\x82"s, "\"\\\n\0\xC3\xA9\xFF"s}) {
     check_round_trip(v);
