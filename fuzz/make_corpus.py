@@ -92,6 +92,15 @@ def main():
         b"{}",
         b'{"address":"0x1\\nheapdump: fake\\u001b[31m", "type":"STRING"}',  # control chars in a message
         b'{"a":' * 40 + b"1" + b"}" * 40,
+        # Terminal controls in every text field the renderers show.
+        b'{"address":"0x10", "type":"OBJECT", "class":"0x10", "file":"f\\u001b]0;PWNED\\u0007.rb", '
+        b'"line":1, "method":"m\\u001b[2J\\r", "generation":1, "memsize":9}',
+        b'{"address":"0x10", "type":"CLASS", "class":"0x10", "name":"C\\u001b]52;c;eA==\\u0007\xe2\x80\xae", '
+        b'"file":"\xc2\x9b\\u0000\\u007f.rb", "memsize":1}',
+        b'{"address":"0x18", "type":"STRING", "value":"v\\u009b\\u202e\\u2066\\n", "file":"a\\nb.rb", '
+        b'"line":2, "generation":1, "memsize":4}',
+        b'{"type":"ROOT", "root":"vm\\u001b[31m", "references":["0x10"]}',
+        b'{"address":"0x20", "type":"DATA", "struct":"S\\u001b", "file":"x.rb", "memsize":1}',
     ]
     for h in hostile:
         write("fuzz_line", h)
@@ -138,6 +147,14 @@ def main():
     mod = b'{"address":"0x20", "type":"MODULE", "name":"%s"}\n'
     objs = b"".join(b'{"address":"0x%x", "type":"OBJECT", "class":"0x20", "file":"m.rb", "line":1}\n' % (0x100 + i) for i in range(8))
     write("fuzz_pipeline", mod % b"IO::generic_readable" + objs + mod % b"IO::generic_rea?dable" + objs)
+    # Terminal controls in class names, files, methods, values (text output
+    # must stay terminal-safe: fuzz/terminal_check.hpp).
+    evil = (b'{"address":"0x30", "type":"CLASS", "name":"E\\u001b]0;T\\u0007\\u202e", "memsize":1}\n'
+            b'{"address":"0x40", "type":"STRING", "class":"0x30", "value":"\\u009b2J\\r", '
+            b'"file":"f\\u001b[2J\\n.rb", "line":1, "method":"\\u0000m", "generation":1, "memsize":5}\n'
+            b'{"address":"0x48", "type":"STRING", "class":"0x30", "value":"\\u009b2J\\r", '
+            b'"file":"f\\u001b[2J\\n.rb", "line":1, "method":"\\u0000m", "generation":1, "memsize":5}\n')
+    write("fuzz_pipeline", evil + b"--AFTER--\n" + evil.replace(b"0x4", b"0x5"))
 
 
 if __name__ == "__main__":
