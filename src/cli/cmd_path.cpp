@@ -101,6 +101,10 @@ int run_path(const PathCommand& cmd) {
     what = "class " + cmd.class_name;
     FlatMap<uint64_t, uint8_t, U64KeyOps> match;  // class address -> 1 match, 2 no
     for (uint32_t v = 0; v < n; ++v) {
+      if (g.is_tracer(v)) {  // named apart from the other objects of its class
+        if (cmd.class_name == kAllocationTracerName) targets.push_back(v);
+        continue;
+      }
       const uint64_t c = g.class_address(v);
       if (c == 0) continue;
       bool inserted = false;

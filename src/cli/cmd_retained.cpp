@@ -109,14 +109,16 @@ Table group_table(const std::string& name, const std::string& key, const Groupin
 }
 
 /// Where a suspect's memory piles up: go down the dominator tree while one
-/// child holds at least 80% of its parent's retained size.
-uint32_t accumulation_point(const DominatorTree& t, const DominatorChildren& kids, uint32_t v) {
+/// child holds at least 80% of its parent's retained size (`retained`: the
+/// sizes to use, with the allocation tracer's left out unless it counts).
+uint32_t accumulation_point(const DominatorChildren& kids, const std::vector<uint64_t>& retained,
+                            uint32_t v) {
   for (;;) {
     uint32_t best = kNoNode;
     for (const uint32_t* c = kids.begin(v); c != kids.end(v); ++c) {
-      if (best == kNoNode || t.retained[*c] > t.retained[best]) best = *c;
+      if (best == kNoNode || retained[*c] > retained[best]) best = *c;
     }
-    if (best == kNoNode || t.retained[best] * 5 < t.retained[v] * 4) return v;
+    if (best == kNoNode || retained[best] == 0 || retained[best] * 5 < retained[v] * 4) return v;
     v = best;
   }
 }
@@ -177,6 +179,9 @@ CLI::App* setup_retained(CLI::App& app, RetainedCommand* cmd) {
       ->check(whole_number())
       ->check(CLI::Range(uint64_t{1}, uint64_t{100}))
       ->capture_default_str();
+  sub->add_flag("--include-tracer", cmd->include_tracer,
+                "Let Ruby's allocation tracer (named '(allocation tracer)') be a leak suspect "
+                "like any object");
   add_common_options(sub, &cmd->common);
   return sub;
 }
@@ -202,9 +207,12 @@ int run_retained(const RetainedCommand& cmd) {
     for (uint32_t v = 0; v < n; ++v) {
       const uint64_t c = g.class_address(v);
       bool inserted = false;
-      // Objects without a real class (IMEMO) are grouped by type, as class_of names them.
+      // Objects without a real class (IMEMO) are grouped by type, as class_of
+      // names them; the allocation tracer is a group of its own.
       const bool classless = c == 0 || g.type(v) == "IMEMO";
-      uint32_t& id = ids.find_or_insert(classless ? g.type_id(v) : c, &inserted);
+      constexpr uint64_t kTracerKey = UINT64_MAX;  // neither a type id nor an address
+      const uint64_t key = g.is_tracer(v) ? kTracerKey : classless ? g.type_id(v) : c;
+      uint32_t& id = ids.find_or_insert(key, &inserted);
       if (inserted) {
         id = static_cast<uint32_t>(class_keys.size());
         class_keys.push_back(lg.class_of(v));
@@ -249,6 +257,30 @@ int run_retained(const RetainedCommand& cmd) {
                 {{"file", cmd.file}, {"lines", cmd.lines}, {"threshold", cmd.threshold}},
                 {}};
   report.tables.push_back(graph_table(lg, t.reachable_count(), t.reachable_bytes));
+
+  // Ruby's allocation tracer: what it retains, and the sizes the leak
+  // suspects are judged by, with its memory left out (unless
+  // --include-tracer): each of its dominators retains that much less, and
+  // it and what it dominates are never suspects.
+  std::vector<uint8_t> in_tracer(n, 0);
+  uint64_t tracer_bytes = 0;
+  for (uint32_t v : t.preorder) {  // dominators first
+    const uint32_t d = t.idom[v];
+    const bool under = d != t.super_root && in_tracer[d];
+    in_tracer[v] = under || g.is_tracer(v);
+    if (in_tracer[v] && !under) tracer_bytes += t.retained[v];
+  }
+  std::vector<uint64_t> judged(t.retained);
+  if (!cmd.include_tracer) {
+    for (uint32_t x : g.tracers()) {
+      if (!t.reachable(x) || (t.idom[x] != t.super_root && in_tracer[t.idom[x]])) continue;
+      for (uint32_t d = t.idom[x]; d != t.super_root; d = t.idom[d]) judged[d] -= t.retained[x];
+    }
+    for (uint32_t v = 0; v < n; ++v) {
+      if (in_tracer[v]) judged[v] = 0;
+    }
+  }
+  report.tables[0].totals.push_back({"allocation_tracer_bytes", tracer_bytes});
 
   // Top retainers.
   auto object_columns = [] {
@@ -318,10 +350,10 @@ int run_retained(const RetainedCommand& cmd) {
   {
     std::vector<uint32_t> objs;
     for (uint32_t v : t.preorder) {
-      if (!big(t.retained[v])) continue;
+      if (!big(judged[v])) continue;
       bool deeper = false;
       for (const uint32_t* c = kids.begin(v); c != kids.end(v) && !deeper; ++c) {
-        deeper = big(t.retained[*c]);
+        deeper = big(judged[*c]);
       }
       if (!deeper) objs.push_back(v);
     }
@@ -329,11 +361,12 @@ int run_retained(const RetainedCommand& cmd) {
                      [&](uint32_t a, uint32_t b) { return t.retained[a] > t.retained[b]; });
     for (uint32_t v : objs) {
       add_suspect("object", lg.class_of(v), format_address(g.address(v)), 1, t.retained[v],
-                  accumulation_point(t, kids, v));
+                  accumulation_point(kids, judged, v));
     }
     for (uint32_t id : ranked(by_class, by_class.groups.size())) {
       const Group& grp = by_class.groups[id];
       if (!big(grp.retained)) break;
+      if (!cmd.include_tracer && grp.first != kNoNode && g.is_tracer(grp.first)) continue;
       // A group that one member dominates is that member's story (listed
       // above when it is big enough); list groups whose memory is spread.
       if (t.retained[grp.biggest] * 5 >= grp.retained * 4) continue;
@@ -387,6 +420,12 @@ int run_retained(const RetainedCommand& cmd) {
     if (gt.total("dangling_references") > 0) {
       out += fmt::format("references to objects not in the dump (left out): {}\n",
                          gt.total("dangling_references"));
+    }
+    if (!g.tracers().empty()) {
+      const uint64_t tb = gt.total("allocation_tracer_bytes");
+      out += fmt::format("allocation tracing itself holds {} bytes ({:.1f}%){}\n", tb,
+                         heap == 0 ? 0.0 : 100.0 * static_cast<double>(tb) / static_cast<double>(heap),
+                         cmd.include_tracer ? "" : " (never a leak suspect; --include-tracer counts it)");
     }
     auto section = [&](const std::string& title) {
       out += fmt::format("\n{}\n==============================\n", title);

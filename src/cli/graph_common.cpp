@@ -13,6 +13,7 @@
 namespace heapdump {
 
 std::string LoadedGraph::class_of(uint32_t n) const {
+  if (graph.is_tracer(n)) return std::string(kAllocationTracerName);
   const uint64_t c = graph.class_address(n);
   // IMEMO "class" fields are not classes (and absent since Ruby 3.2).
   if (c == 0 || graph.type(n) == "IMEMO") return fmt::format("({})", graph.type(n));

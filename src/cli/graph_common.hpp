@@ -13,13 +13,17 @@
 
 namespace heapdump {
 
+/// How `path` and `retained` name Ruby's allocation tracer object.
+inline constexpr std::string_view kAllocationTracerName = "(allocation tracer)";
+
 struct LoadedGraph {
   ObjectGraph graph;
   ClassNames names;
   ReadStats stats;
 
   /// The class of node n: its CLASS/MODULE name, "#<Class:0x...>" for an
-  /// unnamed class, or "(TYPE)" for an object without a class (IMEMO, ...).
+  /// unnamed class, "(TYPE)" for an object without a class (IMEMO, ...), or
+  /// kAllocationTracerName for the allocation tracer.
   std::string class_of(uint32_t n) const;
   /// The name of a CLASS/MODULE node, or null.
   Cell name_of(uint32_t n) const;

@@ -80,6 +80,7 @@ struct GraphCollector::State {
   Chunked<uint64_t> refs;
   std::vector<PendingRoot> roots;
   std::vector<uint64_t> root_refs;
+  std::vector<uint64_t> tracers;  // addresses of allocation tracer objects
   std::vector<std::string> types;
   std::vector<std::string> root_kinds;
   StringPool locations;
@@ -94,6 +95,9 @@ GraphCollector::~GraphCollector() = default;
 void GraphCollector::on_record(const ObjectRecord& r) {
   state_->bad_references += r.bad_references;
   if (r.kind == RecordKind::kObject) {
+    if (r.type == "DATA" && r.struct_name == kAllocationTracerStruct) {
+      state_->tracers.push_back(r.address);
+    }
     add_object(r.address, r.type, r.has_class ? r.class_address : 0,
                r.has_class && class_slot_is_edge(r.type, r.imemo_type), r.memsize, r.file,
                r.has_file, r.line, r.has_line, r.references, r.references_decoded);
@@ -140,6 +144,10 @@ uint32_t ObjectGraph::find(uint64_t address) const {
   const uint64_t* it = std::lower_bound(lo, hi, address);
   if (it == hi || *it != address) return kNoNode;
   return static_cast<uint32_t>(it - address_.data());
+}
+
+bool ObjectGraph::is_tracer(uint32_t n) const {
+  return std::binary_search(tracers_.begin(), tracers_.end(), n);
 }
 
 size_t ObjectGraph::memory_bytes() const {
@@ -326,6 +334,14 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
     }
   }
   g.stats_.root_references = g.roots_.size();
+  for (GraphCollector* c : collectors) {
+    for (uint64_t a : c->state_->tracers) {
+      const uint32_t node = g.find(a);
+      if (node != kNoNode) g.tracers_.push_back(node);
+    }
+  }
+  std::sort(g.tracers_.begin(), g.tracers_.end());
+  g.tracers_.erase(std::unique(g.tracers_.begin(), g.tracers_.end()), g.tracers_.end());
   for (GraphCollector* c : collectors) c->state_ = std::make_unique<GraphCollector::State>();
   return g;
 }

@@ -40,6 +40,10 @@ struct GraphStats {
   uint64_t bad_references = 0;       ///< "references" entries that are not addresses
 };
 
+/// The DATA "struct" of the object in which Ruby's allocation tracing
+/// (ObjectSpace.trace_object_allocations_start) keeps its table.
+inline constexpr std::string_view kAllocationTracerStruct = "ObjectTracing/allocation_info_tracer";
+
 /// Whether an object's "class" slot is an edge of the graph. Ruby writes the
 /// class as "class", never in "references", but the GC marks it (for an IMEMO
 /// the slot holds another field: an env's iseq, a cref's class, a method
@@ -102,6 +106,12 @@ class ObjectGraph {
   const uint32_t* edges_end(uint32_t n) const { return edges_.data() + edge_off_[n + 1]; }
   uint64_t edge_count() const { return edges_.size(); }
 
+  /// Ruby's allocation tracer: the DATA objects whose "struct" is
+  /// kAllocationTracerStruct (ObjectSpace.trace_object_allocations keeps its
+  /// table in one), in node order.
+  const std::vector<uint32_t>& tracers() const { return tracers_; }
+  bool is_tracer(uint32_t n) const;
+
   /// ROOT references in file order (a node may appear several times).
   const std::vector<GraphRoot>& roots() const { return roots_; }
   const std::string& root_kind(uint16_t kind) const { return root_kinds_[kind]; }
@@ -131,6 +141,7 @@ class ObjectGraph {
   std::vector<std::string> type_names_;
   StringPool locations_;  // id 0 is ""
   std::vector<GraphRoot> roots_;
+  std::vector<uint32_t> tracers_;
   std::vector<std::string> root_kinds_;
   GraphStats stats_;
   uint64_t total_bytes_ = 0;

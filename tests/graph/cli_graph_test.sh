@@ -86,6 +86,43 @@ done
 "$HD" retained $F/edge_since.json > "$tmp/since" 2>"$tmp/since.err"; code partial 0 $?
 check partial-note "no ROOT records" "$tmp/since.err"
 
+# Ruby's allocation tracer: named "(allocation tracer)", never a leak suspect
+# unless --include-tracer, its retained size in a note and a total.
+# heap = 40+5000+100+100+2000+500+500 = 8240; 10 % = 824.
+cat > "$tmp/tracer.json" <<'EOF'
+{"type":"ROOT", "root":"vm", "references":["0x400", "0x200", "0x900", "0x910"]}
+{"address":"0x400", "type":"HASH", "references":["0x100"], "memsize":40}
+{"address":"0x100", "type":"DATA", "class":"0x900", "struct":"ObjectTracing/allocation_info_tracer", "references":["0x110"], "memsize":5000}
+{"address":"0x110", "type":"STRING", "class":"0x910", "memsize":100}
+{"address":"0x200", "type":"ARRAY", "references":["0x500"], "memsize":100}
+{"address":"0x500", "type":"OBJECT", "class":"0x900", "memsize":2000}
+{"address":"0x900", "type":"CLASS", "name":"Object", "memsize":500}
+{"address":"0x910", "type":"CLASS", "name":"String", "memsize":500}
+EOF
+"$HD" retained "$tmp/tracer.json" --format json > "$tmp/tr.json"; code tracer-retained 0 $?
+"$HD" retained "$tmp/tracer.json" --format json --include-tracer > "$tmp/tri.json"; code tracer-include 0 $?
+python3 - "$tmp/tr.json" "$tmp/tri.json" <<'PY' || fail=1
+import json, sys
+def tables(p):
+    return {t["name"]: t for t in json.load(open(p))["tables"]}
+d, i = tables(sys.argv[1]), tables(sys.argv[2])
+sus = [(r[2], r[3]) for r in d["leak_suspects"]["rows"]]
+assert all(r[0] != "(allocation tracer)" and r[1] != "0x100" for r in sus), sus
+assert [r for r in sus if r[1]] == [("Object", "0x500")], sus
+sus = [(r[2], r[3]) for r in i["leak_suspects"]["rows"] if r[1] == "object"]
+assert sus == [("(allocation tracer)", "0x100"), ("Object", "0x500")], sus
+assert d["graph"]["totals"]["allocation_tracer_bytes"] == 5100, d["graph"]["totals"]
+top = {r[0]: r[2] for r in d["top_retainers"]["rows"]}
+assert top["0x100"] == "(allocation tracer)" and top["0x500"] == "Object", top
+print("ok   tracer-suspects")
+PY
+"$HD" retained "$tmp/tracer.json" > "$tmp/tr.txt"
+check tracer-note "allocation tracing itself holds 5100 bytes (61.9%)" "$tmp/tr.txt"
+"$HD" path "$tmp/tracer.json" --class "(allocation tracer)" --format csv > "$tmp/tp.csv"; code tracer-path 0 $?
+check tracer-path-hop "0x100" "$tmp/tp.csv"
+"$HD" path "$tmp/tracer.json" --class Object --format csv > "$tmp/to.csv"; code tracer-path-object 0 $?
+if grep -q "0x100" "$tmp/to.csv"; then echo "FAIL tracer-path-object: the tracer is not an Object target"; fail=1; else echo "ok   tracer-path-object"; fi
+
 # The 500,000-deep chain.
 python3 - "$tmp/chain.json" <<'PY'
 import sys

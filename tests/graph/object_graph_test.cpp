@@ -148,6 +148,25 @@ TEST_CASE("graph: class links as the reader gives them, with the GC's exceptions
   CHECK(g.stats().class_edges == 3);
   CHECK(g.stats().dangling_references == 0);
   CHECK(g.class_address(g.find(0x18)) == 0x58);  // still the object's class
+  CHECK(g.tracers().empty());
+}
+
+TEST_CASE("graph: the allocation tracer is found by its DATA struct") {
+  const std::string dump =
+      "{\"address\":\"0x10\", \"type\":\"DATA\", \"class\":\"0x50\", \"struct\":\"proc\", \"memsize\":40}\n"
+      "{\"address\":\"0x20\", \"type\":\"DATA\", \"class\":\"0x50\", "
+      "\"struct\":\"ObjectTracing/allocation_info_tracer\", \"memsize\":4000}\n"
+      "{\"address\":\"0x30\", \"type\":\"STRING\", \"class\":\"0x50\", \"memsize\":40}\n";
+  test::CollectingReporter rep;
+  auto input = make_memory_input(dump, "mem.json", SIZE_MAX);
+  ReadOptions options;
+  options.decode_references = true;
+  GraphCollector c;
+  REQUIRE(read_dump(*input, c, rep, nullptr, options).ok());
+  const ObjectGraph g = ObjectGraph::build({&c});
+  CHECK(g.tracers() == std::vector<uint32_t>{g.find(0x20)});
+  CHECK(g.is_tracer(g.find(0x20)));
+  CHECK_FALSE(g.is_tracer(g.find(0x10)));
 }
 
 }  // namespace
