@@ -32,7 +32,11 @@ class ClassNames final : public RecordSink {
     std::string name;
     uint64_t byte_offset;  ///< of the record that named it: the last one in the file wins
   };
-  std::unordered_map<uint64_t, Entry> names_;
+  /// Addresses come from the dump: hashed with this run's key.
+  struct AddressHash {
+    size_t operator()(uint64_t address) const;
+  };
+  std::unordered_map<uint64_t, Entry, AddressHash> names_;
 };
 
 }  // namespace heapdump

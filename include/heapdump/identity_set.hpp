@@ -1,45 +1,58 @@
 // The identities of one dump's objects, held compactly for `diff`.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "heapdump/record.hpp"
 #include "heapdump/sink.hpp"
 
 namespace heapdump {
 
-/// Maps type names ("STRING", ...) to small ids, the same across dumps.
+/// Maps type names ("STRING", ...) to ids, the same across dumps, numbered
+/// in order of first sight after the documented types. Never runs out: a
+/// dump with millions of made-up type names gets as many ids (interned in
+/// a keyed hash table, so crafted names cannot make it slow).
 /// Thread-safe: several parsing threads may share one.
 class TypeIds {
  public:
   TypeIds();
-  uint8_t id(std::string_view type);
-  std::string_view name(uint8_t id) const { return names_[id]; }
+  ~TypeIds();
+  TypeIds(const TypeIds&) = delete;
+  TypeIds& operator=(const TypeIds&) = delete;
+  uint32_t id(std::string_view type);
+  /// The name of `id`; call when no thread is adding names.
+  std::string_view name(uint32_t id) const;
 
  private:
-  std::array<std::string, 256> names_;
-  /// names_[0, fixed_) as words (load_short(); all are 8 bytes or less),
-  /// so a lookup compares a word and a size, not strings.
+  /// The documented types as words (load_short(); all are 8 bytes or
+  /// less), so a lookup of one compares a word and a size, not strings.
   std::array<uint64_t, 32> fixed_words_{};
   std::array<uint8_t, 32> fixed_sizes_{};
-  size_t fixed_ = 0;          // names_[0, fixed_) never change
-  std::atomic<size_t> count_{0};
-  std::mutex mu_;             // guards appends after fixed_
+  size_t fixed_ = 0;
+  struct Names;                   // every name, fixed ones first
+  std::unique_ptr<Names> names_;  // guarded by mu_ for the others
+  std::mutex mu_;
 };
 
 /// Object identity: address, type and generation (when present). A slot
 /// that Ruby freed and reused holds a new identity.
 struct Identity {
   uint64_t address;
-  uint32_t generation;  ///< generation + 1, or 0 when absent (saturates)
-  uint8_t type;
-  uint8_t pad[3] = {0, 0, 0};
+  /// generation + 1, 0 when absent, or kWideGeneration for a generation of
+  /// 0xFFFFFFFE or more, which does not fit: such identities are kept
+  /// exactly, as a WideIdentity (see IdentitySet::insert_wide()).
+  uint32_t generation;
+  uint32_t type;
+  static constexpr uint32_t kWideGeneration = UINT32_MAX;
   bool operator==(const Identity& o) const {
     return address == o.address && generation == o.generation && type == o.type;
   }
@@ -50,6 +63,21 @@ struct Identity {
   }
 };
 static_assert(sizeof(Identity) == 16, "Identity must stay 16 bytes");
+
+/// The identity of an object whose generation does not fit Identity.
+struct WideIdentity {
+  uint64_t address;
+  uint64_t generation;
+  uint32_t type;
+  bool operator==(const WideIdentity& o) const {
+    return address == o.address && generation == o.generation && type == o.type;
+  }
+  bool operator<(const WideIdentity& o) const {
+    if (address != o.address) return address < o.address;
+    if (generation != o.generation) return generation < o.generation;
+    return type < o.type;
+  }
+};
 
 Identity identity_of(const ObjectRecord& r, TypeIds& types);
 
@@ -72,7 +100,13 @@ class IdentitySet {
   IdentitySet(const IdentitySet&) = delete;
   IdentitySet& operator=(const IdentitySet&) = delete;
 
+  /// `id` must not have a wide generation (use insert_wide()).
   void insert(const Identity& id);
+  /// Thread-safe: an identity whose generation does not fit Identity. Such
+  /// objects are not in real dumps (a process would need 4 billion GC
+  /// runs); they are kept apart, exactly, so the main array stays 16 bytes
+  /// an object.
+  void insert_wide(const WideIdentity& id);
   /// Thread-safe bulk insert (used by IdentityCollector).
   void insert_batch(const Identity* ids, size_t n);
   /// Indexes the runs, or sorts and indexes; required before contains().
@@ -91,7 +125,16 @@ class IdentitySet {
     Hint unused;
     return contains(id, &unused);
   }
-  size_t size() const { return size_; }
+  bool contains_wide(const WideIdentity& id) const {
+    return std::binary_search(wide_.begin(), wide_.end(), id);
+  }
+  /// Whether the object of `record` (whose identity_of() is `id`) is in
+  /// the set, exact for wide generations too.
+  bool contains(const Identity& id, const ObjectRecord& record, Hint* hint) const {
+    if (id.generation == Identity::kWideGeneration) return contains_wide({record.address, record.generation, id.type});
+    return contains(id, hint);
+  }
+  size_t size() const { return size_ + wide_.size(); }
   /// After seal(): the number of indexed runs, or 0 if the array was sorted
   /// instead (for tests and measurements).
   size_t runs() const { return runs_.size(); }
@@ -119,6 +162,7 @@ class IdentitySet {
   // Bucket b starts at data_[buckets_[b]], or with runs: at runs_[buckets_[b]].
   std::vector<uint32_t> buckets_;
   std::vector<Run> runs_;  // sorted by first; empty if data_ was sorted
+  std::vector<WideIdentity> wide_;  // sorted by seal()
   bool sealed_ = false;
 };
 

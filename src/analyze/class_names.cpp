@@ -1,6 +1,10 @@
 #include "heapdump/class_names.hpp"
 
+#include "analyze/keyed_hash.hpp"
+
 namespace heapdump {
+
+size_t ClassNames::AddressHash::operator()(uint64_t address) const { return static_cast<size_t>(hash_u64(address)); }
 
 void ClassNames::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject || !r.has_name) return;

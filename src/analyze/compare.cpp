@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "analyze/keyed_hash.hpp"
+
 namespace heapdump {
 namespace {
 
@@ -27,7 +29,7 @@ struct Row {
 Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vector<Group>& b,
                      uint64_t top_n) {
   std::vector<Row> rows;
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string, size_t, KeyedStringHash> index;  // names from the dumps: keyed
   for (const Group& g : b) {
     index.emplace(g.name, rows.size());
     rows.push_back({nullptr, &g});

@@ -10,7 +10,7 @@ namespace heapdump {
 
 struct DiffAggregator::State {
   struct Key {
-    uint8_t type;
+    uint32_t type;
     uint32_t file;  // file id + 1, or 0 for none
     uint64_t line;  // line + 1, or 0 for none
     bool operator==(const Key& o) const {
@@ -19,9 +19,8 @@ struct DiffAggregator::State {
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
-      uint64_t h = k.line * 0x9E3779B97F4A7C15ull;
-      h ^= (uint64_t{k.file} << 8 | k.type) * 0xC2B2AE3D27D4EB4Full;
-      return static_cast<size_t>(h ^ (h >> 29));
+      // Keyed: lines and types come from the dump.
+      return static_cast<size_t>(hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ mix64(uint64_t{k.file} << 32 | k.type)));
     }
   };
   struct Group {
@@ -48,8 +47,8 @@ DiffAggregator::~DiffAggregator() = default;
 void DiffAggregator::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject) return;
   const Identity id = identity_of(r, types_);
-  if (before_.contains(id, &before_hint_)) return;
-  if (retained_ != nullptr && !retained_->contains(id, &retained_hint_)) return;
+  if (before_.contains(id, r, &before_hint_)) return;
+  if (retained_ != nullptr && !retained_->contains(id, r, &retained_hint_)) return;
   if (on_reported_) on_reported_(r.raw_line);
 
   State& s = *state_;

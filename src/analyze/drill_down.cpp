@@ -18,7 +18,7 @@ struct DrillDown::State {
     bool operator==(const LocationKey& o) const { return file == o.file && line == o.line; }
   };
   struct LocationKeyOps {
-    static uint64_t hash(const LocationKey& k) { return mix64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
+    static uint64_t hash(const LocationKey& k) { return hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
     static bool equal(const LocationKey& a, const LocationKey& b) { return a == b; }
   };
   /// What was counted at one location. With its key and hash it fills one
@@ -423,7 +423,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     t.name = "objects_by_class";
     t.columns = {{"class", Column::Kind::kText}, {"objects", Column::Kind::kCount}};
     std::vector<std::string> class_names;
-    std::unordered_map<std::string, uint32_t> by_name;
+    std::unordered_map<std::string, uint32_t, KeyedStringHash> by_name;
     std::vector<Ranked> entries;
     s.classes.for_each([&](uint64_t address, const State::ClassCount& cc) {
       std::string name = names.display(address, s.class_texts.get(cc.text));

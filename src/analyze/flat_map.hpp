@@ -9,63 +9,9 @@
 #include <vector>
 
 #include "analyze/huge_page_allocator.hpp"
+#include "analyze/keyed_hash.hpp"
 
 namespace heapdump {
-
-/// 64-bit mix of an integer key (splitmix64's finalizer).
-inline uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-/// The n <= 8 bytes at p as one word, with fixed-size loads (a memcpy of a
-/// variable size is a library call): one 8-byte load; for 4-7 bytes the
-/// first and the last 4, overlapping; for 1-3 the first, middle and last
-/// byte; 0 for none. For a given n, equal words mean equal bytes.
-inline uint64_t load_short(const char* p, size_t n) {
-  if (n == 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    return w;
-  }
-  if (n >= 4) {
-    uint32_t lo, hi;
-    std::memcpy(&lo, p, 4);
-    std::memcpy(&hi, p + n - 4, 4);
-    return lo | (uint64_t{hi} << 32);
-  }
-  if (n == 0) return 0;
-  return static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
-         static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
-}
-
-/// Hash of a byte string (FNV-1a over 8-byte words, then mixed).
-inline uint64_t hash_bytes(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull ^ s.size();
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * 0x100000001b3ull;
-  }
-  // The last 1-7 bytes: from the string's last 8 when it has 8, else the
-  // whole (short) string with load_short().
-  const size_t rest = s.size() - i;
-  uint64_t tail = 0;
-  if (rest > 0) {
-    if (s.size() >= 8) {
-      std::memcpy(&tail, s.data() + s.size() - 8, 8);
-      tail >>= 8 * (8 - rest);
-    } else {
-      tail = load_short(s.data(), s.size());
-    }
-  }
-  h = (h ^ tail) * 0x100000001b3ull;
-  return mix64(h);
-}
 
 /// Doubles an open-addressing table with linear probing whose slots have a
 /// `hash` member (0 = empty), placing each entry by its stored hash.
@@ -170,8 +116,9 @@ class FlatMap {
   size_t size_ = 0;
 };
 
+/// Keyed (see keyed_hash.hpp): numbers from a dump cannot be chosen to collide.
 struct U64KeyOps {
-  static uint64_t hash(uint64_t k) { return mix64(k); }
+  static uint64_t hash(uint64_t k) { return hash_u64(k); }
   static bool equal(uint64_t a, uint64_t b) { return a == b; }
 };
 

@@ -18,7 +18,7 @@ struct RawKey {
   bool operator==(const RawKey& o) const { return a == o.a && b == o.b; }
 };
 struct RawKeyOps {
-  static uint64_t hash(const RawKey& k) { return mix64(k.a * 0x9E3779B97F4A7C15ull ^ mix64(k.b)); }
+  static uint64_t hash(const RawKey& k) { return hash_u64(k.a * 0x9E3779B97F4A7C15ull ^ mix64(k.b)); }
   static bool equal(const RawKey& x, const RawKey& y) { return x == y; }
 };
 
@@ -156,8 +156,8 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
   const State& s = *state_;
   auto str = [&](uint64_t id) { return s.strings.get(static_cast<uint32_t>(id)); };
   std::vector<Group> out;
-  std::unordered_map<std::string, size_t> by_name;
-  std::unordered_map<uint64_t, std::string> gem_cache;  // file id -> gem
+  std::unordered_map<std::string, size_t, KeyedStringHash> by_name;  // (names from the dump: keyed)
+  std::unordered_map<uint64_t, std::string, KeyedU64Hash> gem_cache;  // file id -> gem
   s.groups.for_each([&](const RawKey& k, const Acc& acc) {
     std::string name;
     switch (key_) {

@@ -3,13 +3,18 @@
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+#include <stdexcept>
 #include <thread>
 
-#include "analyze/flat_map.hpp"
+#include "analyze/string_pool.hpp"
 
 namespace heapdump {
 
-TypeIds::TypeIds() {
+struct TypeIds::Names {
+  StringPool pool;
+};
+
+TypeIds::TypeIds() : names_(std::make_unique<Names>()) {
   // Fixed ids for the documented types; others are added as seen.
   const char* known[] = {"",        "OBJECT",   "CLASS",  "ICLASS", "MODULE", "FLOAT",
                          "STRING",  "REGEXP",   "ARRAY",  "HASH",   "STRUCT", "BIGNUM",
@@ -20,38 +25,33 @@ TypeIds::TypeIds() {
     const std::string_view n(name);
     fixed_words_[fixed_] = load_short(n.data(), n.size());  // all <= 8 bytes
     fixed_sizes_[fixed_] = static_cast<uint8_t>(n.size());
-    names_[fixed_++] = name;
+    names_->pool.intern(n);
+    ++fixed_;
   }
-  names_[255] = "OTHER";
-  count_ = fixed_;
 }
 
-uint8_t TypeIds::id(std::string_view type) {
+TypeIds::~TypeIds() = default;
+
+uint32_t TypeIds::id(std::string_view type) {
   if (type.size() <= 8) {
     const uint64_t w = load_short(type.data(), type.size());
     for (size_t i = 0; i < fixed_; ++i) {
-      if (fixed_words_[i] == w && fixed_sizes_[i] == type.size()) return static_cast<uint8_t>(i);
+      if (fixed_words_[i] == w && fixed_sizes_[i] == type.size()) return static_cast<uint32_t>(i);
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  const size_t count = count_.load();
-  for (size_t i = fixed_; i < count; ++i) {
-    if (names_[i] == type) return static_cast<uint8_t>(i);
-  }
-  if (count < 255) {
-    names_[count] = std::string(type);
-    count_.store(count + 1);
-    return static_cast<uint8_t>(count);
-  }
-  return 255;  // more than 254 distinct type names: they share one id
+  if (names_->pool.size() == UINT32_MAX) throw std::length_error("more than 4 billion type names");
+  return names_->pool.intern(type);
 }
+
+std::string_view TypeIds::name(uint32_t id) const { return names_->pool.get(id); }
 
 Identity identity_of(const ObjectRecord& r, TypeIds& types) {
   Identity id{};
   id.address = r.address;
-  id.generation = !r.has_generation ? 0
-                  : r.generation >= 0xFFFFFFFEull ? 0xFFFFFFFFu
-                                                   : static_cast<uint32_t>(r.generation + 1);
+  id.generation = !r.has_generation                         ? 0
+                  : r.generation < Identity::kWideGeneration - 1 ? static_cast<uint32_t>(r.generation + 1)
+                                                            : Identity::kWideGeneration;
   id.type = types.id(r.type);
   return id;
 }
@@ -84,9 +84,20 @@ void IdentitySet::insert_batch(const Identity* ids, size_t n) {
   sealed_ = false;
 }
 
+void IdentitySet::insert_wide(const WideIdentity& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  wide_.push_back(id);
+  sealed_ = false;
+}
+
 void IdentityCollector::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject) return;
-  buffer_.push_back(identity_of(r, types_));
+  const Identity id = identity_of(r, types_);
+  if (id.generation == Identity::kWideGeneration) {
+    set_.insert_wide({r.address, r.generation, id.type});
+    return;
+  }
+  buffer_.push_back(id);
   if (buffer_.size() >= 8192) flush();
 }
 
@@ -196,6 +207,7 @@ void IdentitySet::seal(unsigned threads) {
   buckets_.clear();
   runs_.clear();
   sealed_ = true;
+  std::sort(wide_.begin(), wide_.end());
   if (size_ == 0) return;
   if (index_runs()) {
     // The last run ends with the set's highest address.

@@ -28,7 +28,7 @@ struct LocKey {
   bool operator==(const LocKey& o) const { return file == o.file && line == o.line; }
 };
 struct LocKeyOps {
-  static uint64_t hash(const LocKey& k) { return mix64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
+  static uint64_t hash(const LocKey& k) { return hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
   static bool equal(const LocKey& a, const LocKey& b) { return a == b; }
 };
 

@@ -230,7 +230,7 @@ int run_path(const PathCommand& cmd) {
       const uint32_t p = sp.parent[v];
       uint32_t id;
       if (p == ShortestPaths::kRootParent) {
-        const uint32_t root = child(kNoNode, "ROOT " + g.root_kind(sp.root_kind[v]));
+        const uint32_t root = child(kNoNode, "ROOT " + g.root_kind(sp.root_kind_of(v)));
         if (trie[root].objects == 0) tops.push_back(root);
         trie[root].objects = 1;
         trie[root].targets += below[v];

@@ -109,7 +109,7 @@ void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
                    const std::vector<uint32_t>& path, uint64_t key, Table* table) {
   for (size_t i = 0; i < path.size(); ++i) {
     const uint32_t n = path[i];
-    Cell root = i == 0 ? Cell{lg.graph.root_kind(sp.root_kind[n])} : Cell{};
+    Cell root = i == 0 ? Cell{lg.graph.root_kind(sp.root_kind_of(n))} : Cell{};
     table->rows.push_back({key, uint64_t{i}, root, format_address(lg.graph.address(n)),
                            std::string(lg.graph.type(n)), lg.class_of(n), lg.name_of(n),
                            lg.location_of(n), lg.graph.memsize(n)});

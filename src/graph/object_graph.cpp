@@ -14,7 +14,11 @@ namespace {
 struct Pending {
   uint64_t address;  // once sorted: the index of its first reference in `refs`
   uint64_t class_address;
-  uint64_t memsize_type;  // memsize in the low 56 bits, local type id in the top 8
+  /// memsize in the low 56 bits and the local type id in the top 8; a
+  /// memsize or type id too large for its bits is kWideMemsize or
+  /// kWideLocalType there, and exact in the collector's wide_memsizes or
+  /// wide_types (neither is in real dumps).
+  uint64_t memsize_type;
   uint32_t location;      // local location id
   uint32_t ref_count;     // reference count, kClassEdge set when the class is an edge
 };
@@ -24,6 +28,15 @@ constexpr uint32_t kRefCountMask = kClassEdge - 1;
 // In ObjectGraph::build, edge_off_[i + 1] holds the raw reference count
 // until edges are resolved, with this bit when the class is an edge.
 constexpr uint64_t kRawClassEdge = uint64_t{1} << 63;
+constexpr uint64_t kWideMemsize = kMemsizeMask;
+constexpr uint32_t kWideLocalType = 255;
+
+/// The exact value for object `index` in a (index, value) list sorted by index.
+template <typename V>
+V wide_value(const std::vector<std::pair<uint64_t, V>>& list, uint64_t index) {
+  auto it = std::lower_bound(list.begin(), list.end(), std::make_pair(index, V{}));
+  return it->second;
+}
 
 struct PendingRoot {
   uint64_t order;
@@ -59,13 +72,6 @@ class Chunked {
   size_t size_ = 0;
 };
 
-uint32_t intern_small(std::vector<std::string>* names, std::string_view s) {
-  for (size_t i = 0; i < names->size(); ++i) {
-    if ((*names)[i] == s) return static_cast<uint32_t>(i);
-  }
-  names->emplace_back(s);
-  return static_cast<uint32_t>(names->size() - 1);
-}
 
 }  // namespace
 
@@ -81,8 +87,10 @@ struct GraphCollector::State {
   std::vector<PendingRoot> roots;
   std::vector<uint64_t> root_refs;
   std::vector<uint64_t> tracers;  // addresses of allocation tracer objects
-  std::vector<std::string> types;
-  std::vector<std::string> root_kinds;
+  StringPool types;
+  StringPool root_kinds;
+  std::vector<std::pair<uint64_t, uint64_t>> wide_memsizes;  // (object index, memsize)
+  std::vector<std::pair<uint64_t, uint32_t>> wide_types;     // (object index, local type id)
   StringPool locations;
   std::string scratch;
   uint64_t bad_references = 0;
@@ -111,8 +119,13 @@ void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_
                                 uint64_t line, bool has_line, const uint64_t* refs,
                                 size_t ref_count) {
   State& s = *state_;
-  uint32_t type_id = intern_small(&s.types, type);
-  if (type_id > 255) type_id = 255;  // never in practice: Ruby has ~20 types
+  const uint32_t type_id = s.types.intern(type);
+  const uint64_t index = s.objects.size();
+  uint64_t packed_type = type_id;
+  if (type_id >= kWideLocalType) {  // never in practice: Ruby has ~20 types
+    s.wide_types.emplace_back(index, type_id);
+    packed_type = kWideLocalType;
+  }
   uint32_t loc = 0;
   if (has_file) {
     s.scratch.assign(file);
@@ -120,10 +133,14 @@ void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_
     if (has_line) s.scratch.append(std::to_string(line));
     loc = s.locations.intern(s.scratch);
   }
-  if (memsize > kMemsizeMask) memsize = kMemsizeMask;
+  uint64_t packed_memsize = memsize;
+  if (memsize >= kWideMemsize) {
+    s.wide_memsizes.emplace_back(index, memsize);
+    packed_memsize = kWideMemsize;
+  }
   if (ref_count > kRefCountMask) ref_count = kRefCountMask;  // never: a 30 GB line
   const uint32_t flags = class_is_edge && class_address != 0 ? kClassEdge : 0;
-  s.objects.push_back({address, class_address, memsize | (uint64_t{type_id} << 56), loc,
+  s.objects.push_back({address, class_address, packed_memsize | (packed_type << 56), loc,
                        static_cast<uint32_t>(ref_count) | flags});
   s.refs.append(refs, ref_count);
 }
@@ -131,7 +148,7 @@ void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_
 void GraphCollector::add_root(std::string_view name, uint64_t order, const uint64_t* refs,
                               size_t ref_count) {
   State& s = *state_;
-  s.roots.push_back({order, intern_small(&s.root_kinds, name), s.root_refs.size(), ref_count});
+  s.roots.push_back({order, s.root_kinds.intern(name), s.root_refs.size(), ref_count});
   s.root_refs.insert(s.root_refs.end(), refs, refs + ref_count);
 }
 
@@ -162,21 +179,17 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
   const size_t nc = collectors.size();
 
   // Global ids for the collectors' local types, locations and root kinds.
-  std::vector<std::vector<uint8_t>> type_map(nc);
+  std::vector<std::vector<uint32_t>> type_map(nc);
   std::vector<std::vector<uint32_t>> loc_map(nc);
-  std::vector<std::vector<uint16_t>> kind_map(nc);
+  std::vector<std::vector<uint32_t>> kind_map(nc);
   uint64_t total = 0;
   for (size_t c = 0; c < nc; ++c) {
     GraphCollector::State& s = *collectors[c]->state_;
-    for (const std::string& t : s.types) {
-      type_map[c].push_back(static_cast<uint8_t>(intern_small(&g.type_names_, t)));
-    }
+    for (uint32_t i = 0; i < s.types.size(); ++i) type_map[c].push_back(g.type_names_.intern(s.types.get(i)));
     for (size_t i = 0; i < s.locations.size(); ++i) {
       loc_map[c].push_back(g.locations_.intern(s.locations.get(static_cast<uint32_t>(i))));
     }
-    for (const std::string& k : s.root_kinds) {
-      kind_map[c].push_back(static_cast<uint16_t>(intern_small(&g.root_kinds_, k)));
-    }
+    for (uint32_t i = 0; i < s.root_kinds.size(); ++i) kind_map[c].push_back(g.root_kinds_.intern(s.root_kinds.get(i)));
     total += s.objects.size();
     g.stats_.bad_references += s.bad_references;
   }
@@ -235,12 +248,23 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
   uint64_t class_links = 0;
   for (size_t i = 0; i < n; ++i) {
     const size_t c = keys[i].source >> 40;
+    const uint64_t index = keys[i].source & kIndexMask;
+    const GraphCollector::State& cs = *collectors[c]->state_;
     const Pending& p = pending(keys[i].source);
     g.address_[i] = keys[i].address;
     g.class_[i] = p.class_address;
-    g.memsize_[i] = p.memsize_type & kMemsizeMask;
+    const uint64_t packed_memsize = p.memsize_type & kMemsizeMask;
+    g.memsize_[i] = packed_memsize == kWideMemsize ? wide_value(cs.wide_memsizes, index) : packed_memsize;
     g.total_bytes_ += g.memsize_[i];
-    g.type_[i] = type_map[c][p.memsize_type >> 56];
+    const auto local_type = static_cast<uint32_t>(p.memsize_type >> 56);
+    const uint32_t type =
+        type_map[c][local_type == kWideLocalType ? wide_value(cs.wide_types, index) : local_type];
+    if (type < kWideType) {
+      g.type_[i] = static_cast<uint8_t>(type);
+    } else {
+      g.type_[i] = kWideType;
+      g.wide_types_.emplace_back(static_cast<uint32_t>(i), type);
+    }
     g.location_[i] = loc_map[c][p.location];
     // The raw count (and class flag), until the edges are resolved.
     g.edge_off_[i + 1] = (p.ref_count & kRefCountMask) |
@@ -323,7 +347,7 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
   for (const RootSource& rs : root_sources) {
     const GraphCollector::State& s = *collectors[rs.collector]->state_;
     const PendingRoot& pr = s.roots[rs.index];
-    const uint16_t kind = kind_map[rs.collector][pr.kind];
+    const uint32_t kind = kind_map[rs.collector][pr.kind];
     for (uint64_t k = 0; k < pr.ref_count; ++k) {
       const uint32_t node = g.find(s.root_refs[pr.ref_begin + k]);
       if (node == kNoNode) {

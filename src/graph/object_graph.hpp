@@ -1,11 +1,13 @@
 // The object graph of one dump: dense node ids, CSR edges, GC roots.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "analyze/string_pool.hpp"
@@ -26,7 +28,7 @@ inline constexpr uint32_t kNoNode = UINT32_MAX;
 /// One reference from a ROOT record, resolved to a node.
 struct GraphRoot {
   uint32_t node;
-  uint16_t kind;  ///< index into ObjectGraph::root_kind()
+  uint32_t kind;  ///< index into ObjectGraph::root_kind()
 };
 
 /// What building the graph found besides nodes and edges.
@@ -78,8 +80,8 @@ class GraphCollector final : public RecordSink {
 };
 
 /// Nodes are numbered 0..size()-1 in address order. Per node: address,
-/// class address, memsize, type id, location id and an edge offset
-/// (37 bytes), plus ~1.5 bytes of address index; 4 bytes per edge.
+/// class address, memsize, type id (one byte, see type_), location id and
+/// an edge offset (37 bytes), plus ~1.5 bytes of address index; 4 bytes per edge.
 class ObjectGraph {
  public:
   ObjectGraph() = default;
@@ -94,8 +96,13 @@ class ObjectGraph {
   uint64_t address(uint32_t n) const { return address_[n]; }
   uint64_t class_address(uint32_t n) const { return class_[n]; }
   uint64_t memsize(uint32_t n) const { return memsize_[n]; }
-  uint8_t type_id(uint32_t n) const { return type_[n]; }
-  std::string_view type(uint32_t n) const { return type_names_[type_[n]]; }
+  /// The type's id (in order of first sight: any number of distinct names).
+  uint32_t type_id(uint32_t n) const {
+    if (type_[n] != kWideType) return type_[n];
+    auto it = std::lower_bound(wide_types_.begin(), wide_types_.end(), std::make_pair(n, uint32_t{0}));
+    return it->second;
+  }
+  std::string_view type(uint32_t n) const { return type_names_.get(type_id(n)); }
   /// "file:line" ("file:" without a line), or "" without allocation info.
   std::string_view location(uint32_t n) const { return locations_.get(location_[n]); }
   uint32_t location_id(uint32_t n) const { return location_[n]; }
@@ -114,7 +121,7 @@ class ObjectGraph {
 
   /// ROOT references in file order (a node may appear several times).
   const std::vector<GraphRoot>& roots() const { return roots_; }
-  const std::string& root_kind(uint16_t kind) const { return root_kinds_[kind]; }
+  std::string root_kind(uint32_t kind) const { return std::string(root_kinds_.get(kind)); }
 
   /// The node at `address`, or kNoNode.
   uint32_t find(uint64_t address) const;
@@ -129,7 +136,12 @@ class ObjectGraph {
   std::vector<uint64_t> address_;
   std::vector<uint64_t> class_;
   std::vector<uint64_t> memsize_;
+  /// Type ids below kWideType, one byte a node; a node of a later type
+  /// (only in made-up dumps: Ruby has about 20) holds kWideType and its id
+  /// is in wide_types_, (node, id) by node.
+  static constexpr uint8_t kWideType = 255;
   std::vector<uint8_t> type_;
+  std::vector<std::pair<uint32_t, uint32_t>> wide_types_;
   std::vector<uint32_t> location_;
   std::vector<uint64_t> edge_off_;  // size()+1
   std::vector<uint32_t> edges_;
@@ -138,11 +150,11 @@ class ObjectGraph {
   uint64_t base_ = 0;
   unsigned shift_ = 0;
 
-  std::vector<std::string> type_names_;
+  StringPool type_names_;
   StringPool locations_;  // id 0 is ""
   std::vector<GraphRoot> roots_;
   std::vector<uint32_t> tracers_;
-  std::vector<std::string> root_kinds_;
+  StringPool root_kinds_;
   GraphStats stats_;
   uint64_t total_bytes_ = 0;
 };

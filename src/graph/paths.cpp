@@ -8,14 +8,14 @@ ShortestPaths shortest_paths(const ObjectGraph& g) {
   const uint32_t n = g.size();
   ShortestPaths p;
   p.parent.assign(n, kNoNode);
-  p.root_kind.assign(n, 0);
   std::vector<uint32_t>& queue = p.order;
   for (const GraphRoot& r : g.roots()) {
     if (p.parent[r.node] != kNoNode) continue;
     p.parent[r.node] = ShortestPaths::kRootParent;
-    p.root_kind[r.node] = r.kind;
+    p.root_kinds.emplace_back(r.node, r.kind);
     queue.push_back(r.node);
   }
+  std::sort(p.root_kinds.begin(), p.root_kinds.end());
   for (size_t head = 0; head < queue.size(); ++head) {
     const uint32_t v = queue[head];
     for (const uint32_t* e = g.edges_begin(v); e != g.edges_end(v); ++e) {

@@ -14,7 +14,7 @@
 using namespace heapdump;
 
 namespace {
-Identity make(uint64_t address, uint32_t generation, uint8_t type) {
+Identity make(uint64_t address, uint32_t generation, uint32_t type) {
   Identity id{};
   id.address = address;
   id.generation = generation;
@@ -48,14 +48,14 @@ TEST_CASE("IdentitySet agrees with std::set on random identities, sealed on 1 or
   for (int i = 0; i < 200000; ++i) {
     // Clustered like heap pages, plus some far-away outliers.
     uint64_t addr = (i % 1000 == 0) ? rng() : 0x7f0000000000ull + (rng() % 4000000) * 40;
-    Identity id = make(addr, static_cast<uint32_t>(rng() % 4), static_cast<uint8_t>(rng() % 3));
+    Identity id = make(addr, static_cast<uint32_t>(rng() % 4), static_cast<uint32_t>(rng() % 3));
     set.insert(id);
     ref.insert(id);
   }
   set.seal(threads);
   for (int i = 0; i < 200000; ++i) {
     uint64_t addr = (i % 500 == 0) ? rng() : 0x7f0000000000ull + (rng() % 4000000) * 40;
-    Identity id = make(addr, static_cast<uint32_t>(rng() % 4), static_cast<uint8_t>(rng() % 3));
+    Identity id = make(addr, static_cast<uint32_t>(rng() % 4), static_cast<uint32_t>(rng() % 3));
     REQUIRE(set.contains(id) == (ref.count(id) == 1));
   }
   for (const Identity& id : ref) REQUIRE(set.contains(id));
@@ -72,7 +72,7 @@ std::vector<Identity> pages_in_order(const std::vector<uint64_t>& pages, std::mt
     const uint64_t base = 0x7f0000000000ull + page * 16384;
     for (uint64_t slot = 0; slot < 409; ++slot) {
       if (rng() % 4 == 0) continue;
-      ids.push_back(make(base + slot * 40, static_cast<uint32_t>(rng() % 5), static_cast<uint8_t>(rng() % 3)));
+      ids.push_back(make(base + slot * 40, static_cast<uint32_t>(rng() % 5), static_cast<uint32_t>(rng() % 3)));
     }
   }
   return ids;
@@ -180,7 +180,7 @@ TEST_CASE("IdentitySet: empty and single") {
 TEST_CASE("TypeIds are stable and known types have fixed ids") {
   TypeIds a, b;
   CHECK(a.id("STRING") == b.id("STRING"));
-  const uint8_t odd = a.id("SOMETHING_NEW");
+  const uint32_t odd = a.id("SOMETHING_NEW");
   CHECK(a.id("SOMETHING_NEW") == odd);
   CHECK(a.name(odd) == "SOMETHING_NEW");
   CHECK(a.name(a.id("IMEMO")) == "IMEMO");
@@ -225,13 +225,67 @@ TEST_CASE("TypeIds: each name has one id, and names that only look alike have ot
       "RATIONAL", "SYMBOL", "IMEMO", "NODE",     "ZOMBIE", "UNKNOWN",
       // prefixes, extensions, other case, a NUL byte, longer than 8 bytes
       "STRIN",  "STRINGS", "string", std::string("HASH\0", 5), "RATIONALS", "SHAPE", "MOVED"};
-  std::map<std::string, uint8_t> seen;
+  std::map<std::string, uint32_t> seen;
   for (const std::string& n : names) {
-    const uint8_t id = types.id(n);
+    const uint32_t id = types.id(n);
     INFO("'" << n << "'");
     CHECK(types.name(id) == n);
     CHECK(types.id(n) == id);  // the same id again
     for (const auto& [other, other_id] : seen) CHECK(other_id != id);
     seen[n] = id;
   }
+}
+
+TEST_CASE("TypeIds never run out: 100,000 names, each with its own id") {
+  // Before: ids were one byte and names past the 254th all shared id 255.
+  TypeIds types;
+  std::set<uint32_t> ids;
+  for (int i = 0; i < 100000; ++i) ids.insert(types.id("T" + std::to_string(i)));
+  CHECK(ids.size() == 100000);
+  CHECK(types.name(types.id("T99999")) == "T99999");
+  CHECK(types.name(types.id("T300")) == "T300");
+  CHECK(types.id("T300") != types.id("T301"));
+}
+
+TEST_CASE("IdentitySet: generations past 2^32 - 2 are kept exactly, apart from the 16-byte identities") {
+  // Before: generations were capped at 4294967294, so these two were one.
+  TypeIds types;
+  IdentitySet set;
+  IdentityCollector collector(set, types);
+  ObjectRecord r;
+  r.kind = RecordKind::kObject;
+  r.type = "STRING";
+  r.address = 0x1000;
+  r.has_generation = true;
+  r.generation = 4294967294u;
+  collector.on_record(r);
+  r.address = 0x2000;
+  r.generation = UINT64_MAX;
+  collector.on_record(r);
+  r.address = 0x3000;
+  r.generation = 4294967293u;  // the largest that fits: generation + 1 = 4294967294
+  collector.on_record(r);
+  collector.flush();
+  set.seal();
+  CHECK(set.size() == 3);
+  IdentitySet::Hint hint;
+  auto has = [&](uint64_t address, uint64_t generation) {
+    ObjectRecord p = r;
+    p.address = address;
+    p.generation = generation;
+    return set.contains(identity_of(p, types), p, &hint);
+  };
+  CHECK(has(0x1000, 4294967294u));
+  CHECK_FALSE(has(0x1000, 4294967295u));
+  CHECK_FALSE(has(0x1000, UINT64_MAX));
+  CHECK(has(0x2000, UINT64_MAX));
+  CHECK_FALSE(has(0x2000, UINT64_MAX - 1));
+  CHECK_FALSE(has(0x2000, 4294967294u));
+  CHECK(has(0x3000, 4294967293u));
+  CHECK_FALSE(has(0x3000, 4294967294u));
+  ObjectRecord nil = r;
+  nil.address = 0x1000;
+  nil.has_generation = false;
+  nil.generation = 0;
+  CHECK_FALSE(set.contains(identity_of(nil, types), nil, &hint));
 }

@@ -36,9 +36,9 @@ TEST_CASE("paths: shortest path from the roots, root kind of the first ROOT") {
   const ObjectGraph g = ObjectGraph::build({&c});
   const ShortestPaths sp = shortest_paths(g);
   CHECK(sp.path_to(3) == std::vector<uint32_t>{4, 3});
-  CHECK(g.root_kind(sp.root_kind[4]) == "machine_context");
+  CHECK(g.root_kind(sp.root_kind_of(4)) == "machine_context");
   CHECK(sp.path_to(2) == std::vector<uint32_t>{0, 1, 2});
-  CHECK(g.root_kind(sp.root_kind[0]) == "vm");  // the vm ROOT comes first in the file
+  CHECK(g.root_kind(sp.root_kind_of(0)) == "vm");  // the vm ROOT comes first in the file
   CHECK(sp.path_to(5).empty());
   CHECK(sp.order.size() == 5);
 }

@@ -1,0 +1,114 @@
+// Keyed hashing for every table that dump text or dump numbers choose keys
+// for: a per-run random key, so a crafted dump cannot make keys collide.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace heapdump {
+
+/// 64-bit mix of an integer (splitmix64's finalizer). A bijection: not a
+/// hash of anything a dump chooses unless keyed (see hash_u64()).
+inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+/// The key of the hashes below: four random words.
+struct HashKey {
+  uint64_t k[4];
+  /// A key expanded from one number (for tests, and HEAPDUMP_HASH_KEY).
+  static HashKey from_seed(uint64_t seed);
+};
+
+/// The key of this run: random (getrandom, through std::random_device),
+/// or from_seed(N) when the environment variable HEAPDUMP_HASH_KEY is the
+/// decimal number N (for tests that check the output does not depend on
+/// it). Set before main() runs; never changes.
+extern const HashKey g_hash_key;
+
+/// The low and high halves of the 128-bit product of a and b, xored
+/// ("folded multiply").
+inline uint64_t fold_mul(uint64_t a, uint64_t b) {
+  const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
+}
+
+/// The n <= 8 bytes at p as one word, with fixed-size loads (a memcpy of a
+/// variable size is a library call): one 8-byte load; for 4-7 bytes the
+/// first and the last 4, overlapping; for 1-3 the first, middle and last
+/// byte; 0 for none. For a given n, equal words mean equal bytes.
+inline uint64_t load_short(const char* p, size_t n) {
+  if (n == 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (uint64_t{hi} << 32);
+  }
+  if (n == 0) return 0;
+  return static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+         static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+}
+
+inline uint64_t load_word(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+/// Keyed hash of a byte string: each 16 bytes are xored with key words and
+/// multiplied together, folded into the running state; the last 16 (or
+/// fewer) bytes are read with overlapping loads, and the length starts the
+/// state. The same multiply-and-fold design as other hashes made to resist
+/// hash flooding when their key is secret (not a cryptographic MAC): a
+/// dump cannot choose strings that collide without knowing the key.
+inline uint64_t hash_bytes(std::string_view s, const HashKey& key) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t h = key.k[0] ^ (n * 0x9E3779B97F4A7C15ull);
+  uint64_t a, b;
+  if (n <= 16) {
+    if (n >= 8) {
+      a = load_word(p);
+      b = load_word(p + n - 8);
+    } else {
+      a = load_short(p, n);
+      b = 0;
+    }
+  } else {
+    size_t i = 0;
+    for (; i + 16 < n; i += 16) h = fold_mul(load_word(p + i) ^ key.k[1], load_word(p + i + 8) ^ key.k[2] ^ h);
+    a = load_word(p + n - 16);
+    b = load_word(p + n - 8);
+  }
+  h = fold_mul(a ^ key.k[3], b ^ h);
+  return fold_mul(h ^ key.k[1], key.k[2] | 1);
+}
+
+/// The same with this run's key.
+inline uint64_t hash_bytes(std::string_view s) { return hash_bytes(s, g_hash_key); }
+
+/// Keyed hash of a 64-bit number (an address, a line, an id).
+inline uint64_t hash_u64(uint64_t x, const HashKey& key) { return mix64(x ^ key.k[0]) ^ key.k[3]; }
+inline uint64_t hash_u64(uint64_t x) { return hash_u64(x, g_hash_key); }
+
+/// For std::unordered_map keys that come from a dump.
+struct KeyedStringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return static_cast<size_t>(hash_bytes(s)); }
+};
+struct KeyedU64Hash {
+  size_t operator()(uint64_t x) const { return static_cast<size_t>(hash_u64(x)); }
+};
+
+}  // namespace heapdump
