@@ -13,28 +13,21 @@
 //  - the fast path (LineScanner) changes nothing: a decoder that sends
 //    every line to the DOM parser gives the same answer, reason and record;
 //  - a decoded record's text (file, method, class, name, value, type, ROOT
-//    name, ...), folded by the read aggregators and shown by every text
-//    renderer (drill-down, --by, --strings, compare, diff, a path), puts no
+//    name, ...), shown by every text renderer (drill-down, --by, --strings,
+//    compare, diff, a path), puts no
 //    control byte other than '\n', no C1 and no bidi control in the output
 //    (fuzz/terminal_check.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/graph_common.hpp"
-#include "heapdump/class_names.hpp"
-#include "heapdump/compare.hpp"
-#include "heapdump/drill_down.hpp"
-#include "heapdump/group_by.hpp"
 #include "heapdump/record.hpp"
 #include "heapdump/render.hpp"
-#include "heapdump/string_report.hpp"
 #include "parse/chunk_reader.hpp"
 #include "parse/record_decoder.hpp"
 #include "terminal_check.hpp"
@@ -100,51 +93,89 @@ std::string summary(const ObjectRecord& r) {
   return s;
 }
 
-/// Renders what the read aggregators make of `r`, and a diff row and a path
-/// hop built from its fields, as text; checks each text for the terminal.
+/// Puts every text field of `r` into the tables each text renderer takes
+/// (drill-down, --by, --strings, compare, diff, a path), renders them all and
+/// checks the text for the terminal. Built directly, not through the
+/// aggregators: their per-instance string pools would cost ~10x in
+/// executions per second; fuzz_pipeline runs the aggregators.
 void check_text_output(const ObjectRecord& r) {
-  using heapdump_fuzz::check_terminal_safe;
   const auto text = [](std::string_view v) { return Cell{std::string(v)}; };
-  ClassNames names;
-  DrillDown drill(Selection{});
-  StringReport strings{std::nullopt};
-  std::vector<std::unique_ptr<GroupBy>> groups;
-  for (GroupKey k : {GroupKey::kLocation, GroupKey::kFile, GroupKey::kGem, GroupKey::kClass,
-                     GroupKey::kType, GroupKey::kMethod}) {
-    groups.push_back(std::make_unique<GroupBy>(k, std::nullopt));
+  const std::vector<std::string_view> fields = {
+      r.type, r.address_text, r.class_text, r.file,        r.method,    r.name,
+      r.value, r.struct_name, r.imemo_type, r.root_name};
+  const std::string location = std::string(r.file) + ":" + std::to_string(r.line);
+  auto ranked = [&](const char* name, const char* key) {
+    Table t;
+    t.name = name;
+    t.columns = {{key, Column::Kind::kText}, {"n", Column::Kind::kCount}};
+    for (std::string_view f : fields) t.rows.push_back({text(f), uint64_t{1}});
+    t.rows.push_back({location, r.memsize});
+    return t;
+  };
+  std::vector<Table> drill = {ranked("memory_by_location", "location"),
+                              ranked("objects_by_location", "location"),
+                              ranked("objects_by_class", "class"),
+                              ranked("references_by_location", "location")};
+  Table dup;  // value, count, location, count
+  dup.name = "duplicate_strings";
+  for (std::string_view f : fields) {
+    dup.rows.push_back({text(r.value), uint64_t{2}, text(f), uint64_t{1}});
   }
-  names.on_record(r);
-  drill.on_record(r);
-  strings.on_record(r);
-  for (auto& g : groups) g->on_record(r);
-
+  drill.push_back(dup);
   std::string out;
-  if (drill.selected_objects() > 0) render_drill_down_text("all", drill.to_tables(5, names), &out);
+  render_drill_down_text("all", drill, &out);
   render_analyzing_title("all objects", &out);
-  for (auto& g : groups) {
-    render_groups_text(g->to_table(5, names), &out);
-    const std::vector<Group> none;
-    const Table grown = compare_groups(g->key(), none, g->groups(names), 5);
-    const Table gone = compare_groups(g->key(), g->groups(names), none, 5);
-    render_compare_text(r.file, r.method, {grown, gone}, &out);
+
+  Table by;  // KEY, bytes, objects
+  by.columns = {{"class", Column::Kind::kText}};
+  for (std::string_view f : fields) by.rows.push_back({text(f), r.memsize, uint64_t{1}});
+  render_groups_text(by, &out);
+
+  std::vector<Table> strings;  // value, bytes, objects, location, bytes, objects
+  for (const char* name : {"strings_by_memory", "strings_by_copies"}) {
+    Table t;
+    t.name = name;
+    for (std::string_view f : fields) {
+      t.rows.push_back({text(f), uint64_t{4}, uint64_t{2}, text(f), uint64_t{4}, uint64_t{2}});
+      t.rows.push_back({text(f), uint64_t{4}, uint64_t{2}, location, uint64_t{4}, uint64_t{2}});
+    }
+    strings.push_back(std::move(t));
   }
-  render_strings_text(strings.to_tables(5), &out);
-  // A diff row: type, objects, bytes, file, line (as DiffAggregator::to_table).
-  Table diff;
-  diff.rows = {{text(r.type), uint64_t{1}, r.memsize, text(r.file), r.line},
-               {text(r.class_text), uint64_t{2}, uint64_t{3}, Cell{}, Cell{}}};
+  Table frozen;  // location, value, objects, bytes
+  frozen.name = "frozen_string_candidates";
+  for (std::string_view f : fields) frozen.rows.push_back({text(f), text(r.value), uint64_t{2}, uint64_t{4}});
+  strings.push_back(std::move(frozen));
+  render_strings_text(strings, &out);
+
+  // compare: key, objects_a, bytes_a, objects_b, bytes_b, objects_delta,
+  // bytes_delta, status.
+  Table cmp;
+  cmp.columns = {{"file", Column::Kind::kText}};
+  for (std::string_view f : fields) {
+    cmp.rows.push_back({text(f), uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{4}, int64_t{2},
+                        int64_t{2}, Cell{}});
+  }
+  render_compare_text(r.file, r.value, {cmp}, &out);
+
+  Table diff;  // type, objects, bytes, file, line (as DiffAggregator::to_table)
+  for (std::string_view f : fields) {
+    diff.rows.push_back({text(f), uint64_t{1}, r.memsize, text(r.file), r.line});
+    diff.rows.push_back({text(r.type), uint64_t{1}, r.memsize, text(f), Cell{}});
+  }
   render_diff_text(diff, false, &out);
   render_diff_text(diff, true, &out);
-  // A two-hop path (as add_path_rows builds it): key, hop, root, address,
-  // type, class, name, location, memsize.
+
+  // A path (as add_path_rows builds it): key, hop, root, address, type,
+  // class, name, location, memsize.
   Table hops;
   hops.columns = hop_columns("path");
-  hops.rows = {{uint64_t{1}, uint64_t{0}, text(r.root_name), text(r.address_text), text(r.type),
-                text(r.class_text), text(r.name), text(r.file), r.memsize},
-               {uint64_t{1}, uint64_t{1}, Cell{}, text(r.struct_name), text(r.imemo_type),
-                text(r.method), Cell{}, Cell{}, uint64_t{0}}};
+  for (std::string_view f : fields) {
+    const uint64_t hop = hops.rows.size();
+    hops.rows.push_back({uint64_t{1}, hop, hop == 0 ? text(r.root_name) : Cell{}, text(f),
+                         text(f), text(f), text(f), text(f), r.memsize});
+  }
   render_path_text(hops, 1, &out);
-  check_terminal_safe(out, "fuzz_line");
+  heapdump_fuzz::check_terminal_safe(out, "fuzz_line");
 }
 
 }  // namespace

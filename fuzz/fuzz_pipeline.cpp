@@ -9,7 +9,7 @@
 //         ClassNames; to_table(s); rendered as text, JSON and CSV.
 //  diff:  IdentitySet of BEFORE (and RETAINED), DiffAggregator over AFTER with
 //         the --output-diff callback; rendered as text, JSON and CSV.
-//  read also folds GroupBy (every key) and StringReport, rendered as the
+//  read also folds GroupBy (class, method) and StringReport, rendered as the
 //  --by and --strings text. Every text output must be safe on a terminal:
 //  no byte below 0x20 but '\n', no C1 or bidi control, valid UTF-8
 //  (fuzz/terminal_check.hpp).
@@ -114,8 +114,9 @@ struct ReadWork {
     tee.add(one);
     tee.add(names);
     tee.add(strings);
-    for (GroupKey k : {GroupKey::kLocation, GroupKey::kFile, GroupKey::kGem, GroupKey::kClass,
-                       GroupKey::kType, GroupKey::kMethod}) {
+    // Class names resolved across records, and the method key (the others
+    // show the same dump fields as the drill-down; fuzz_line renders them all).
+    for (GroupKey k : {GroupKey::kClass, GroupKey::kMethod}) {
       groups.push_back(std::make_unique<GroupBy>(k, std::nullopt));
       tee.add(*groups.back());
     }
