@@ -11,6 +11,7 @@
 #include "cli/cmd_diff.hpp"
 #include "cli/cmd_path.hpp"
 #include "cli/cmd_read.hpp"
+#include "cli/cmd_record.hpp"
 #include "cli/cmd_retained.hpp"
 #include "cli/common.hpp"
 #include "render/terminal_text.hpp"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
       make_command<heapdump::PathCommand>(app, heapdump::setup_path, heapdump::run_path),
       make_command<heapdump::RetainedCommand>(app, heapdump::setup_retained,
                                               heapdump::run_retained),
+      make_command<heapdump::RecordCommand>(app, heapdump::setup_record, heapdump::run_record),
   };
 
   if (argc > 1 && argv[1][0] != '-') {
