@@ -92,7 +92,7 @@ bool find_preload(std::string* path, std::string* looked) {
       *path = ::realpath(c.c_str(), resolved) != nullptr ? resolved : c;
       return true;
     }
-    *looked += (looked->empty() ? "" : " and ") + shell_word(c);
+    *looked += (looked->empty() ? "" : " and ") + c;
   }
   return false;
 }
@@ -155,7 +155,7 @@ int run_record(const RecordCommand& cmd) {
   }
   const std::string dir_reason = check_dir(cmd.dir);
   if (!dir_reason.empty()) {
-    print_error(fmt::format("{}: {}", shell_word(cmd.dir), dir_reason));
+    print_error(fmt::format("{}: {}", cmd.dir, dir_reason));
     return kExitIoError;
   }
   std::string preload, looked;
@@ -167,12 +167,12 @@ int run_record(const RecordCommand& cmd) {
   }
   std::string why;
   if (const int code = find_command(cmd.command[0], &why); code != 0) {
-    print_error(fmt::format("{}: {}", shell_word(cmd.command[0]), why));
+    print_error(fmt::format("{}: {}", cmd.command[0], why));
     return code;
   }
   char resolved[PATH_MAX];
   if (::realpath(cmd.dir.c_str(), resolved) == nullptr) {
-    print_error(fmt::format("{}: {}", shell_word(cmd.dir), std::strerror(errno)));
+    print_error(fmt::format("{}: {}", cmd.dir, std::strerror(errno)));
     return kExitIoError;
   }
 
@@ -186,7 +186,7 @@ int run_record(const RecordCommand& cmd) {
         preload.compare(preload.size() - suffix.size(), suffix.size(), suffix) != 0) {
       print_error(fmt::format("record: the preload's path {} cannot be put in RUBYOPT or RUBYLIB "
                               "(it has both white space and ':'); install heapdump elsewhere",
-                              shell_word(preload)));
+                              preload));
       return kExitIoError;
     }
     const std::string lib = preload.substr(0, preload.size() - suffix.size());
@@ -206,9 +206,11 @@ int run_record(const RecordCommand& cmd) {
 
   std::vector<DirEntryId> before, after;
   if (!list_dump_entries(cmd.dir, &before, &why)) {
-    print_error(fmt::format("{}: {}", shell_word(cmd.dir), why));
+    print_error(fmt::format("{}: {}", cmd.dir, why));
     return kExitIoError;
   }
+  // The lines below are not print_error()'s: names go out as shell words,
+  // safe on a terminal and ready to paste.
   const std::string name = shell_word(cmd.command[0]);
   const std::string shown_dir = shell_word(cmd.dir);
   const auto on_start = [&](pid_t pid) {
@@ -223,7 +225,7 @@ int run_record(const RecordCommand& cmd) {
   ChildExit child;
   int code = 0;
   if (!run_child(cmd.command, on_start, &child, &why, &code)) {
-    print_error(fmt::format("{}: {}", name, why));
+    print_error(fmt::format("{}: {}", cmd.command[0], why));
     return code;
   }
 

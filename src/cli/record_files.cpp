@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 
+#include "render/terminal_text.hpp"
+
 namespace heapdump {
 namespace {
 
@@ -35,43 +37,6 @@ bool take(std::string_view* s, std::string_view prefix) {
 
 bool contains(const std::vector<DirEntryId>& entries, const DirEntryId& e) {
   return std::find(entries.begin(), entries.end(), e) != entries.end();
-}
-
-/// Length of the well-formed UTF-8 sequence at s[i] (0 if none) and its
-/// code point.
-size_t utf8_length(std::string_view s, size_t i, uint32_t* cp) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  size_t n;
-  uint32_t v;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  } else if (c >= 0xC2 && c <= 0xDF) {
-    n = 2, v = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3, v = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4, v = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b(k) & 0x3F);
-  }
-  if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-      (v >= 0xD800 && v <= 0xDFFF)) {
-    return 0;
-  }
-  *cp = v;
-  return n;
-}
-
-bool is_control(uint32_t cp) {
-  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
-         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 }  // namespace
@@ -182,8 +147,8 @@ std::string shell_word(std::string_view s) {
   bool printable = true;
   for (size_t i = 0; i < s.size() && printable;) {
     uint32_t cp;
-    const size_t n = utf8_length(s, i, &cp);
-    printable = n != 0 && !is_control(cp);
+    const size_t n = decode_utf8(s, i, &cp);
+    printable = n != 0 && !is_terminal_control(cp);
     i += n == 0 ? 1 : n;
   }
   std::string out;
@@ -196,8 +161,8 @@ std::string shell_word(std::string_view s) {
   out = "$'";
   for (size_t i = 0; i < s.size();) {
     uint32_t cp;
-    size_t n = utf8_length(s, i, &cp);
-    if (n != 0 && !is_control(cp)) {
+    size_t n = decode_utf8(s, i, &cp);
+    if (n != 0 && !is_terminal_control(cp)) {
       if (s[i] == '\\' || s[i] == '\'') out += '\\';
       out.append(s.substr(i, n));
     } else {

@@ -33,6 +33,12 @@ def wait_until
   abort "record_leak.rb: #{MODE}: gave up after #{LIMIT} s" if expired?
 end
 
+# Writes STATE_DIR/NAME whole: the test polls for it and reads it at once.
+def publish(name, text)
+  File.write(File.join(STATE, "#{name}.tmp"), text)
+  File.rename(File.join(STATE, "#{name}.tmp"), File.join(STATE, name))
+end
+
 LEAKED = []
 
 def leak_some
@@ -47,7 +53,7 @@ when "leak"
   end
   abort "record_leak.rb: leak: gave up after #{LIMIT} s" if expired?
 when "wait"
-  File.write(File.join(STATE, "pid"), Process.pid.to_s)
+  publish("pid", Process.pid.to_s)
   wait_until { File.exist?(File.join(STATE, "stop")) }
 when "dumps"
   count = Integer(File.read(File.join(STATE, "count")))
@@ -55,7 +61,7 @@ when "dumps"
   sleep 1
 when "fork"
   child = fork do
-    File.write(File.join(STATE, "child"), Process.pid.to_s)
+    publish("child", Process.pid.to_s)
     wait_until { own_dumps >= 1 }
   end
   wait_until { own_dumps >= 1 }

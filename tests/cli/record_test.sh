@@ -186,6 +186,35 @@ for f in "${files[@]}"; do
 done
 [ "${#files[@]}" = 0 ] || read_clean "${files[@]/#/$tmp/f/}"
 
+# --- a hostile DIR name: no raw terminal control on stderr, and the printed
+# names are shell words that bash reads back as the real path ---------------
+hostile="$tmp/h d"$'\e]0;x\a\n\xe2\x80\xae\xc2\x9b'"'q"
+mkdir "$hostile"
+timeout 60 "$hd" record -o "$hostile" --at-exit -- ruby -e 1 2>"$tmp/h.err"
+got=$?
+check
+[ "$got" = 0 ] || fail "hostile: exit $got"
+check
+if LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]' "$tmp/h.err"; then
+  fail "hostile: a raw control on stderr: $(od -c "$tmp/h.err" | head -5)"
+fi
+check
+[ "$(grep -c '' "$tmp/h.err")" = 4 ] || fail "hostile: stderr is not 4 lines: $(cat -v "$tmp/h.err")"
+next=$(sed -n 's/^heapdump: next: heapdump read \(.*\) all$/\1/p' "$tmp/h.err")
+eval "set -- $next"
+check
+[ "$#" = 1 ] && [ "$(dirname "$1")" = "$hostile" ] && [ -f "$1" ] || fail "hostile: next command names '$next'"
+expect_err() {
+  check
+  timeout 60 "$hd" "$@" >/dev/null 2>"$tmp/err"
+  if LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]' "$tmp/err" ||
+    [ "$(grep -c '' "$tmp/err")" != 1 ]; then
+    fail "hostile error: $(cat -v "$tmp/err")"
+  fi
+}
+expect_err record -o "$hostile/none" -- ruby -e 1
+expect_err record -o "$tmp" --at-exit -- "$hostile/none"
+
 # --- errors, before anything runs ------------------------------------------------
 # expect NAME CODE STDERR -- ARGS...: heapdump's exit status and whole stderr,
 # and no file appears in $tmp/g.
