@@ -41,7 +41,8 @@ struct Group {
 ///  - file: the "file";
 ///  - gem: gem_of(file) (include/heapdump/gem.hpp);
 ///  - class: IMEMO objects "<IMEMO_TYPE> (IMEMO)", DATA objects with a
-///    "struct" "STRUCT (DATA)" (as heap-profiler does); other objects the name
+///    "struct" "STRUCT (DATA)" (as heap-profiler does), except Ruby's
+///    allocation tracer: "(allocation tracer)"; other objects the name
 ///    of their class, resolved as in the drill-down (several addresses of one
 ///    name are summed; no name: "#<Class:ADDRESS>"); no "class" at all:
 ///    "<TYPE>";

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "analyze/string_pool.hpp"
+#include "heapdump/allocation_tracer.hpp"
 #include "heapdump/gem.hpp"
 
 namespace heapdump {
@@ -179,7 +180,10 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
         switch (k.a) {
           case kClassAddress: name = names.display(k.b, str(acc.text)); break;
           case kImemo: name = "<" + std::string(str(k.b)) + "> (IMEMO)"; break;
-          case kData: name = std::string(str(k.b)) + " (DATA)"; break;
+          case kData:
+            name = str(k.b) == kAllocationTracerStruct ? std::string(kAllocationTracerName)
+                                                       : std::string(str(k.b)) + " (DATA)";
+            break;
           default: name = "<" + std::string(str(k.b)) + ">"; break;
         }
         break;

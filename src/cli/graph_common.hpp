@@ -8,13 +8,11 @@
 #include "cli/common.hpp"
 #include "graph/object_graph.hpp"
 #include "graph/paths.hpp"
+#include "heapdump/allocation_tracer.hpp"
 #include "heapdump/class_names.hpp"
 #include "heapdump/table.hpp"
 
 namespace heapdump {
-
-/// How `path` and `retained` name Ruby's allocation tracer object.
-inline constexpr std::string_view kAllocationTracerName = "(allocation tracer)";
 
 struct LoadedGraph {
   ObjectGraph graph;

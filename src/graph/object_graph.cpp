@@ -103,7 +103,7 @@ GraphCollector::~GraphCollector() = default;
 void GraphCollector::on_record(const ObjectRecord& r) {
   state_->bad_references += r.bad_references;
   if (r.kind == RecordKind::kObject) {
-    if (r.type == "DATA" && r.struct_name == kAllocationTracerStruct) {
+    if (is_allocation_tracer(r.type, r.struct_name)) {
       state_->tracers.push_back(r.address);
     }
     add_object(r.address, r.type, r.has_class ? r.class_address : 0,

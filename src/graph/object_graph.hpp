@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analyze/string_pool.hpp"
+#include "heapdump/allocation_tracer.hpp"
 #include "heapdump/sink.hpp"
 
 namespace heapdump {
@@ -41,10 +42,6 @@ struct GraphStats {
   uint64_t duplicate_addresses = 0;  ///< objects dropped because an earlier one had the address
   uint64_t bad_references = 0;       ///< "references" entries that are not addresses
 };
-
-/// The DATA "struct" of the object in which Ruby's allocation tracing
-/// (ObjectSpace.trace_object_allocations_start) keeps its table.
-inline constexpr std::string_view kAllocationTracerStruct = "ObjectTracing/allocation_info_tracer";
 
 /// Whether an object's "class" slot is an edge of the graph. Ruby writes the
 /// class as "class", never in "references", but the GC marks it (for an IMEMO
@@ -113,9 +110,8 @@ class ObjectGraph {
   const uint32_t* edges_end(uint32_t n) const { return edges_.data() + edge_off_[n + 1]; }
   uint64_t edge_count() const { return edges_.size(); }
 
-  /// Ruby's allocation tracer: the DATA objects whose "struct" is
-  /// kAllocationTracerStruct (ObjectSpace.trace_object_allocations keeps its
-  /// table in one), in node order.
+  /// Ruby's allocation tracer: the objects is_allocation_tracer() says are
+  /// (heapdump/allocation_tracer.hpp), in node order.
   const std::vector<uint32_t>& tracers() const { return tracers_; }
   bool is_tracer(uint32_t n) const;
 

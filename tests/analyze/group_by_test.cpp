@@ -135,3 +135,20 @@ TEST_CASE("parse_group_key and group_key_name round-trip") {
   GroupKey k;
   CHECK_FALSE(parse_group_key("string", &k));
 }
+
+TEST_CASE("GroupBy class: Ruby's allocation tracer is '(allocation tracer)'") {
+  const std::string dump =
+      "{\"address\":\"0x1\", \"type\":\"DATA\", \"class\":\"0xc1\", "
+      "\"struct\":\"ObjectTracing/allocation_info_tracer\", \"memsize\":4000}\n"
+      "{\"address\":\"0x2\", \"type\":\"DATA\", \"class\":\"0xc1\", \"struct\":\"proc\", \"memsize\":80}\n"
+      "{\"address\":\"0xc1\", \"type\":\"CLASS\", \"name\":\"Object\", \"memsize\":0}\n";
+  GroupBy g(GroupKey::kClass, std::nullopt);
+  ClassNames names;
+  TeeSink tee;
+  tee.add(g);
+  tee.add(names);
+  CollectingReporter rep;
+  read_string(dump, tee, rep);
+  CHECK(rows(g.to_table(50, names)) ==
+        Rows{{"(allocation tracer)", 4000, 1}, {"proc (DATA)", 80, 1}, {"<CLASS>", 0, 1}});
+}

@@ -139,6 +139,8 @@ def class_of(o, names):
     t = o.get("type")
     if t == "IMEMO" and o.get("imemo_type"):
         return f"<{o['imemo_type']}> (IMEMO)"
+    if t == "DATA" and o.get("struct") == "ObjectTracing/allocation_info_tracer":
+        return "(allocation tracer)"
     if t == "DATA" and o.get("struct"):
         return f"{o['struct']} (DATA)"
     c = o.get("class")
