@@ -31,8 +31,19 @@ struct ReadStats {
   uint64_t bytes = 0;          ///< bytes of (decompressed) input
 };
 
+/// The longest line kept whole by default (--max-line-bytes): 2 GiB. Real
+/// dumps' longest lines are one huge String's value or one Array or Hash
+/// with millions of references (about 18 bytes each: 2 GiB is over 100
+/// million), far below this; simdjson's parser takes no line of 4 GiB or
+/// more anyway.
+inline constexpr uint64_t kDefaultMaxLineBytes = uint64_t{2} << 30;
+
 struct ReadOptions {
   size_t chunk_size = size_t{4} << 20;  ///< bytes per chunk; a longer line makes a bigger one
+  /// A line longer than this is skipped (reported) without being kept in
+  /// memory whole; so is a line longer than a chunk that does not start
+  /// with '{' (after blanks), which can never be a record.
+  uint64_t max_line_bytes = kDefaultMaxLineBytes;
   unsigned threads = 1;                 ///< parsing threads
   bool decode_references = false;       ///< fill ObjectRecord::references
   /// A regular file is parsed in mapped windows instead of copied out with

@@ -63,6 +63,12 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
                   "Parsing threads (default: one per core); output is the same for any number")
       ->check(whole_number())
       ->check(CLI::Range(1u, 256u));
+  cmd->add_option("--max-line-bytes", options->max_line_bytes,
+                  "Skip (and report) a line longer than this many bytes without keeping it in "
+                  "memory; the default, 2 GiB, is far above the longest line of a real dump")
+      ->check(whole_number())
+      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
+      ->capture_default_str();
   cmd->add_flag("--mmap", options->map_files,
                 "Parse a plain file in mapped windows instead of copying it out with read(2); "
                 "faster on some machines, slower on others (see bench/RESULTS.md)");
@@ -72,6 +78,7 @@ ReadOptions CommonOptions::read_options(unsigned thread_count) const {
   ReadOptions options;
   options.threads = thread_count;
   options.map_files = map_files;
+  options.max_line_bytes = max_line_bytes;
   return options;
 }
 
@@ -87,6 +94,20 @@ void print_error(std::string_view message) {
   append_terminal_text(message, &line);
   line += '\n';
   write_stderr_line(line);
+}
+
+int run_guarded(const std::function<int()>& command) {
+  try {
+    return command();
+  } catch (const std::bad_alloc&) {
+    // What the command held is freed by now, so this short message fits.
+    print_error(
+        "out of memory: the process was refused more memory (ulimit -v, prlimit --as, a "
+        "container's limit, or the machine's); the command was stopped");
+  } catch (const std::exception& e) {
+    print_error(fmt::format("internal error: {}", e.what()));
+  }
+  return kExitIoError;
 }
 
 void StderrReporter::skipped_line(std::string_view source, uint64_t line, uint64_t /*offset*/,

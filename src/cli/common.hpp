@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 #include <string>
@@ -42,6 +43,7 @@ struct CommonOptions {
   std::string format = "text"; ///< "text" (heapy's layout), "json" or "csv"
   bool map_files = false;      ///< --mmap: parse plain files in mapped windows
   bool csv_safe = false;       ///< --csv-safe: defuse spreadsheet formulas in CSV text cells
+  uint64_t max_line_bytes = kDefaultMaxLineBytes;  ///< longer lines are skipped unkept
   /// The thread count to use: `threads`, or the number of cores.
   unsigned thread_count() const;
   /// How to read a dump with `threads` parsing threads.
@@ -106,5 +108,10 @@ int emit(std::string_view text);
 
 /// Prints "heapdump: MESSAGE" to stderr.
 void print_error(std::string_view message);
+
+/// Runs a command and returns its exit code. Running out of memory anywhere
+/// in it (std::bad_alloc, also from a parsing thread) is a clear message and
+/// kExitIoError, never an abort; so is any other exception that escapes.
+int run_guarded(const std::function<int()>& command);
 
 }  // namespace heapdump

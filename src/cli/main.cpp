@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     return heapdump::kExitUsage;
   }
   for (const Command& c : commands) {
-    if (c.app->parsed()) return c.run();
+    if (c.app->parsed()) return heapdump::run_guarded(c.run);
   }
   return heapdump::kExitUsage;  // unreachable: CLI11 requires one subcommand
 }

@@ -8,11 +8,13 @@
 #include <cstring>
 #include <new>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "heapdump/input.hpp"
+#include "heapdump/reader.hpp"
 #include "heapdump/status.hpp"
 #include "parse/mapped_window.hpp"
 
@@ -68,6 +70,31 @@ class ByteBuffer {
   size_t size_ = 0;
 };
 
+/// A line the reader skipped without keeping it in memory whole: one longer
+/// than the line limit, or one of a chunk's size or more whose first byte
+/// other than a blank (and a byte order mark at the start of the input) is
+/// not '{' (it cannot be a JSON object). It comes right before the chunk's
+/// bytes. The reader (dump_reader.cpp) skips shorter lines by the same two
+/// rules with the same reasons, so what is skipped and why does not depend
+/// on how the input was cut into chunks.
+struct SkippedLongLine {
+  bool present = false;
+  uint64_t offset = 0;      ///< stream offset of its first byte
+  uint64_t length = 0;      ///< its bytes, without the '\n'
+  bool terminated = true;   ///< false: it ran to the end of the input
+  std::string reason;       ///< why, for the warning
+};
+
+/// The reason given for a line of `length` bytes over the limit `max`.
+std::string line_too_long_reason(uint64_t length, uint64_t max);
+/// The reason given for a line at least a chunk long whose first byte
+/// (other than blanks) is `byte`, not '{'.
+std::string not_an_object_reason(unsigned char byte);
+/// The first byte of the `n` at `p` that is not a blank (' ', '\t', '\r'),
+/// nor part of a byte order mark at the start of the input (`offset` 0):
+/// 0-255, or -1 if there is none.
+int first_content_byte(const char* p, size_t n, uint64_t offset);
+
 /// Whole lines of the input: data() ends right after a '\n', except for the
 /// last chunk of an input that does not end with one. The bytes are either
 /// a window of the mapped file or a copy in `buffer`; either way
@@ -78,6 +105,7 @@ struct Chunk {
   size_t size = 0;           ///< valid bytes
   uint64_t offset = 0;       ///< stream offset of the first byte
   uint64_t index = 0;        ///< 0, 1, 2, ... in stream order
+  SkippedLongLine skipped;   ///< a skipped line just before `offset`, if present
   const char* begin() const { return window.data() != nullptr ? window.data() : buffer.data(); }
   std::string_view data() const { return std::string_view(begin(), size); }
   /// Gives a mapping back (after parsing: mapped pages count as memory in
@@ -86,7 +114,11 @@ struct Chunk {
 };
 
 /// Reads an InputSource into Chunks of about `chunk_size` bytes. A line
-/// longer than that makes its chunk bigger: lines have no length limit.
+/// longer than that makes its chunk bigger, up to `max_line_bytes`; a longer
+/// line, or a line longer than a chunk that cannot be a JSON object, is
+/// read through to its newline without being kept and handed out as
+/// Chunk::skipped (of a chunk with no bytes), so memory stays bounded
+/// whatever the input (a run of gigabytes of zeros, /dev/zero).
 ///
 /// Chunks are copied out of the input with InputSource::read() (kCopy, the
 /// default). With kMapIfPossible, a regular file (InputSource::mappable_fd())
@@ -99,7 +131,7 @@ class ChunkReader {
  public:
   enum class Mode { kCopy, kMapIfPossible };
   explicit ChunkReader(InputSource& input, size_t chunk_size = size_t{4} << 20,
-                       Mode mode = Mode::kCopy);
+                       Mode mode = Mode::kCopy, uint64_t max_line_bytes = kDefaultMaxLineBytes);
 
   /// Fills *chunk (reusing its buffer) and returns true, or returns false at
   /// the end of the input or on a read error (then status() is not ok).
@@ -124,9 +156,18 @@ class ChunkReader {
   /// or cannot be mapped: the next chunk copied with pread.
   bool copy_piece(Chunk* chunk);
   Status shrank() const;
+  /// Why the line that starts at stream offset `offset` with the `size`
+  /// bytes at `p` (none a newline) must be skipped, or "" if it may grow.
+  std::string must_skip(const char* p, size_t size, uint64_t offset) const;
+  /// Skips the line at offset_ of which `seen` bytes were seen (copied: they
+  /// are gone from the input; mapped: they are in the file), reading on to
+  /// its newline into chunk->buffer a piece at a time, and hands out an
+  /// empty chunk with Chunk::skipped set. False on a read error.
+  bool skip_line(Chunk* chunk, uint64_t seen, std::string reason);
 
   InputSource& input_;
   size_t chunk_size_;
+  uint64_t max_line_bytes_;
   std::vector<char> carry_;  // bytes after the last newline of the previous chunk
   bool eof_ = false;
   uint64_t offset_ = 0;

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,15 +47,47 @@ void add_stats(ReadStats* total, const ReadStats& part) {
 
 /// Decodes every line of a chunk into `sink`; problems go to *result.
 void parse_chunk(const Chunk& chunk, RecordDecoder& decoder, RecordSink& sink,
-                 ChunkResult* result) {
+                 const ReadOptions& options, ChunkResult* result) {
+  const uint64_t chunk_size = std::max<size_t>(options.chunk_size, 1);  // as ChunkReader's
+  const uint64_t max_line_bytes = std::clamp<uint64_t>(options.max_line_bytes, 1, uint64_t{1} << 60);
   ObjectRecord record;
   std::string reason;
   ReadStats& st = result->stats;
   st.bytes += chunk.size;
+  auto skip = [&](uint64_t number, uint64_t offset, bool terminated) {
+    ++st.skipped_lines;
+    if (!terminated) reason = "last line is cut short (no newline at end of file): " + reason;
+    result->skipped.push_back({number, offset, std::move(reason)});
+  };
+  uint64_t lines_before = 0;  // the line the reader skipped before the chunk's bytes
+  if (chunk.skipped.present) {
+    const SkippedLongLine& s = chunk.skipped;
+    ++st.lines;
+    st.bytes += s.length + (s.terminated ? 1 : 0);
+    reason = s.reason;
+    skip(1, s.offset, s.terminated);
+    lines_before = 1;
+  }
   auto line_length = [&decoder](const char* p, const char* end) { return decoder.find_line(p, end); };
   for_each_line(chunk, line_length, [&](std::string_view text, uint64_t number, uint64_t offset,
                                         bool terminated) {
     ++st.lines;
+    number += lines_before;
+    // The ChunkReader's two rules, for lines it did not have to skip itself
+    // (they fit a chunk), so that the reasons do not depend on the cutting.
+    if (text.size() >= chunk_size) {
+      const int first = first_content_byte(text.data(), text.size(), offset);
+      if (first >= 0 && first != '{') {
+        reason = not_an_object_reason(static_cast<unsigned char>(first));
+        skip(number, offset, terminated);
+        return;
+      }
+    }
+    if (text.size() > max_line_bytes) {
+      reason = line_too_long_reason(text.size(), max_line_bytes);
+      skip(number, offset, terminated);
+      return;
+    }
     if (offset == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
     if (is_blank(text)) {
       ++st.blank_lines;
@@ -61,9 +95,7 @@ void parse_chunk(const Chunk& chunk, RecordDecoder& decoder, RecordSink& sink,
     }
     record.byte_offset = offset;
     if (!decoder.decode(text, kChunkPadding, &record, &reason)) {
-      ++st.skipped_lines;
-      if (!terminated) reason = "last line is cut short (no newline at end of file): " + reason;
-      result->skipped.push_back({number, offset, std::move(reason)});
+      skip(number, offset, terminated);
       return;
     }
     ++st.records;
@@ -91,13 +123,13 @@ ChunkReader::Mode chunk_mode(const ReadOptions& options) {
 Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, ReadStats* stats,
                  const ReadOptions& options) {
   ReadStats total;
-  ChunkReader chunks(input, options.chunk_size, chunk_mode(options));
+  ChunkReader chunks(input, options.chunk_size, chunk_mode(options), options.max_line_bytes);
   RecordDecoder decoder;
   decoder.set_decode_references(options.decode_references);
   Chunk chunk;
   while (chunks.next(&chunk)) {
     ChunkResult result;
-    parse_chunk(chunk, decoder, sink, &result);
+    parse_chunk(chunk, decoder, sink, options, &result);
     chunk.release_window();
     report(input.name(), result, reporter, &total);
     if (options.progress) options.progress(chunks.bytes_consumed());
@@ -129,7 +161,11 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
   bool no_more_work = false;
   ReadStats total;
 
-  auto worker = [&](unsigned id) {
+  // An exception in a thread (std::bad_alloc: out of memory) must not
+  // escape it (that aborts the process): the first one is kept, every
+  // thread stops, and it is rethrown on the calling thread once all joined.
+  std::exception_ptr failure;
+  auto worker_loop = [&](unsigned id) {
     RecordDecoder decoder;
     decoder.set_decode_references(options.decode_references);
     RecordSink& sink = sinks(id);
@@ -137,13 +173,13 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
       Slot* slot;
       {
         std::unique_lock<std::mutex> lock(mu);
-        work_ready.wait(lock, [&] { return !work.empty() || no_more_work; });
-        if (work.empty()) return;
+        work_ready.wait(lock, [&] { return !work.empty() || no_more_work || failure; });
+        if (work.empty() || failure) return;
         slot = work.front();
         work.pop_front();
       }
       slot->result = ChunkResult{};
-      parse_chunk(slot->chunk, decoder, sink, &slot->result);
+      parse_chunk(slot->chunk, decoder, sink, options, &slot->result);
       slot->chunk.release_window();
       std::lock_guard<std::mutex> lock(mu);
       done[slot->chunk.index] = slot;
@@ -157,29 +193,50 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
       slot_free.notify_one();
     }
   };
+  auto fail = [&](std::exception_ptr e) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!failure) failure = e;
+    }
+    work_ready.notify_all();
+    slot_free.notify_all();
+  };
+  auto worker = [&](unsigned id) {
+    try {
+      worker_loop(id);
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  };
   std::vector<std::thread> pool;
-  for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
-
-  ChunkReader chunks(input, options.chunk_size, chunk_mode(options));
-  for (;;) {
-    Slot* slot;
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      slot_free.wait(lock, [&] { return !free_slots.empty(); });
-      slot = free_slots.back();
-      free_slots.pop_back();
+  std::unique_ptr<ChunkReader> chunks;
+  try {
+    for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
+    chunks = std::make_unique<ChunkReader>(input, options.chunk_size, chunk_mode(options),
+                                           options.max_line_bytes);
+    for (;;) {
+      Slot* slot;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        slot_free.wait(lock, [&] { return !free_slots.empty() || failure; });
+        if (failure) break;
+        slot = free_slots.back();
+        free_slots.pop_back();
+      }
+      if (!chunks->next(&slot->chunk)) {
+        std::lock_guard<std::mutex> lock(mu);
+        free_slots.push_back(slot);
+        break;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        work.push_back(slot);
+      }
+      work_ready.notify_one();
+      if (options.progress) options.progress(chunks->bytes_consumed());
     }
-    if (!chunks.next(&slot->chunk)) {
-      std::lock_guard<std::mutex> lock(mu);
-      free_slots.push_back(slot);
-      break;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      work.push_back(slot);
-    }
-    work_ready.notify_one();
-    if (options.progress) options.progress(chunks.bytes_consumed());
+  } catch (...) {
+    fail(std::current_exception());  // (a thread that could not start, or out of memory here)
   }
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -187,8 +244,9 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
   }
   work_ready.notify_all();
   for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
   if (stats != nullptr) *stats = total;
-  return chunks.finish();
+  return chunks->finish();
 }
 
 }  // namespace heapdump

@@ -1,6 +1,7 @@
 #include "parse/record_decoder.hpp"
 
 #include <cstring>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -247,6 +248,9 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
   }
   dom::element root;
   if (auto e = parser_.parse(text.data(), text.size(), false).get(root)) {
+    // Out of memory is not a fault of the line: it stops the command
+    // (exit 3, "out of memory"), it does not skip the line.
+    if (e == simdjson::MEMALLOC) throw std::bad_alloc();
     *reason = diagnose(text, e);
     return false;
   }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -25,16 +26,27 @@ struct SeenLine {
 /// Every line of `input` in chunks of `chunk_size`, checking the chunks'
 /// order, offsets and padding. *windows counts the chunks that were windows
 /// of a mapped file.
+/// A line the reader skipped unkept (Chunk::skipped) is seen as
+/// "<skipped LENGTH: REASON>".
 std::vector<SeenLine> lines_of(InputSource& input, uint64_t total, size_t chunk_size,
                                size_t* chunks_seen = nullptr, size_t* windows = nullptr,
-                               ChunkReader::Mode mode = ChunkReader::Mode::kCopy) {
-  ChunkReader reader(input, chunk_size, mode);
+                               ChunkReader::Mode mode = ChunkReader::Mode::kCopy,
+                               uint64_t max_line_bytes = kDefaultMaxLineBytes) {
+  ChunkReader reader(input, chunk_size, mode, max_line_bytes);
   std::vector<SeenLine> lines;
   Chunk chunk;
   uint64_t expected_index = 0, expected_offset = 0;
   size_t mapped = 0;
   while (reader.next(&chunk)) {
     REQUIRE(chunk.index == expected_index++);
+    if (chunk.skipped.present) {
+      const SkippedLongLine& s = chunk.skipped;
+      REQUIRE(s.offset == expected_offset);
+      REQUIRE(chunk.size == 0);
+      lines.push_back({"<skipped " + std::to_string(s.length) + ": " + s.reason + ">",
+                       lines.size() + 1, s.offset, s.terminated});
+      expected_offset += s.length + (s.terminated ? 1 : 0);
+    }
     REQUIRE(chunk.offset == expected_offset);
     expected_offset += chunk.size;
     if (chunk.window.data() != nullptr) {
@@ -60,9 +72,11 @@ std::vector<SeenLine> lines_of(InputSource& input, uint64_t total, size_t chunk_
 }
 
 std::vector<SeenLine> all_lines(const std::string& data, size_t chunk_size, size_t max_read,
-                                size_t* chunks_seen = nullptr) {
+                                size_t* chunks_seen = nullptr,
+                                uint64_t max_line_bytes = kDefaultMaxLineBytes) {
   auto input = make_memory_input(data, "m", max_read);
-  return lines_of(*input, data.size(), chunk_size, chunks_seen);
+  return lines_of(*input, data.size(), chunk_size, chunks_seen, nullptr,
+                  ChunkReader::Mode::kCopy, max_line_bytes);
 }
 
 /// A file holding `data`, removed at the end of the test.
@@ -93,6 +107,25 @@ void touch(const Chunk& chunk) {
   for (size_t i = 0; i < chunk.size; ++i) sink = sink + chunk.begin()[i];
 }
 
+/// The lines as the dump reader sees them: a line that the ChunkReader
+/// kept although its rules skip it (it fitted a chunk) is skipped with the
+/// same reason, as dump_reader.cpp does.
+std::vector<SeenLine> as_read(std::vector<SeenLine> lines, size_t chunk,
+                              uint64_t max_line_bytes = kDefaultMaxLineBytes) {
+  for (SeenLine& l : lines) {
+    if (l.text.rfind("<skipped ", 0) == 0) continue;
+    const int first = first_content_byte(l.text.data(), l.text.size(), l.offset);
+    if (l.text.size() >= chunk && first >= 0 && first != '{') {
+      l.text = "<skipped " + std::to_string(l.text.size()) + ": " +
+               not_an_object_reason(static_cast<unsigned char>(first)) + ">";
+    } else if (l.text.size() > max_line_bytes) {
+      l.text = "<skipped " + std::to_string(l.text.size()) + ": " +
+               line_too_long_reason(l.text.size(), max_line_bytes) + ">";
+    }
+  }
+  return lines;
+}
+
 bool same_lines(const std::vector<SeenLine>& a, const std::vector<SeenLine>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -107,18 +140,19 @@ bool same_lines(const std::vector<SeenLine>& a, const std::vector<SeenLine>& b) 
 }  // namespace
 
 TEST_CASE("ChunkReader cuts at newlines whatever the chunk and read sizes") {
-  const std::string data = "a\nbb\n\nccc\r\n" + std::string(1000, 'x') + "\nlast";
+  // (Lines start with '{': a longer line that does not is skipped, below.)
+  const std::string data = "{\n{b\n\n{cc\r\n{" + std::string(999, 'x') + "\n{ast";
   for (size_t chunk : {1, 2, 3, 7, 64, 4096}) {
     for (size_t max_read : {size_t{1}, size_t{5}, SIZE_MAX}) {
       INFO("chunk " << chunk << " read " << max_read);
       auto lines = all_lines(data, chunk, max_read);
       REQUIRE(lines.size() == 6);
-      CHECK(lines[0].text == "a");
-      CHECK(lines[1].text == "bb");
+      CHECK(lines[0].text == "{");
+      CHECK(lines[1].text == "{b");
       CHECK(lines[2].text == "");
-      CHECK(lines[3].text == "ccc\r");
-      CHECK(lines[4].text == std::string(1000, 'x'));
-      CHECK(lines[5].text == "last");
+      CHECK(lines[3].text == "{cc\r");
+      CHECK(lines[4].text == "{" + std::string(999, 'x'));
+      CHECK(lines[5].text == "{ast");
       CHECK_FALSE(lines[5].terminated);
       CHECK(lines[4].terminated);
       for (size_t i = 0; i < lines.size(); ++i) CHECK(lines[i].number == i + 1);
@@ -146,7 +180,7 @@ TEST_CASE("ChunkReader keeps chunks near the chunk size and grows for a huge lin
   auto lines = all_lines(data, 4096, SIZE_MAX, &chunks);
   CHECK(lines.size() == 1000);
   CHECK(chunks >= data.size() / 4096);
-  const std::string big(3 << 20, 'z');
+  const std::string big = "{" + std::string((3 << 20) - 1, 'z');
   lines = all_lines("x\n" + big + "\ny\n", 1024, 65536);
   REQUIRE(lines.size() == 3);
   CHECK(lines[1].text == big);
@@ -159,8 +193,10 @@ TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes
   auto random_lines = [&rng](size_t total) {
     std::string data;
     while (data.size() < total) {
+      // Half of them start with '{'; a long line that does not is skipped.
       const size_t n = rng() % 300;
-      data += std::string(n, static_cast<char>('a' + rng() % 26)) + "\n";
+      const std::string open = rng() % 2 == 0 ? "{" : "";
+      data += open + std::string(n, static_cast<char>('a' + rng() % 26)) + "\n";
     }
     data.resize(total);  // may cut the last line: no newline at the end
     return data;
@@ -169,7 +205,12 @@ TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes
       "a\nbb\n\nccc\r\n" + std::string(1000, 'x') + "\nlast",
       random_lines(300000),
       // A line longer than a window's slack beyond the chunk (64 KB).
+      random_lines(100000) + "\n{" + std::string(200000, 'L') + "\n" + random_lines(100000),
+      // The same, skipped (not '{'): mapped, it is read through with pread.
       random_lines(100000) + "\n" + std::string(200000, 'L') + "\n" + random_lines(100000),
+      // A long line at the end, with no newline; skipped, then kept.
+      random_lines(100000) + "\n" + std::string(300000, 'L'),
+      random_lines(100000) + "\n{" + std::string(300000, 'L'),
   };
   // Ends near a page boundary, where the bytes after the file's end stop
   // being readable in a mapping.
@@ -185,14 +226,20 @@ TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes
       const auto streamed = all_lines(data, chunk, SIZE_MAX);
       const auto mapped = lines_of(*input, data.size(), chunk, &chunks, &windows,
                                    ChunkReader::Mode::kMapIfPossible);
-      CHECK(same_lines(mapped, streamed));
-      // Every chunk but those near the end is a window of the file.
-      if (data.size() > chunk + 3 * 65536) CHECK(windows * 2 > chunks);
+      CHECK(same_lines(as_read(mapped, chunk), as_read(streamed, chunk)));
+      // Every chunk but those near the end is a window of the file (a
+      // skipped line makes an empty chunk that is not, and a long last line
+      // is copied).
+      const bool skips = std::any_of(mapped.begin(), mapped.end(), [](const SeenLine& l) {
+        return l.text.rfind("<skipped ", 0) == 0;
+      });
+      const bool long_last = data.size() - data.rfind('\n') > 65536;
+      if (data.size() > chunk + 3 * 65536 && !skips && !long_last) CHECK(windows * 2 > chunks);
       // Copied out (the default), no chunk is a window.
       std::unique_ptr<InputSource> again;
       REQUIRE(InputSource::open(file.path, &again).ok());
       const auto copied = lines_of(*again, data.size(), chunk, &chunks, &windows);
-      CHECK(same_lines(copied, streamed));
+      CHECK(same_lines(as_read(copied, chunk), as_read(streamed, chunk)));
       CHECK(windows == 0);
     }
   }
@@ -314,7 +361,7 @@ TEST_CASE("ChunkReader: a window keeps its padding when the newline is as far as
   const size_t chunk = 4032;
   for (size_t first_line : {size_t{4032 + 65536 - 2}, size_t{4032 + 65536 - 1}, size_t{4032 + 65536}}) {
     INFO("first line " << first_line);
-    std::string data = std::string(first_line, 'x') + "\n";
+    std::string data = "{" + std::string(first_line - 1, 'x') + "\n";
     for (int i = 0; i < 3000; ++i) data += std::string(60, 'y') + "\n";
     const TempFile file(data);
     std::unique_ptr<InputSource> input;
@@ -325,5 +372,98 @@ TEST_CASE("ChunkReader: a window keeps its padding when the newline is as far as
     CHECK(windows > 0);
     REQUIRE(lines.size() == 3001);
     CHECK(lines[0].text.size() == first_line);
+  }
+}
+
+namespace {
+/// Reads every chunk of `input`; *biggest is the largest buffer a chunk had.
+std::vector<SeenLine> lines_and_memory(InputSource& input, uint64_t total, size_t chunk,
+                                       ChunkReader::Mode mode, uint64_t max_line_bytes,
+                                       size_t* biggest) {
+  ChunkReader reader(input, chunk, mode, max_line_bytes);
+  std::vector<SeenLine> lines;
+  Chunk c;
+  uint64_t offset = 0;
+  *biggest = 0;
+  while (reader.next(&c)) {
+    *biggest = std::max({*biggest, c.buffer.size(), c.window.size()});
+    if (c.skipped.present) {
+      REQUIRE(c.skipped.offset == offset);
+      lines.push_back({"<skipped " + std::to_string(c.skipped.length) + ": " + c.skipped.reason +
+                           ">",
+                       lines.size() + 1, c.skipped.offset, c.skipped.terminated});
+      offset += c.skipped.length + (c.skipped.terminated ? 1 : 0);
+    }
+    REQUIRE(c.offset == offset);
+    offset += c.size;
+    const uint64_t before = lines.size();
+    for_each_line(c, [&](std::string_view text, uint64_t number, uint64_t at, bool term) {
+      lines.push_back({std::string(text), before + number, at, term});
+    });
+  }
+  REQUIRE(reader.finish().ok());
+  REQUIRE(offset == total);
+  return lines;
+}
+}  // namespace
+
+TEST_CASE("ChunkReader skips a long line that is not an object, or over the limit, unkept") {
+  const size_t chunk = 4096;
+  const std::string zeros(3 << 20, '\0');
+  const std::string big_object = "{" + std::string(200000, 'x');
+  const std::string tail = "{\"b\":1}";
+  struct Case {
+    std::string data;
+    uint64_t max_line_bytes;
+    std::vector<std::string> expected;  // line texts
+    size_t max_buffer;                  // the most a chunk may hold
+  };
+  const size_t near_chunk = 2 * chunk + (64 << 10) + 2 * kChunkPadding;
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::vector<Case> cases = {
+      // Zeros between two records; then at the end without a newline.
+      {"{a}\n" + zeros + "\n" + tail + "\n", kDefaultMaxLineBytes,
+       {"{a}", "<skipped 3145728: " + not_an_object_reason(0) + ">", tail}, near_chunk},
+      {"{a}\n" + zeros, kDefaultMaxLineBytes,
+       {"{a}", "<skipped 3145728: " + not_an_object_reason(0) + ">"}, near_chunk},
+      // First byte after blanks (and a BOM at the start) decides.
+      {bom + "  \t" + zeros + "\n", kDefaultMaxLineBytes,
+       {"<skipped 3145734: " + not_an_object_reason(0) + ">"}, near_chunk},
+      {" [" + zeros + "\n" + tail, kDefaultMaxLineBytes,
+       {"<skipped 3145730: " + not_an_object_reason('[') + ">", tail}, near_chunk},
+      // An object-like line over the limit: skipped once the limit is passed.
+      {"{a}\n" + big_object + "\n" + tail + "\n", 100000,
+       {"{a}", "<skipped 200001: " + line_too_long_reason(200001, 100000) + ">", tail},
+       100001 + (64 << 10) + kChunkPadding},
+      // Under the limit it is kept whole (it may start with blanks and a BOM).
+      {bom + " " + big_object + "\n" + tail + "\n", kDefaultMaxLineBytes,
+       {bom + " " + big_object, tail}, 2 * big_object.size()},
+  };
+  for (const Case& c : cases) {
+    const TempFile file(c.data);
+    for (auto mode : {ChunkReader::Mode::kCopy, ChunkReader::Mode::kMapIfPossible}) {
+      for (bool from_file : {false, true}) {
+        INFO("size " << c.data.size() << " mode " << static_cast<int>(mode) << " file "
+                     << from_file);
+        std::unique_ptr<InputSource> input;
+        if (from_file) {
+          REQUIRE(InputSource::open(file.path, &input).ok());
+        } else {
+          input = make_memory_input(c.data, "m", 5000);
+        }
+        size_t biggest = 0;
+        const auto lines =
+            lines_and_memory(*input, c.data.size(), chunk, mode, c.max_line_bytes, &biggest);
+        REQUIRE(lines.size() == c.expected.size());
+        for (size_t i = 0; i < lines.size(); ++i) {
+          CHECK(lines[i].text == c.expected[i]);
+          CHECK(lines[i].number == i + 1);
+        }
+        CHECK(lines.back().terminated == (c.data.back() == '\n'));
+        // A skipped line is never held whole: chunks stay near the chunk
+        // size (plus a mapped window's 64 KB slack), or the limit + 1.
+        CHECK(biggest <= c.max_buffer);
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "parse/chunk_reader.hpp"
 #include "test_util.hpp"
 
 using namespace heapdump;
@@ -35,7 +36,10 @@ TEST_CASE("read_dump: blank lines are ignored, invalid lines skipped and reporte
     REQUIRE(rep.skipped.size() == 3);
     CHECK(rep.skipped[0].line == 5);
     CHECK(rep.skipped[1].line == 6);
-    CHECK(rep.skipped[1].reason == "not a JSON object");
+    // (With 3-byte chunks, "[1,2]" is a line of a chunk's size or more that
+    // does not start with '{', which the reader skips by its first byte.)
+    CHECK(rep.skipped[1].reason ==
+          (chunk == 3 ? not_an_object_reason('[') : std::string("not a JSON object")));
     CHECK(rep.skipped[2].line == 8);
     CHECK_THAT(rep.skipped[2].reason, Catch::StartsWith("last line is cut short"));
     CHECK(rep.skipped[0].offset == data.find("not json"));
@@ -206,4 +210,92 @@ TEST_CASE("read_dump_parallel: identical tables for any thread count and chunk s
       }
     }
   }
+}
+
+namespace {
+/// Reads `data` with `threads` threads (1: read_dump) into one sink.
+ReadStats read_with(const std::string& data, CollectingSink& sink, CollectingReporter& rep,
+                    size_t chunk_size, uint64_t max_line_bytes, unsigned threads) {
+  auto input = make_memory_input(data, "mem.json", 1000);
+  ReadStats stats;
+  ReadOptions options;
+  options.chunk_size = chunk_size;
+  options.max_line_bytes = max_line_bytes;
+  options.threads = threads;
+  Status s = read_dump_parallel(*input, [&](unsigned) -> RecordSink& { return sink; }, rep,
+                                &stats, options);
+  if (!s.ok()) throw std::runtime_error(s.message());
+  return stats;
+}
+}  // namespace
+
+TEST_CASE("read_dump: a long line that cannot be an object is skipped by line number, unkept") {
+  // 1 MB of NUL bytes (a run of zeros in a broken file) between two records:
+  // with 4 KB chunks the reader skips it by its first byte and reads on.
+  const std::string zeros(1 << 20, '\0');
+  const std::string a = "{\"address\":\"0x1\", \"type\":\"STRING\"}\n";
+  const std::string b = "{\"address\":\"0x2\", \"type\":\"ARRAY\"}\n";
+  for (unsigned threads : {1u, 2u}) {
+    for (const bool terminated : {true, false}) {
+      INFO("threads " << threads << " terminated " << terminated);
+      const std::string data = a + "\n" + zeros + (terminated ? "\n" + b : "");
+      CollectingSink sink;
+      CollectingReporter rep;
+      const ReadStats st = read_with(data, sink, rep, 4096, kDefaultMaxLineBytes, threads);
+      CHECK(st.lines == (terminated ? 4 : 3));
+      CHECK(st.skipped_lines == 1);
+      CHECK(st.records == (terminated ? 2 : 1));
+      CHECK(st.bytes == data.size());
+      REQUIRE(rep.skipped.size() == 1);
+      CHECK(rep.skipped[0].line == 3);
+      CHECK(rep.skipped[0].offset == a.size() + 1);
+      const std::string reason =
+          "not a JSON object: a long line that starts with byte 0x00 (not '{'), skipped without "
+          "keeping it in memory";
+      CHECK(rep.skipped[0].reason ==
+            (terminated ? reason : "last line is cut short (no newline at end of file): " + reason));
+      if (terminated) {
+        REQUIRE(sink.records.size() == 2);
+        CHECK(sink.records[1].byte_offset == a.size() + 1 + zeros.size() + 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("read_dump: --max-line-bytes skips longer lines, long or short, with one reason") {
+  const std::string a = "{\"address\":\"0x1\"}";
+  const uint64_t limit = a.size();  // 17 bytes
+  std::string refs;
+  for (int i = 0; i < 20000; ++i) refs += (i ? ",\"0x" : "\"0x") + std::to_string(1000 + i) + "\"";
+  const std::string big = "{\"address\":\"0x9\",\"references\":[" + refs + "]}";
+  REQUIRE(big.size() > 100000);
+  const std::string data = a + "\n" + big + "\n" + a + "x\n" + "{\"address\":\"0x2\"}\n";
+  for (unsigned threads : {1u, 2u}) {
+    for (size_t chunk : {size_t{4096}, size_t{1} << 20}) {
+      INFO("threads " << threads << " chunk " << chunk);
+      CollectingSink sink;
+      CollectingReporter rep;
+      // 17 bytes are allowed: the first and last lines are kept, the
+      // 18-byte line (a + "x") and the big one are skipped.
+      const ReadStats st = read_with(data, sink, rep, chunk, limit, threads);
+      CHECK(st.lines == 4);
+      CHECK(st.skipped_lines == 2);
+      CHECK(st.bytes == data.size());
+      REQUIRE(sink.records.size() == 2);
+      REQUIRE(rep.skipped.size() == 2);
+      CHECK(rep.skipped[0].line == 2);
+      CHECK(rep.skipped[0].reason == "a line of " + std::to_string(big.size()) +
+                                         " bytes, longer than --max-line-bytes (17)");
+      CHECK(rep.skipped[1].line == 3);
+      CHECK(rep.skipped[1].reason == "a line of 18 bytes, longer than --max-line-bytes (17)");
+    }
+  }
+  // The default keeps them: the big line is a record, a + "x" is bad JSON.
+  CollectingSink sink;
+  CollectingReporter rep;
+  read_with(data, sink, rep, 4096, kDefaultMaxLineBytes, 2);
+  CHECK(sink.records.size() == 3);
+  REQUIRE(rep.skipped.size() == 1);
+  CHECK(rep.skipped[0].reason == "unexpected text after the JSON object");
+  CHECK(kDefaultMaxLineBytes == uint64_t{2} * 1024 * 1024 * 1024);
 }
