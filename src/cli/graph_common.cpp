@@ -106,8 +106,12 @@ std::vector<Column> hop_columns(const std::string& first) {
 }
 
 void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
-                   const std::vector<uint32_t>& path, uint64_t key, Table* table) {
+                   const std::vector<uint32_t>& path, uint64_t key, Table* table,
+                   bool ends_only) {
   for (size_t i = 0; i < path.size(); ++i) {
+    if (ends_only && i == kPathEndHops && path.size() > 2 * kPathEndHops) {
+      i = path.size() - kPathEndHops;
+    }
     const uint32_t n = path[i];
     Cell root = i == 0 ? Cell{lg.graph.root_kind(sp.root_kind_of(n))} : Cell{};
     table->rows.push_back({key, uint64_t{i}, root, format_address(lg.graph.address(n)),
@@ -116,12 +120,35 @@ void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
   }
 }
 
+namespace {
+/// 4999980 -> "4,999,980".
+std::string with_commas(uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+}  // namespace
+
 void render_path_text(const Table& hops, uint64_t key, std::string* out) {
-  // Aligned columns over this path's rows; the root kind first.
+  // This path's rows (in hop order), at most kPathEndHops at each end.
+  std::vector<const std::vector<Cell>*> rows;
+  for (const auto& r : hops.rows) {
+    if (as_int(r[0]) == key) rows.push_back(&r);
+  }
+  if (rows.size() > 2 * kPathEndHops) {
+    rows.erase(rows.begin() + kPathEndHops, rows.end() - kPathEndHops);
+  }
+  // Aligned columns over the rows shown; the root kind first.
   std::vector<std::vector<std::string>> cells;
   std::vector<uint64_t> sizes;
-  for (const auto& r : hops.rows) {
-    if (as_int(r[0]) != key) continue;
+  std::vector<uint64_t> left_out;  // hops left out before each row
+  uint64_t next_hop = 0;
+  for (const std::vector<Cell>* row : rows) {
+    const auto& r = *row;
     if (cells.empty()) *out += fmt::format("  ROOT {}\n", terminal_text(as_text(r[2])));
     std::string cls = terminal_text(as_text(r[5]));
     if (!is_null(r[6])) cls += " " + terminal_text(as_text(r[6]));
@@ -129,6 +156,8 @@ void render_path_text(const Table& hops, uint64_t key, std::string* out) {
                      terminal_text(as_text(r[4])), cls,
                      is_null(r[7]) ? std::string("-") : terminal_text(as_text(r[7]))});
     sizes.push_back(as_int(r[8]));
+    left_out.push_back(as_int(r[1]) - next_hop);
+    next_hop = as_int(r[1]) + 1;
   }
   std::vector<std::string> head = {"hop", "address", "type", "class", "location"};
   std::vector<size_t> w(head.size());
@@ -140,6 +169,9 @@ void render_path_text(const Table& hops, uint64_t key, std::string* out) {
                       w[1], head[2], w[2], head[3], w[3], head[4], w[4], "memsize");
   for (size_t i = 0; i < cells.size(); ++i) {
     const auto& row = cells[i];
+    if (left_out[i] > 0) {
+      *out += fmt::format("  {:>{}}  \u2026 {} hops \u2026\n", "", w[0], with_commas(left_out[i]));
+    }
     *out += fmt::format("  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>8}\n", row[0], w[0], row[1],
                         w[1], row[2], w[2], row[3], w[3], row[4], w[4], sizes[i]);
   }

@@ -34,12 +34,22 @@ bool load_graph(const std::string& file, const CommonOptions& options, LoadedGra
 
 /// Columns shared by every table that lists path hops.
 std::vector<Column> hop_columns(const std::string& first);
-/// Appends one row per hop of `path` to `table`, starting with `key`
-/// (the path/suspect number).
-void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
-                   const std::vector<uint32_t>& path, uint64_t key, Table* table);
+/// Hops shown at each end of a long path in the text output; the ones
+/// between are one line "… N hops …".
+inline constexpr size_t kPathEndHops = 10;
 
-/// Renders `path` (rows of one path in a hop table) for the text output.
+/// Appends one row per hop of `path` to `table`, starting with `key`
+/// (the path/suspect number). With `ends_only`, only the first and last
+/// kPathEndHops hops (all the text output shows), so that a path of
+/// millions of hops takes no memory to speak of.
+void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
+                   const std::vector<uint32_t>& path, uint64_t key, Table* table,
+                   bool ends_only = false);
+
+/// Renders `path` (rows of one path in a hop table) for the text output:
+/// at most the first and last kPathEndHops hops, with a line
+/// "… 4,999,980 hops …" for those between (left out here, or by
+/// add_path_rows: a gap in the hop numbers).
 void render_path_text(const Table& hops, uint64_t key, std::string* out);
 
 /// A table with only totals, describing the graph.

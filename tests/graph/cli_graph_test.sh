@@ -141,4 +141,28 @@ last=$(printf '0x%x' $((0x100000 + 0x28 * 499999)))
 python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['tables'][0]; assert len(t['rows'])==500000, len(t['rows']); print('ok   chain-path-length')" "$tmp/cp" || fail=1
 "$HD" path "$tmp/chain.json" --location chain.rb:1 --lines 5 > "$tmp/cl" 2>&1; code chain-group 0 $?
 
+# A suspect's path of ~500,000 hops: the text shows its first and last 10
+# hops around one line "… N hops …" (it printed every hop, 500,000 lines);
+# JSON keeps every hop. The expected hops come from the JSON: the path's
+# rows are hops 0..R-1 (checked), so the text leaves out R - 20.
+"$HD" retained "$tmp/chain.json" --lines 2 --format json > "$tmp/crj" 2>&1; code chain-retained-json 0 $?
+"$HD" retained "$tmp/chain.json" --lines 2 > "$tmp/crt" 2>&1; code chain-retained-text 0 $?
+python3 - "$tmp/crj" "$tmp/crt" <<'PY' || fail=1
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+t = next(t for t in doc["tables"] if t["name"] == "suspect_paths")
+cols = [c["name"] for c in t["columns"]]
+hops = [r[cols.index("hop")] for r in t["rows"] if r[cols.index("suspect")] == 1]
+assert hops == list(range(len(hops))) and len(hops) > 400000, len(hops)
+text = open(sys.argv[2], encoding="utf-8").read()
+section = text.split("shortest path from a GC root:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+shown = [int(l.split()[0]) for l in section if re.match(r"^ +\d+  0x", l)]
+want = list(range(10)) + list(range(len(hops) - 10, len(hops)))
+assert shown == want, ("hops shown", len(shown), shown[:12])
+gap = "\u2026 {:,} hops \u2026".format(len(hops) - 20)
+assert [l.strip() for l in section if "\u2026" in l] == [gap], section
+assert len(text.splitlines()) < 100, len(text.splitlines())
+print("ok   chain-retained-path-ends (%s)" % gap)
+PY
+
 exit $fail
