@@ -37,7 +37,9 @@ CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd) {
   sub->add_option("RETAINED", cmd->retained,
                   "Optional third dump: report only objects still alive in it");
   sub->add_option("--output-diff,--output_diff", cmd->output_diff,
-                  "Write the reported AFTER lines, verbatim, to this file");
+                  "Write the reported AFTER lines, verbatim, to this file (- for standard "
+                  "output); the file is replaced only when the diff completes, and must not be "
+                  "one of the dumps");
   sub->add_option("--fail-if-new-objects", cmd->fail_objects,
                   "Exit with status 4 if more than N new objects are found (see --by)")
       ->check(whole_number());
@@ -67,9 +69,16 @@ int run_diff(const DiffCommand& cmd) {
     }
   }
 
+  // The output goes to a temporary file that replaces the target only when
+  // the diff is complete; it must not be one of the dumps being read.
   std::unique_ptr<OutputFile> output;
-  if (!cmd.output_diff.empty()) {
-    Status s = OutputFile::open(cmd.output_diff, &output);
+  if (cmd.output_diff) {
+    Status s = check_output_path(*cmd.output_diff, inputs);
+    if (!s.ok()) {
+      print_error(fmt::format("--output-diff: {} (see 'heapdump diff --help')", s.message()));
+      return kExitUsage;
+    }
+    s = OutputFile::open(*cmd.output_diff, &output);
     if (!s.ok()) {
       print_error(s.message());
       return kExitIoError;
@@ -121,19 +130,20 @@ int run_diff(const DiffCommand& cmd) {
   for (size_t i = 1; i < diffs.size(); ++i) diff.merge(*diffs[i]);
 
   if (output) {
-    Status s = output->close();
+    Status s = output->commit();
+    if (s.code() == Status::Code::kBrokenPipe) return kExitOk;  // `--output-diff - | head`
     if (!s.ok()) {
       print_error(s.message());
       return kExitIoError;
     }
-    write_stderr_line(fmt::format("Writing heap dump diff to {}\n", terminal_text(cmd.output_diff)));
+    write_stderr_line(fmt::format("Writing heap dump diff to {}\n", terminal_text(*cmd.output_diff)));
   }
   auto path_or_null = [](const std::string& p) { return p.empty() ? Cell{} : Cell{p}; };
   Report report{"diff",
                 {{"before", cmd.before},
                  {"after", cmd.after},
                  {"retained", path_or_null(cmd.retained)},
-                 {"output_diff", path_or_null(cmd.output_diff)}},
+                 {"output_diff", path_or_null(cmd.output_diff.value_or(""))}},
                 {diff.to_table()}};
   std::string out;
   if (cmd.common.format == "text") render_diff_text(report.tables[0], retained != nullptr, &out);

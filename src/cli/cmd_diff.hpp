@@ -15,7 +15,7 @@ struct DiffCommand {
   std::string before;
   std::string after;
   std::string retained;  ///< "" when not given
-  std::string output_diff;
+  std::optional<std::string> output_diff;  ///< --output-diff, if given
   std::optional<uint64_t> fail_objects;  ///< --fail-if-new-objects
   std::optional<uint64_t> fail_bytes;    ///< --fail-if-new-bytes
   std::string by = "total";              ///< --by: what the limits apply to
