@@ -135,6 +135,10 @@ class IdentitySet {
     return contains(id, hint);
   }
   size_t size() const { return size_ + wide_.size(); }
+  /// After seal(): identities whose address an earlier one (in address
+  /// order) already has. A sound dump has none: each object has its own
+  /// address.
+  size_t repeated_addresses() const { return repeated_addresses_; }
   /// After seal(): the number of indexed runs, or 0 if the array was sorted
   /// instead (for tests and measurements).
   size_t runs() const { return runs_.size(); }
@@ -152,6 +156,8 @@ class IdentitySet {
   /// (runs_ empty) otherwise.
   bool index_runs();
   void sort_and_bucket(unsigned threads);
+  /// Adds to repeated_addresses_ the repeats that involve wide_.
+  void count_wide_repeats();
 
   std::mutex mu_;
   Identity* data_ = nullptr;  // malloc/realloc: pages are resident only once touched
@@ -164,6 +170,7 @@ class IdentitySet {
   std::vector<Run> runs_;  // sorted by first; empty if data_ was sorted
   std::vector<WideIdentity> wide_;  // sorted by seal()
   bool sealed_ = false;
+  size_t repeated_addresses_ = 0;
 };
 
 /// A RecordSink that adds each object's identity to an IdentitySet, in

@@ -203,18 +203,49 @@ void IdentitySet::sort_and_bucket(unsigned threads) {
          &shift_, &buckets_);
 }
 
+void IdentitySet::count_wide_repeats() {
+  // Identities with wide generations are rare: their repeats, among
+  // themselves and with the array's, are counted by a sort of addresses.
+  if (wide_.empty()) return;
+  std::vector<uint64_t> wide;
+  for (const WideIdentity& w : wide_) wide.push_back(w.address);
+  std::sort(wide.begin(), wide.end());
+  for (size_t i = 1; i < wide.size(); ++i) {
+    if (wide[i] == wide[i - 1]) ++repeated_addresses_;
+  }
+  wide.erase(std::unique(wide.begin(), wide.end()), wide.end());
+  for (size_t i = 0; i < size_; ++i) {
+    if (std::binary_search(wide.begin(), wide.end(), data_[i].address)) ++repeated_addresses_;
+  }
+}
+
 void IdentitySet::seal(unsigned threads) {
   buckets_.clear();
   runs_.clear();
   sealed_ = true;
   std::sort(wide_.begin(), wide_.end());
+  repeated_addresses_ = 0;
+  count_wide_repeats();
   if (size_ == 0) return;
   if (index_runs()) {
     // The last run ends with the set's highest address.
     bucket(runs_.size(), [this](size_t r) { return runs_[r].first.address; },
            data_[runs_.back().end - 1].address, 4, &min_, &shift_, &buckets_);
+    // The runs in order are the set in order.
+    bool first = true;
+    uint64_t last = 0;
+    for (const Run& r : runs_) {
+      for (size_t i = r.begin; i < r.end; ++i) {
+        if (!first && data_[i].address == last) ++repeated_addresses_;
+        last = data_[i].address;
+        first = false;
+      }
+    }
   } else {
     sort_and_bucket(threads);
+    for (size_t i = 1; i < size_; ++i) {
+      if (data_[i].address == data_[i - 1].address) ++repeated_addresses_;
+    }
   }
 }
 

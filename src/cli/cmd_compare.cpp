@@ -53,6 +53,12 @@ CLI::App* setup_compare(CLI::App& app, CompareCommand* cmd) {
 }
 
 int run_compare(const CompareCommand& cmd) {
+  if (cmd.a == "-" && cmd.b == "-") {
+    // Standard input can be read once: B would be empty and all of A "gone".
+    print_error("A and B are both '-'; standard input can be read only once "
+                "(see 'heapdump compare --help')");
+    return kExitUsage;
+  }
   std::vector<GroupKey> keys;
   std::string by_text;
   for (const std::string& name : cmd.by) {

@@ -98,6 +98,14 @@ int run_diff(const DiffCommand& cmd) {
         cmd.common.read_options(threads), reporter);
     for (auto& c : collectors) c->flush();
     set->seal(threads);
+    if (ok && set->repeated_addresses() > 0) {
+      const size_t n = set->repeated_addresses();
+      print_error(fmt::format("{}: {} {} an address already seen (not a sound dump); diff "
+                              "keeps each as an object of its own, so an AFTER object that "
+                              "matches any of them is not new",
+                              path == "-" ? "<stdin>" : path, n,
+                              n == 1 ? "record repeats" : "records repeat"));
+    }
     return ok;
   };
   IdentitySet before;

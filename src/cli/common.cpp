@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <thread>
 
@@ -21,10 +22,38 @@ const CLI::Validator& whole_number() {
         if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
           return "Value " + value + " is not a whole number >= 0";
         }
+        // CLI11 would turn a number past 2^64-1 into 2^64-1.
+        uint64_t parsed = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+        if (ec != std::errc() || end != value.data() + value.size()) {
+          return "Value " + value + " is too large (at most " + std::to_string(UINT64_MAX) + ")";
+        }
         return "";
       },
       "UINT");
   return validator;
+}
+
+std::string empty_argument_error(int argc, const char* const* argv) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg(argv[i]);
+    if (arg.size() > 2 && arg.substr(0, 2) == "--" && arg.find('=') == arg.size() - 1) {
+      return fmt::format("{} needs a value: file names, numbers and other values cannot be "
+                         "empty",
+                         arg.substr(0, arg.size() - 1));
+    }
+    if (!arg.empty()) continue;
+    const std::string_view before(argv[i - 1]);
+    if (before.size() > 1 && before[0] == '-' && before.find('=') == std::string_view::npos) {
+      return fmt::format("argument {} (after '{}') is an empty string: file names, numbers and "
+                         "other values cannot be empty",
+                         i, before);
+    }
+    return fmt::format("argument {} is an empty string: file names, numbers and other values "
+                       "cannot be empty",
+                       i);
+  }
+  return {};
 }
 
 void add_dump_file(CLI::App* cmd, std::string* file) {

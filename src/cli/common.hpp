@@ -29,6 +29,10 @@ enum ExitCode : int {
 /// into a huge unsigned value).
 const CLI::Validator& whole_number();
 
+/// "" if no argument of argv[2..] is empty (nor an empty `--name=`);
+/// otherwise what is wrong, e.g. "argument 4 is empty (after '--output-diff')".
+std::string empty_argument_error(int argc, const char* const* argv);
+
 /// The required FILE argument of commands that read one dump.
 void add_dump_file(CLI::App* cmd, std::string* file);
 

@@ -89,10 +89,29 @@ bool load_graph(const std::string& file, const CommonOptions& options, LoadedGra
                             "(a partial dump?); they are left out",
                             file, st.dangling_references + st.dangling_root_references));
   }
+  if (st.duplicate_addresses > 0) {
+    print_error(fmt::format("{}: {} {} an address already seen (not a sound dump); the object "
+                            "graph keeps one record per address and leaves the {} out",
+                            file, st.duplicate_addresses,
+                            st.duplicate_addresses == 1 ? "record repeats" : "records repeat",
+                            st.duplicate_addresses == 1 ? "other" : "others"));
+  }
   if (out->graph.size() > 0 && out->graph.roots().empty()) {
-    print_error(fmt::format("{}: no ROOT records (a partial dump, dump_all(since:)?): "
-                            "no object is reachable from a GC root",
-                            file));
+    if (st.root_records == 0) {
+      print_error(fmt::format("{}: no ROOT records (a partial dump, dump_all(since:)?): "
+                              "no object is reachable from a GC root",
+                              file));
+    } else {
+      // ROOT records exist but lead nowhere: say which way.
+      const bool one = st.root_records == 1;
+      print_error(fmt::format(
+          "{}: {} ROOT {}, but {}: no object is reachable from a GC root", file, st.root_records,
+          one ? "record" : "records",
+          st.dangling_root_references == 0
+              ? (one ? "its references are empty" : "all their references are empty")
+              : (one ? "it references only objects that are not in the dump"
+                     : "they reference only objects that are not in the dump")));
+    }
   }
   return true;
 }

@@ -61,6 +61,14 @@ int main(int argc, char** argv) {
       return heapdump::kExitUsage;
     }
   }
+  // CLI11 takes "" as "not given" (`read a.json ""` would print the
+  // summary, `diff a b ""` run a two-way diff): no argument may be empty.
+  const std::string empty =
+      argc > 1 && argv[1][0] != '-' ? heapdump::empty_argument_error(argc, argv) : "";
+  if (!empty.empty()) {
+    std::fprintf(stderr, "heapdump: %s (see 'heapdump %s --help')\n", empty.c_str(), argv[1]);
+    return heapdump::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -358,6 +358,7 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
     }
   }
   g.stats_.root_references = g.roots_.size();
+  g.stats_.root_records = root_sources.size();
   for (GraphCollector* c : collectors) {
     for (uint64_t a : c->state_->tracers) {
       const uint32_t node = g.find(a);

@@ -40,6 +40,7 @@ struct GraphStats {
   uint64_t root_references = 0;      ///< resolved ROOT references (duplicates kept)
   uint64_t dangling_root_references = 0;  ///< ROOT references to addresses not in the dump
   uint64_t duplicate_addresses = 0;  ///< objects dropped because an earlier one had the address
+  uint64_t root_records = 0;         ///< ROOT records, with or without references
   uint64_t bad_references = 0;       ///< "references" entries that are not addresses
 };
 

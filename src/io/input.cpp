@@ -125,10 +125,25 @@ class GzipInput final : public InputSource {
         zs_.next_in = reinterpret_cast<Bytef*>(in_.data());
         zs_.avail_in = static_cast<uInt>(r);
       }
+      if (!in_member_ && members_ > 0) {
+        // Zero bytes after a complete member are padding (tape blocks,
+        // preallocated files), which gzip also accepts: skip them.
+        while (zs_.avail_in > 0 && *zs_.next_in == 0) {
+          ++zs_.next_in;
+          --zs_.avail_in;
+          padded_ = true;
+        }
+        if (zs_.avail_in == 0) continue;
+        if (padded_) {
+          return Status::io_error(name_ + ": corrupt gzip data (bytes other than zeros after "
+                                          "the zero padding that follows the last member)");
+        }
+      }
       in_member_ = true;
       int rc = inflate(&zs_, Z_NO_FLUSH);
       if (rc == Z_STREAM_END) {
         in_member_ = false;
+        ++members_;
         inflateReset(&zs_);  // another gzip member may follow
         continue;
       }
@@ -152,6 +167,8 @@ class GzipInput final : public InputSource {
   bool ok_ = false;
   bool done_ = false;
   bool in_member_ = false;
+  uint64_t members_ = 0;  // complete gzip members so far
+  bool padded_ = false;   // zero bytes seen after a member: only zeros may follow
   std::string warning_;
 };
 
