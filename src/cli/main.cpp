@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
   const std::string empty =
       argc > 1 && argv[1][0] != '-' ? heapdump::empty_argument_error(argc, argv) : "";
   if (!empty.empty()) {
-    std::fprintf(stderr, "heapdump: %s (see 'heapdump %s --help')\n", empty.c_str(), argv[1]);
+    // `empty` may quote the option before it: escaped like every argument.
+    std::fprintf(stderr, "heapdump: %s (see 'heapdump %s --help')\n",
+                 heapdump::terminal_text(empty).c_str(), argv[1]);
     return heapdump::kExitUsage;
   }
   try {

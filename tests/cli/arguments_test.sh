@@ -49,6 +49,8 @@ expect empty-compare 2 "$(empty_msg 3 compare)" -- compare $L0 ""
 expect empty-path-target 2 "$(empty_msg 3 path)" -- path $L0 ""
 expect empty-retained 2 "$(empty_msg 3 retained)" -- retained $L0 ""
 expect empty-option-value 2 "heapdump: argument 4 (after '--class') is an empty string: file names, numbers and other values cannot be empty (see 'heapdump path --help')" -- path $L0 --class ""
+# The option named in the message is escaped like any user text.
+expect empty-after-control 2 "heapdump: argument 4 (after '--x\\e]0;X\\a') is an empty string: file names, numbers and other values cannot be empty (see 'heapdump path --help')" -- path $L0 $'--x\e]0;X\a' ""
 expect empty-option-equals 2 "heapdump: --location needs a value: file names, numbers and other values cannot be empty (see 'heapdump path --help')" -- path $L0 --location=
 
 # --- Numbers past 2^64-1 (CLI11 would make them 2^64-1) -----------------------
