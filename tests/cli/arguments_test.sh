@@ -107,6 +107,13 @@ expect dup-path 0 "$graph_dup" -- path "$D" 0x20 -q
 expect dup-diff-before 0 "heapdump: $D: 2 records repeat an address already seen (not a sound dump); diff keeps each as an object of its own, so an AFTER object that matches any of them is not new" -- diff "$D" $L0 -q
 printf '{"address":"0x10", "type":"STRING", "memsize":40}\n{"address":"0x10", "type":"STRING", "memsize":40}\n' >"$tmp/dup1.json"
 expect dup-diff-retained 0 "heapdump: $tmp/dup1.json: 1 record repeats an address already seen (not a sound dump); diff keeps each as an object of its own, so an AFTER object that matches any of them is not new" -- diff $L0 $L1 "$tmp/dup1.json" -q
+# Generations past 32 bits are kept apart in the identity set: their
+# repeats count too (0x10 twice, 0x20 twice: 2).
+printf '%s\n' '{"address":"0x10", "type":"STRING", "generation":18446744073709551615, "memsize":40}' \
+  '{"address":"0x10", "type":"STRING", "generation":5, "memsize":40}' \
+  '{"address":"0x20", "type":"STRING", "generation":18446744073709551615, "memsize":40}' \
+  '{"address":"0x20", "type":"STRING", "generation":18446744073709551614, "memsize":40}' >"$tmp/wide.json"
+expect dup-diff-wide 0 "heapdump: $tmp/wide.json: 2 records repeat an address already seen (not a sound dump); diff keeps each as an object of its own, so an AFTER object that matches any of them is not new" -- diff "$tmp/wide.json" $L0 -q
 # A sound dump gets no such note.
 expect no-dup-path 0 "" -- path $L0 0x7f739d20c020 -q
 
