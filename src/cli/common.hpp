@@ -29,7 +29,7 @@ enum ExitCode : int {
 /// into a huge unsigned value).
 const CLI::Validator& whole_number();
 
-/// "" if no argument of argv[2..] is empty (nor an empty `--name=`);
+/// "" if no argument of argv[2..argc) is empty (nor an empty `--name=`);
 /// otherwise what is wrong, e.g. "argument 4 is empty (after '--output-diff')".
 std::string empty_argument_error(int argc, const char* const* argv);
 

@@ -62,9 +62,32 @@ int main(int argc, char** argv) {
     }
   }
   // CLI11 takes "" as "not given" (`read a.json ""` would print the
-  // summary, `diff a b ""` run a two-way diff): no argument may be empty.
-  const std::string empty =
-      argc > 1 && argv[1][0] != '-' ? heapdump::empty_argument_error(argc, argv) : "";
+  // summary, `diff a b ""` run a two-way diff): no argument of heapdump's
+  // may be empty. A command whose positionals come last (record: the
+  // program and its arguments) is checked up to its first positional; what
+  // follows belongs to the program, where "" is a valid argument.
+  std::string empty;
+  if (argc > 1 && argv[1][0] != '-') {
+    int own = argc;
+    const CLI::App* sub = app.get_subcommand(argv[1]);
+    if (sub->get_positionals_at_end()) {
+      for (int i = 2; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--") {
+          own = i;
+          break;
+        }
+        if (arg.size() > 1 && arg[0] == '-') {
+          const CLI::Option* opt = sub->get_option_no_throw(arg);
+          if (opt != nullptr && opt->get_items_expected_max() > 0) ++i;  // its value
+          continue;
+        }
+        own = i + 1;  // the program's name is checked, its arguments are not
+        break;
+      }
+    }
+    empty = heapdump::empty_argument_error(own, argv);
+  }
   if (!empty.empty()) {
     // `empty` may quote the option before it: escaped like every argument.
     std::fprintf(stderr, "heapdump: %s (see 'heapdump %s --help')\n",

@@ -52,6 +52,18 @@ expect empty-option-value 2 "heapdump: argument 4 (after '--class') is an empty 
 # The option named in the message is escaped like any user text.
 expect empty-after-control 2 "heapdump: argument 4 (after '--x\\e]0;X\\a') is an empty string: file names, numbers and other values cannot be empty (see 'heapdump path --help')" -- path $L0 $'--x\e]0;X\a' ""
 expect empty-option-equals 2 "heapdump: --location needs a value: file names, numbers and other values cannot be empty (see 'heapdump path --help')" -- path $L0 --location=
+# record: its own arguments are checked up to the program's name; the
+# program's arguments are the program's, and "" is a valid one.
+expect empty-record-dir 2 "heapdump: argument 4 (after '-o') is an empty string: file names, numbers and other values cannot be empty (see 'heapdump record --help')" -- record --at-exit -o "" ruby -e 1
+expect empty-record-program 2 "$(empty_msg 5 record)" -- record --at-exit -o "$tmp" ""
+if command -v ruby >/dev/null; then
+  mkdir "$tmp/rec"
+  checks=$((checks + 1))
+  timeout 60 "$hd" record --at-exit -o "$tmp/rec" ruby -e 'exit(ARGV == ["", "x"] ? 0 : 5)' "" x >/dev/null 2>"$tmp/err"
+  code=$?
+  [ $code = 0 ] || { fail "record-empty-program-argument: exit $code, expected 0"; cat "$tmp/err"; }
+  rm -rf "$tmp/rec"
+fi
 
 # --- Numbers past 2^64-1 (CLI11 would make them 2^64-1) -----------------------
 big=99999999999999999999
