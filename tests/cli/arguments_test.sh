@@ -72,6 +72,7 @@ too_large() { echo "heapdump: $1: Value $2 is too large (at most $max) (see 'hea
 expect lines-huge 2 "$(too_large --lines $big read)" -- read $L0 all --lines $big
 expect lines-2^64 2 "$(too_large --lines 18446744073709551616 read)" -- read $L0 all --lines 18446744073709551616
 expect max-warnings-huge 2 "$(too_large --max-warnings $big read)" -- read $L0 --max-warnings $big
+expect max-line-bytes-huge 2 "$(too_large --max-line-bytes $big read)" -- read $L0 --max-line-bytes $big
 expect threads-huge 2 "$(too_large --threads $big read)" -- read $L0 --threads $big
 expect gate-objects-huge 2 "$(too_large --fail-if-new-objects $big diff)" -- diff $L0 $L1 --fail-if-new-objects $big
 expect gate-bytes-huge 2 "$(too_large --fail-if-new-bytes $big diff)" -- diff $L0 $L1 --fail-if-new-bytes $big
