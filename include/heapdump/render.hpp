@@ -1,6 +1,7 @@
 // Renderers: Tables in, bytes out. They never see the parser.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,12 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
 /// Any command's Report as one JSON document (schema_version 1), ending in
 /// "\n". The schema is docs/output-formats.md; integers are exact, text
 /// that is not valid UTF-8 becomes {"latin1": "..."} (see there).
-void render_json(const Report& report, std::string* out);
+///
+/// `flush`, if given, is called with `out` between rows once it holds 1 MB
+/// or more; it may write the bytes out and clear it, so that a big report
+/// (Table::row_source) is never held as one string.
+using RenderFlush = std::function<void(std::string* out)>;
+void render_json(const Report& report, std::string* out, const RenderFlush& flush = {});
 
 /// How render_csv writes text cells.
 struct CsvOptions {
@@ -51,6 +57,8 @@ struct CsvOptions {
 /// Any command's Report as one RFC 4180 CSV document (CRLF line ends): a
 /// header row "table,<columns...>", one record per table row, then one
 /// "<table>.totals" record per table with totals. See docs/output-formats.md.
-void render_csv(const Report& report, std::string* out, CsvOptions options = {});
+/// `flush` as for render_json.
+void render_csv(const Report& report, std::string* out, CsvOptions options = {},
+                const RenderFlush& flush = {});
 
 }  // namespace heapdump

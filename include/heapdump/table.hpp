@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -26,6 +27,12 @@ struct Table {
   std::vector<Column> columns;
   std::vector<std::vector<Cell>> rows;
   std::vector<std::pair<std::string, uint64_t>> totals;
+  /// Rows made on demand, after `rows`, for a table too big to hold (every
+  /// hop of a path of millions): the JSON and CSV renderers call it once
+  /// and it passes each row to `emit`, so a row exists only while it is
+  /// rendered. Empty for ordinary tables.
+  using RowSink = std::function<void(const std::vector<Cell>&)>;
+  std::function<void(const RowSink& emit)> row_source;
 
   /// The total called `key`, or 0.
   uint64_t total(const std::string& key) const {

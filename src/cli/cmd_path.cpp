@@ -172,7 +172,18 @@ int run_path(const PathCommand& cmd) {
   std::stable_sort(reps.begin(), reps.end(),
                    [&](uint32_t a, uint32_t b) { return depth[a] < depth[b]; });
   if (reps.size() > cmd.paths) reps.resize(cmd.paths);
-  for (size_t i = 0; i < reps.size(); ++i) add_path_rows(lg, sp, sp.path_to(reps[i]), i + 1, &paths);
+  // Text shows the ends of a long path (and says how many hops it has);
+  // JSON and CSV get every hop, made as they are written out.
+  std::vector<uint64_t> path_hops;
+  for (size_t i = 0; i < reps.size(); ++i) {
+    std::vector<uint32_t> path = sp.path_to(reps[i]);
+    path_hops.push_back(path.size() - 1);
+    if (cmd.common.format == "text") {
+      add_path_rows(lg, sp, path, i + 1, &paths, /*ends_only=*/true);
+    } else {
+      add_path_rows_on_demand(lg, sp, std::move(path), i + 1, &paths);
+    }
+  }
   paths.totals = {{"targets", targets.size()},
                   {"reachable_targets", reachable_targets},
                   {"unreachable_targets", targets.size() - reachable_targets},
@@ -280,8 +291,7 @@ int run_path(const PathCommand& cmd) {
                        pt.total("targets"), pt.total("target_bytes"), pt.total("reachable_targets"),
                        pt.total("unreachable_targets"));
     for (uint64_t i = 1; i <= pt.total("paths"); ++i) {
-      uint64_t hops = 0;
-      for (const auto& r : pt.rows) hops += as_int(r[0]) == i;
+      const uint64_t hops = path_hops[i - 1] + 1;  // nodes on the path
       out += fmt::format("\nPath {} of {} ({} hops)\n==============================\n", i,
                          pt.total("paths"), hops - 1);
       render_path_text(pt, i, &out);

@@ -345,8 +345,13 @@ int run_retained(const RetainedCommand& cmd) {
     suspects.rows.push_back({key, kind, cls, address, objects, retained,
                              format_address(g.address(acc)), std::string(g.type(acc)),
                              lg.class_of(acc), lg.location_of(acc), t.retained[acc]});
-    // Text shows only the ends of a long path; JSON and CSV get every hop.
-    add_path_rows(lg, sp, sp.path_to(acc), key, &suspect_paths, cmd.common.format == "text");
+    // Text shows only the ends of a long path; JSON and CSV get every hop,
+    // made as they are written out.
+    if (cmd.common.format == "text") {
+      add_path_rows(lg, sp, sp.path_to(acc), key, &suspect_paths, /*ends_only=*/true);
+    } else {
+      add_path_rows_on_demand(lg, sp, sp.path_to(acc), key, &suspect_paths);
+    }
   };
   {
     std::vector<uint32_t> objs;

@@ -204,12 +204,24 @@ int emit_report(const CommonOptions& options, const Report& report, std::string_
     });
     if (plain) return emit(text);
     append_terminal_text(text, &out, /*keep_newlines=*/true);
-  } else if (options.format == "json") {
-    render_json(report, &out);
-  } else {
-    render_csv(report, &out, CsvOptions{options.csv_safe});
+    return emit(out);
   }
-  return emit(out);
+  // JSON and CSV go out a megabyte at a time, so a big table (a path of
+  // millions of hops, Table::row_source) is never one string in memory.
+  Status status;
+  auto flush = [&status](std::string* buf) {
+    if (status.ok()) status = write_stdout(*buf);
+    buf->clear();
+  };
+  if (options.format == "json") {
+    render_json(report, &out, flush);
+  } else {
+    render_csv(report, &out, CsvOptions{options.csv_safe}, flush);
+  }
+  flush(&out);
+  if (status.ok() || status.code() == Status::Code::kBrokenPipe) return kExitOk;
+  print_error(status.message());
+  return kExitIoError;
 }
 
 int emit(std::string_view text) {

@@ -124,6 +124,12 @@ std::vector<Column> hop_columns(const std::string& first) {
           {"memsize", Column::Kind::kBytes}};
 }
 
+namespace {
+/// The row of hop i of `path`.
+std::vector<Cell> path_row(const LoadedGraph& lg, const ShortestPaths& sp,
+                           const std::vector<uint32_t>& path, size_t i, uint64_t key);
+}  // namespace
+
 void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
                    const std::vector<uint32_t>& path, uint64_t key, Table* table,
                    bool ends_only) {
@@ -131,13 +137,30 @@ void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
     if (ends_only && i == kPathEndHops && path.size() > 2 * kPathEndHops) {
       i = path.size() - kPathEndHops;
     }
-    const uint32_t n = path[i];
-    Cell root = i == 0 ? Cell{lg.graph.root_kind(sp.root_kind_of(n))} : Cell{};
-    table->rows.push_back({key, uint64_t{i}, root, format_address(lg.graph.address(n)),
-                           std::string(lg.graph.type(n)), lg.class_of(n), lg.name_of(n),
-                           lg.location_of(n), lg.graph.memsize(n)});
+    table->rows.push_back(path_row(lg, sp, path, i, key));
   }
 }
+
+void add_path_rows_on_demand(const LoadedGraph& lg, const ShortestPaths& sp,
+                             std::vector<uint32_t> path, uint64_t key, Table* table) {
+  auto hops = std::make_shared<const std::vector<uint32_t>>(std::move(path));
+  table->row_source = [earlier = std::move(table->row_source), hops, key, &lg,
+                       &sp](const Table::RowSink& emit) {
+    if (earlier) earlier(emit);
+    for (size_t i = 0; i < hops->size(); ++i) emit(path_row(lg, sp, *hops, i, key));
+  };
+}
+
+namespace {
+std::vector<Cell> path_row(const LoadedGraph& lg, const ShortestPaths& sp,
+                           const std::vector<uint32_t>& path, size_t i, uint64_t key) {
+  const uint32_t n = path[i];
+  Cell root = i == 0 ? Cell{lg.graph.root_kind(sp.root_kind_of(n))} : Cell{};
+  return {key, uint64_t{i}, root, format_address(lg.graph.address(n)),
+          std::string(lg.graph.type(n)), lg.class_of(n), lg.name_of(n),
+          lg.location_of(n), lg.graph.memsize(n)};
+}
+}  // namespace
 
 namespace {
 /// 4999980 -> "4,999,980".

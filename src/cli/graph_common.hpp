@@ -46,6 +46,13 @@ void add_path_rows(const LoadedGraph& lg, const ShortestPaths& sp,
                    const std::vector<uint32_t>& path, uint64_t key, Table* table,
                    bool ends_only = false);
 
+/// Like add_path_rows, but the rows are made only when the table is
+/// rendered (Table::row_source, after the rows of earlier calls): JSON and
+/// CSV get every hop of a path of millions without holding them as cells.
+/// `lg` and `sp` must outlive the table's rendering.
+void add_path_rows_on_demand(const LoadedGraph& lg, const ShortestPaths& sp,
+                             std::vector<uint32_t> path, uint64_t key, Table* table);
+
 /// Renders `path` (rows of one path in a hop table) for the text output:
 /// at most the first and last kPathEndHops hops, with a line
 /// "… 4,999,980 hops …" for those between (left out here, or by

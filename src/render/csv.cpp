@@ -96,7 +96,9 @@ void append_record(std::string_view table, const std::vector<const Cell*>& field
 
 }  // namespace
 
-void render_csv(const Report& report, std::string* out, CsvOptions options) {
+void render_csv(const Report& report, std::string* out, CsvOptions options,
+                const RenderFlush& flush) {
+  constexpr size_t kFlushBytes = size_t{1} << 20;
   const Header header(report.tables);
   *out += "table";
   for (const std::string& name : header.names()) {
@@ -111,14 +113,17 @@ void render_csv(const Report& report, std::string* out, CsvOptions options) {
     std::vector<size_t> where;  // header index of each column
     where.reserve(t.columns.size());
     for (const Column& c : t.columns) where.push_back(header.index(c.name));
-    for (const auto& row : t.rows) {
+    auto append_row = [&](const std::vector<Cell>& row) {
       std::fill(fields.begin(), fields.end(), nullptr);
       for (size_t i = 0; i < row.size() && i < where.size(); ++i) {
         // A repeated column name keeps its first cell.
         if (fields[where[i]] == nullptr) fields[where[i]] = &row[i];
       }
       append_record(t.name, fields, options, out);
-    }
+      if (flush && out->size() >= kFlushBytes) flush(out);
+    };
+    for (const auto& row : t.rows) append_row(row);
+    if (t.row_source) t.row_source(append_row);
     if (!t.totals.empty()) {
       totals.clear();
       totals.reserve(t.totals.size());

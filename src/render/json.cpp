@@ -135,7 +135,9 @@ std::string_view kind_name(Column::Kind kind) {
   return "text";
 }
 
-void append_table(const Table& t, std::string* out) {
+constexpr size_t kFlushBytes = size_t{1} << 20;
+
+void append_table(const Table& t, std::string* out, const RenderFlush& flush) {
   *out += "{\"name\":";
   append_string(t.name, out);
   *out += ",\"columns\":[";
@@ -148,15 +150,20 @@ void append_table(const Table& t, std::string* out) {
     *out += '}';
   }
   *out += "],\"rows\":[";
-  for (size_t r = 0; r < t.rows.size(); ++r) {
-    if (r > 0) *out += ',';
+  bool first = true;
+  auto append_row = [&](const std::vector<Cell>& row) {
+    if (!first) *out += ',';
+    first = false;
     *out += '[';
-    for (size_t i = 0; i < t.rows[r].size(); ++i) {
+    for (size_t i = 0; i < row.size(); ++i) {
       if (i > 0) *out += ',';
-      append_cell(t.rows[r][i], out);
+      append_cell(row[i], out);
     }
     *out += ']';
-  }
+    if (flush && out->size() >= kFlushBytes) flush(out);
+  };
+  for (const auto& row : t.rows) append_row(row);
+  if (t.row_source) t.row_source(append_row);
   *out += "],\"totals\":{";
   for (size_t i = 0; i < t.totals.size(); ++i) {
     if (i > 0) *out += ',';
@@ -169,7 +176,7 @@ void append_table(const Table& t, std::string* out) {
 
 }  // namespace
 
-void render_json(const Report& report, std::string* out) {
+void render_json(const Report& report, std::string* out, const RenderFlush& flush) {
   *out += "{\"schema_version\":";
   append_uint(kSchemaVersion, out);
   *out += ",\"command\":";
@@ -184,7 +191,7 @@ void render_json(const Report& report, std::string* out) {
   *out += "},\"tables\":[";
   for (size_t i = 0; i < report.tables.size(); ++i) {
     if (i > 0) *out += ',';
-    append_table(report.tables[i], out);
+    append_table(report.tables[i], out, flush);
   }
   *out += "]}\n";
 }

@@ -164,5 +164,12 @@ assert [l.strip() for l in section if "\u2026" in l] == [gap], section
 assert len(text.splitlines()) < 100, len(text.splitlines())
 print("ok   chain-retained-path-ends (%s)" % gap)
 PY
+# ...and none of the three formats holds the path's 500,000 hops as cells or
+# its JSON/CSV as one string: each fits a 256 MB address space (they took
+# 315-395 MB of resident memory when they did; the graph itself is ~60 MB).
+for f in text json csv; do
+  prlimit --as=$((256 << 20)) "$HD" retained "$tmp/chain.json" --lines 2 --format $f > "$tmp/crl" 2>&1
+  code "chain-retained-256MB-$f" 0 $?
+done
 
 exit $fail

@@ -317,3 +317,49 @@ TEST_CASE("render_json: signed integers and the delta kinds") {
   REQUIRE(parse(parser, out)["tables"].at(0)["rows"].at(0).at(2).get(v) == simdjson::SUCCESS);
   CHECK(v == INT64_MIN);
 }
+
+TEST_CASE("render_json/render_csv: rows on demand render as the same rows held, flushed in pieces") {
+  // A table whose 200,000 rows (about 6 MB of JSON) come from row_source,
+  // after two held rows, against the same 200,002 rows all held.
+  auto make_row = [](uint64_t i) {
+    return std::vector<Cell>{i, "0x" + std::to_string(i), i % 3 == 0 ? Cell{} : Cell{i * 40}};
+  };
+  Table held;
+  held.name = "hops";
+  held.columns = {{"hop", Column::Kind::kInteger},
+                  {"address", Column::Kind::kText},
+                  {"memsize", Column::Kind::kBytes}};
+  held.totals = {{"paths", 1}};
+  Table lazy = held;
+  for (uint64_t i = 0; i < 200002; ++i) held.rows.push_back(make_row(i));
+  lazy.rows = {make_row(0), make_row(1)};
+  lazy.row_source = [&](const Table::RowSink& emit) {
+    for (uint64_t i = 2; i < 200002; ++i) emit(make_row(i));
+  };
+  const Report a{"retained", {{"file", "x"}}, {held}};
+  const Report b{"retained", {{"file", "x"}}, {lazy}};
+  for (const bool csv : {false, true}) {
+    INFO("csv " << csv);
+    std::string whole, pieces, rest;
+    size_t flushes = 0;
+    bool small_piece = false;
+    auto flush = [&](std::string* out) {
+      ++flushes;
+      small_piece = small_piece || out->size() < (size_t{1} << 20);
+      pieces += *out;
+      out->clear();
+    };
+    if (csv) {
+      render_csv(a, &whole);
+      render_csv(b, &rest, {}, flush);
+    } else {
+      render_json(a, &whole);
+      render_json(b, &rest, flush);
+    }
+    pieces += rest;
+    CHECK(pieces == whole);
+    CHECK(flushes >= whole.size() / (size_t{2} << 20));  // 1 MB pieces, not one
+    CHECK(flushes > 1);
+    CHECK_FALSE(small_piece);
+  }
+}
