@@ -61,8 +61,7 @@ CLI::App* setup_path(CLI::App& app, PathCommand* cmd) {
   sub->add_option("--location", cmd->location,
                   "Every object allocated at FILE:LINE (as `read` shows it)");
   sub->add_option("--paths", cmd->paths, "Representative paths shown for a group")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
+      ->check(whole_number(1, UINT64_MAX))
       ->capture_default_str();
   add_lines_option(sub, &cmd->lines, "Rows of the merged view");
   add_common_options(sub, &cmd->common);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "heapdump/class_names.hpp"
 #include "heapdump/drill_down.hpp"
@@ -16,19 +17,31 @@
 namespace heapdump {
 namespace {
 
-/// Counts objects that carry allocation info, to explain an empty selection,
-/// and (with a selection) those the selection picks.
+/// Counts objects, those that carry allocation info and the generations
+/// they have, to explain an empty selection, and (with a selection) those the
+/// selection picks.
 class TracedCounter final : public RecordSink {
  public:
   explicit TracedCounter(std::optional<Selection> selection = std::nullopt)
       : selection_(selection) {}
   void on_record(const ObjectRecord& r) override {
-    if (r.kind != RecordKind::kObject || !r.has_file) return;
+    if (r.kind != RecordKind::kObject) return;
+    ++objects;
+    if (!r.has_file) return;
     ++traced;
+    if (r.has_generation) generations.insert(r.generation);
     if (selection_ && selection_->matches(r)) ++selected;
   }
+  void merge(const TracedCounter& o) {
+    objects += o.objects;
+    traced += o.traced;
+    selected += o.selected;
+    generations.insert(o.generations.begin(), o.generations.end());
+  }
+  uint64_t objects = 0;
   uint64_t traced = 0;
   uint64_t selected = 0;
+  std::set<uint64_t> generations;  ///< of the objects with allocation info
 
  private:
   std::optional<Selection> selection_;
@@ -52,7 +65,7 @@ struct DrillWork {
   void merge(const DrillWork& o) {
     drill.merge(o.drill);
     names.merge(o.names);
-    traced.traced += o.traced.traced;
+    traced.merge(o.traced);
   }
   DrillDown drill;
   ClassNames names;
@@ -92,8 +105,7 @@ struct AttributionWork {
     for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
     if (strings) strings->merge(*o.strings);
     names.merge(o.names);
-    traced.traced += o.traced.traced;
-    traced.selected += o.traced.selected;
+    traced.merge(o.traced);
   }
   std::unique_ptr<DrillDown> drill;
   std::vector<std::unique_ptr<GroupBy>> groups;
@@ -137,7 +149,7 @@ std::string parse_generation(const std::string& text, Selection* sel) {
   }
   uint64_t value = 0;
   if (!parse_number(text, &value)) {
-    return fmt::format("GEN must be a generation number or 'all', not '{}' "
+    return fmt::format("GEN must be a generation number, a range A..B or 'all', not '{}' "
                        "(see 'heapdump read --help')",
                        text);
   }
@@ -152,8 +164,32 @@ std::string selection_label(const Selection& s) {
   return std::to_string(s.generation);
 }
 
+/// "3..7, 9, 12" (at most `limit` pieces, then "...").
+std::string generation_list(const std::set<uint64_t>& generations, size_t limit = 8) {
+  std::string out;
+  size_t pieces = 0;
+  for (auto it = generations.begin(); it != generations.end();) {
+    const uint64_t first = *it;
+    uint64_t last = first;
+    for (++it; it != generations.end() && *it == last + 1; ++it) last = *it;
+    if (pieces == limit) {
+      out += ", ...";
+      break;
+    }
+    if (!out.empty()) out += ", ";
+    out += first == last ? std::to_string(first) : fmt::format("{}..{}", first, last);
+    ++pieces;
+  }
+  return out;
+}
+
 /// Exit status 1 with the reason on stderr.
-int no_objects(const std::string& file, const Selection& selection, uint64_t traced) {
+int no_objects(const std::string& file, const Selection& selection, const TracedCounter& counts) {
+  if (counts.objects == 0) {
+    print_error(fmt::format("{}: the file has no objects", file));
+    return kExitNoObjects;
+  }
+  const uint64_t traced = counts.traced;
   std::string which = "no objects";
   if (!selection.all) {
     which = selection.range ? fmt::format("no objects of generations {}..{}", selection.generation,
@@ -164,6 +200,9 @@ int no_objects(const std::string& file, const Selection& selection, uint64_t tra
   if (traced == 0) {
     hint = "; the dump has no allocation info at all: call "
            "ObjectSpace.trace_object_allocations_start before the code you want to inspect";
+  } else if (!selection.all && !counts.generations.empty()) {
+    hint = fmt::format("; its objects with allocation info are of generations {}",
+                       generation_list(counts.generations));
   }
   print_error(fmt::format("{}: {} with allocation info (file/line){}", file, which, hint));
   return kExitNoObjects;
@@ -196,7 +235,7 @@ int run_attribution(const ReadCommand& cmd, const std::optional<Selection>& sele
   if (!read_file_parallel(cmd.file, work.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   AttributionWork& result = work.merged();
   if (selection && result.traced.selected == 0) {
-    return no_objects(cmd.file, *selection, result.traced.traced);
+    return no_objects(cmd.file, *selection, result.traced);
   }
 
   const std::string label = selection ? selection_label(*selection) : std::string();
@@ -245,6 +284,7 @@ CLI::App* setup_read(CLI::App& app, ReadCommand* cmd) {
                   "Generation number to drill into, a range A..B of generations, or 'all' for "
                   "every traced object");
   add_lines_option(sub, &cmd->lines, "Rows per section in a drill-down");
+  cmd->lines_option = sub->get_option("--lines");
   sub->add_option("--by", cmd->by,
                   "Memory and objects per group: location (default: the drill-down), file, gem, "
                   "class, type or method; repeat or separate with commas for one section each. "
@@ -263,6 +303,13 @@ int run_read(const ReadCommand& cmd) {
   const unsigned threads = cmd.common.thread_count();
   std::string out;
   const bool attribution = !cmd.by.empty() || cmd.strings;
+  if (cmd.generation.empty() && !attribution && cmd.lines_option != nullptr &&
+      cmd.lines_option->count() > 0) {
+    print_error("--lines applies to a drill-down (read FILE GEN --lines N) or to --by and "
+                "--strings; the summary of generations has one row per generation "
+                "(see 'heapdump read --help')");
+    return kExitUsage;
+  }
   if (cmd.generation.empty() && !attribution) {
     PerThread<SummaryWork> work(threads);
     if (!read_file_parallel(cmd.file, work.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
@@ -293,7 +340,7 @@ int run_read(const ReadCommand& cmd) {
   if (!read_file_parallel(cmd.file, work.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   DrillWork& result = work.merged();
   if (result.drill.selected_objects() == 0) {
-    return no_objects(cmd.file, selection, result.traced.traced);
+    return no_objects(cmd.file, selection, result.traced);
   }
   const std::string label = selection_label(selection);
   Report report{"read",

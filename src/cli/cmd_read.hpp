@@ -15,6 +15,7 @@ struct ReadCommand {
   std::string file;
   std::string generation;  ///< "" (summary), "all", a decimal number or a range "A..B"
   uint64_t lines = 50;
+  const CLI::Option* lines_option = nullptr;  ///< to tell whether --lines was given
   std::vector<std::string> by;  ///< --by keys, in order given (location, file, gem, class, type, method)
   bool strings = false;         ///< --strings: the string report
   CommonOptions common;

@@ -136,8 +136,7 @@ CLI::App* setup_record(CLI::App& app, RecordCommand* cmd) {
   sub->add_flag("--at-exit", cmd->at_exit, "Write a dump when the program exits");
   sub->add_flag("--gzip", cmd->gzip, "Write heap-PID-N.json.gz, compressed by Ruby's Zlib");
   sub->add_option("--max-dumps", cmd->max_dumps, "At most N dumps per process")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX));
+      ->check(whole_number(1, UINT64_MAX));
   sub->add_option("COMMAND", cmd->command,
                   "The program and its arguments (ruby app.rb, bundle exec rspec, ...); "
                   "everything from the first of them on is the program's")

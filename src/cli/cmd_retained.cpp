@@ -176,8 +176,7 @@ CLI::App* setup_retained(CLI::App& app, RetainedCommand* cmd) {
   add_lines_option(sub, &cmd->lines, "Rows per section");
   sub->add_option("--threshold", cmd->threshold,
                   "Leak suspect: an object or class retaining at least this % of the heap")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, uint64_t{100}))
+      ->check(whole_number(1, 100))
       ->capture_default_str();
   sub->add_flag("--include-tracer", cmd->include_tracer,
                 "Let Ruby's allocation tracer (named '(allocation tracer)') be a leak suspect "

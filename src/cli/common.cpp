@@ -17,10 +17,18 @@
 namespace heapdump {
 
 const CLI::Validator& whole_number() {
-  static const CLI::Validator validator(
-      [](std::string& value) -> std::string {
+  static const CLI::Validator validator = whole_number(0, UINT64_MAX);
+  return validator;
+}
+
+CLI::Validator whole_number(uint64_t min, uint64_t max) {
+  const std::string allowed = max == UINT64_MAX ? fmt::format("a whole number >= {}", min)
+                                                 : fmt::format("a whole number from {} to {}", min, max);
+  return CLI::Validator(
+      [min, max, allowed](std::string& value) -> std::string {
+        const std::string why = "must be " + allowed + ", not '" + value + "'";
         if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
-          return "Value " + value + " is not a whole number >= 0";
+          return why;
         }
         // CLI11 would turn a number past 2^64-1 into 2^64-1.
         uint64_t parsed = 0;
@@ -28,10 +36,10 @@ const CLI::Validator& whole_number() {
         if (ec != std::errc() || end != value.data() + value.size()) {
           return "Value " + value + " is too large (at most " + std::to_string(UINT64_MAX) + ")";
         }
+        if (parsed < min || parsed > max) return why;
         return "";
       },
       "UINT");
-  return validator;
 }
 
 std::string empty_argument_error(int argc, const char* const* argv) {
@@ -64,8 +72,7 @@ void add_dump_file(CLI::App* cmd, std::string* file) {
 
 void add_lines_option(CLI::App* cmd, uint64_t* lines, const std::string& description) {
   cmd->add_option("--lines", *lines, description)
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
+      ->check(whole_number(1, UINT64_MAX))
       ->capture_default_str();
 }
 
@@ -90,13 +97,11 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
   });
   cmd->add_option("--threads", options->threads,
                   "Parsing threads (default: one per core); output is the same for any number")
-      ->check(whole_number())
-      ->check(CLI::Range(1u, 256u));
+      ->check(whole_number(1, 256));
   cmd->add_option("--max-line-bytes", options->max_line_bytes,
                   "Skip (and report) a line longer than this many bytes without keeping it in "
                   "memory; the default, 2 GiB, is far above the longest line of a real dump")
-      ->check(whole_number())
-      ->check(CLI::Range(uint64_t{1}, UINT64_MAX))
+      ->check(whole_number(1, UINT64_MAX))
       ->capture_default_str();
   cmd->add_flag("--mmap", options->map_files,
                 "Parse a plain file in mapped windows instead of copying it out with read(2); "

@@ -28,6 +28,9 @@ enum ExitCode : int {
 /// Accepts only a plain decimal number (CLI11 would let "-1" wrap around
 /// into a huge unsigned value).
 const CLI::Validator& whole_number();
+/// A plain decimal number from min to max; the error says which are allowed
+/// ("must be a whole number >= 1, not '0'").
+CLI::Validator whole_number(uint64_t min, uint64_t max);
 
 /// "" if no argument of argv[2..argc) is empty (nor an empty `--name=`);
 /// otherwise what is wrong, e.g. "argument 4 is empty (after '--output-diff')".

@@ -14,6 +14,7 @@
 #include "cli/cmd_record.hpp"
 #include "cli/cmd_retained.hpp"
 #include "cli/common.hpp"
+#include "cli/help_format.hpp"
 #include "render/terminal_text.hpp"
 
 namespace {
@@ -30,13 +31,27 @@ Command make_command(CLI::App& app, Setup setup, Run run) {
   return {setup(app, options.get()), [options, run] { return run(*options); }};
 }
 
+/// True if `token` (such as --lines or --lines=3 or -q) names an option of
+/// `app` or of its parents.
+bool known_option(const CLI::App& app, const std::string& token) {
+  const std::string name = token.substr(0, token.find('='));
+  for (const CLI::App* a = &app; a != nullptr; a = a->get_parent()) {
+    for (const CLI::Option* opt : a->get_options()) {
+      if (opt->check_name(name)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is seen as EPIPE and ends quietly
 
   CLI::App app{"heapdump: fast, heapy-compatible analysis of Ruby heap dumps"};
-  app.set_version_flag("--version", HEAPDUMP_VERSION);
+  app.name("heapdump");  // usage lines say heapdump, not the path it was run by
+  app.formatter(std::make_shared<heapdump::HelpFormatter>(heapdump::help_width()));
+  app.set_version_flag("-V,--version", HEAPDUMP_VERSION);
   app.require_subcommand(1, 1);
   const std::vector<Command> commands = {
       make_command<heapdump::ReadCommand>(app, heapdump::setup_read, heapdump::run_read),
@@ -48,16 +63,27 @@ int main(int argc, char** argv) {
       make_command<heapdump::RecordCommand>(app, heapdump::setup_record, heapdump::run_record),
   };
 
-  if (argc > 1 && argv[1][0] != '-') {
+  // `heapdump help [COMMAND]` is `heapdump [COMMAND] --help`.
+  std::vector<const char*> args(argv, argv + argc);
+  if (argc > 1 && std::string(argv[1]) == "help") {
+    if (argc > 3) {
+      std::fprintf(stderr, "heapdump: help takes at most one COMMAND (see 'heapdump --help')\n");
+      return heapdump::kExitUsage;
+    }
+    args.erase(args.begin() + 1);
+    args.push_back("--help");
+    argc = static_cast<int>(args.size());
+  }
+  if (argc > 1 && args[1][0] != '-') {
     std::string names;
     bool known = false;
     for (const Command& c : commands) {
-      known = known || c.app->get_name() == argv[1];
+      known = known || c.app->get_name() == args[1];
       names += (names.empty() ? "" : ", ") + c.app->get_name();
     }
     if (!known) {
       std::fprintf(stderr, "heapdump: unknown command '%s'; the commands are %s (see 'heapdump --help')\n",
-                   heapdump::terminal_text(argv[1]).c_str(), names.c_str());
+                   heapdump::terminal_text(args[1]).c_str(), names.c_str());
       return heapdump::kExitUsage;
     }
   }
@@ -95,7 +121,7 @@ int main(int argc, char** argv) {
     return heapdump::kExitUsage;
   }
   try {
-    app.parse(argc, argv);
+    app.parse(argc, args.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -104,12 +130,27 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string sub;
+    const CLI::App* parsed = &app;
     for (const Command& c : commands) {
-      if (c.app->parsed()) sub = " " + c.app->get_name();
+      if (c.app->parsed()) {
+        sub = " " + c.app->get_name();
+        parsed = c.app;
+      }
+    }
+    // A mistyped option: name the one that was probably meant.
+    std::string hint;
+    for (int i = 1; i < argc && hint.empty(); ++i) {
+      const std::string token = args[i];
+      if (token == "--") break;
+      if (token.size() < 2 || token[0] != '-' || (token[1] >= '0' && token[1] <= '9')) continue;
+      if (known_option(*parsed, token)) continue;
+      const std::string near = heapdump::nearest_option(*parsed, token.substr(0, token.find('=')));
+      if (!near.empty()) hint = "; did you mean '" + near + "'?";
     }
     // CLI11's messages quote the arguments: no terminal controls from them.
-    std::fprintf(stderr, "heapdump: %s (see 'heapdump%s --help')\n",
-                 heapdump::terminal_text(e.what()).c_str(), sub.c_str());
+    std::fprintf(stderr, "heapdump: %s%s (see 'heapdump%s --help')\n",
+                 heapdump::terminal_text(e.what()).c_str(), heapdump::terminal_text(hint).c_str(),
+                 sub.c_str());
     return heapdump::kExitUsage;
   }
   for (const Command& c : commands) {

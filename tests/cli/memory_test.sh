@@ -109,7 +109,7 @@ check max-line-bytes-at 0 "heapdump: $tmp/long.json:2: skipped line: a line of $
 heapdump: $tmp/long.json: skipped 1 of 4 lines that are not valid JSON objects"
 check_out max-line-bytes-at "Count: 3"
 run 1G 20 read "$tmp/long.json" --max-line-bytes 0 </dev/null
-check max-line-bytes-zero 2 "heapdump: --max-line-bytes: Value 0 not in range 1 to 18446744073709551615 (see 'heapdump read --help')"
+check max-line-bytes-zero 2 "heapdump: --max-line-bytes: must be a whole number >= 1, not '0' (see 'heapdump read --help')"
 run 1G 20 read "$tmp/long.json" </dev/null
 check max-line-bytes-default 0 ""
 check_out max-line-bytes-default "Count: 4"

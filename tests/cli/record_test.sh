@@ -241,7 +241,7 @@ expect directory-command 126 "heapdump: $tmp: Is a directory" -- record -o "$tmp
 expect every-zero 2 "heapdump: --every: Value 0 is not a number of seconds > 0 (such as 30 or 0.5) (see 'heapdump record --help')" -- record -o "$tmp/g" --every 0 -- ruby -e 1
 expect every-text 2 "heapdump: --every: Value 1e3 is not a number of seconds > 0 (such as 30 or 0.5) (see 'heapdump record --help')" -- record -o "$tmp/g" --every 1e3 -- ruby -e 1
 expect bad-signal 2 "heapdump: --on-signal: Value KILL is not one of USR1, USR2, HUP, QUIT, ALRM, WINCH, TTIN, TTOU (with or without SIG) or none (see 'heapdump record --help')" -- record -o "$tmp/g" --on-signal KILL -- ruby -e 1
-expect max-dumps-zero 2 "heapdump: --max-dumps: Value 0 not in range 1 to 18446744073709551615 (see 'heapdump record --help')" -- record -o "$tmp/g" --max-dumps 0 -- ruby -e 1
+expect max-dumps-zero 2 "heapdump: --max-dumps: must be a whole number >= 1, not '0' (see 'heapdump record --help')" -- record -o "$tmp/g" --max-dumps 0 -- ruby -e 1
 expect no-trigger 2 "heapdump: record: nothing would write a dump: give --every, --at-exit or a signal (see 'heapdump record --help')" -- record -o "$tmp/g" --on-signal none -- ruby -e 1
 # An unwritable DIR. Root writes anywhere, so as root drop to nobody.
 U=$(mktemp -d)
