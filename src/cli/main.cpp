@@ -93,12 +93,12 @@ int main(int argc, char** argv) {
   // program and its arguments) is checked up to its first positional; what
   // follows belongs to the program, where "" is a valid argument.
   std::string empty;
-  if (argc > 1 && argv[1][0] != '-') {
+  if (argc > 1 && args[1][0] != '-') {
     int own = argc;
-    const CLI::App* sub = app.get_subcommand(argv[1]);
+    const CLI::App* sub = app.get_subcommand(args[1]);
     if (sub->get_positionals_at_end()) {
       for (int i = 2; i < argc; ++i) {
-        const std::string arg = argv[i];
+        const std::string arg = args[i];
         if (arg == "--") {
           own = i;
           break;
@@ -112,12 +112,12 @@ int main(int argc, char** argv) {
         break;
       }
     }
-    empty = heapdump::empty_argument_error(own, argv);
+    empty = heapdump::empty_argument_error(own, args.data());
   }
   if (!empty.empty()) {
     // `empty` may quote the option before it: escaped like every argument.
     std::fprintf(stderr, "heapdump: %s (see 'heapdump %s --help')\n",
-                 heapdump::terminal_text(empty).c_str(), argv[1]);
+                 heapdump::terminal_text(empty).c_str(), args[1]);
     return heapdump::kExitUsage;
   }
   try {
