@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "heapdump/byte_sum.hpp"
 #include "heapdump/sink.hpp"
 #include "heapdump/table.hpp"
 
@@ -25,7 +26,7 @@ class GenerationSummary final : public RecordSink {
  private:
   struct Acc {
     uint64_t objects = 0;
-    uint64_t bytes = 0;
+    ByteSum bytes;  // never wraps: each memsize is up to 2^64 - 1
   };
   Acc nil_;
   std::vector<Acc> small_;            // generations below kDenseLimit

@@ -29,7 +29,7 @@ inline constexpr std::string_view kNoMethodGroup = "(no method)";
 /// One group after names are resolved.
 struct Group {
   std::string name;
-  uint64_t bytes = 0;
+  uint128 bytes = 0;  ///< sum of memsize: may pass 2^64
   uint64_t objects = 0;
   uint64_t first = 0;  ///< byte offset of the group's first object
 };
@@ -66,7 +66,7 @@ class GroupBy final : public RecordSink {
 
   GroupKey key() const { return key_; }
   uint64_t selected_objects() const;
-  uint64_t selected_bytes() const;
+  uint128 selected_bytes() const;
 
   /// Every group, names resolved with `names` (groups of the same name
   /// merged), in order of first appearance.

@@ -10,10 +10,16 @@
 
 namespace heapdump {
 
+/// Sums of memsize: 128 bits, so that no dump can make them wrap (each
+/// memsize is up to 2^64 - 1, and so is the number of objects).
+using uint128 = unsigned __int128;
+using int128 = __int128;
+
 /// A cell: null, an exact unsigned integer, text (raw bytes), or a signed
 /// integer (a difference, e.g. `compare`'s deltas; only in columns of kind
-/// kCountDelta / kBytesDelta).
-using Cell = std::variant<std::monostate, uint64_t, std::string, int64_t>;
+/// kCountDelta / kBytesDelta). Integers are 64 bits, or 128 for sums of
+/// bytes; renderers print either exactly.
+using Cell = std::variant<std::monostate, uint64_t, std::string, int64_t, uint128, int128>;
 
 struct Column {
   enum class Kind { kText, kCount, kBytes, kInteger, kCountDelta, kBytesDelta };
@@ -26,7 +32,7 @@ struct Table {
   std::string name;  ///< stable identifier, e.g. "memory_by_location"
   std::vector<Column> columns;
   std::vector<std::vector<Cell>> rows;
-  std::vector<std::pair<std::string, uint64_t>> totals;
+  std::vector<std::pair<std::string, uint128>> totals;
   /// Rows made on demand, after `rows`, for a table too big to hold (every
   /// hop of a path of millions): the JSON and CSV renderers call it once
   /// and it passes each row to `emit`, so a row exists only while it is
@@ -35,7 +41,7 @@ struct Table {
   std::function<void(const RowSink& emit)> row_source;
 
   /// The total called `key`, or 0.
-  uint64_t total(const std::string& key) const {
+  uint128 total(const std::string& key) const {
     for (const auto& [k, v] : totals) {
       if (k == key) return v;
     }
@@ -61,8 +67,39 @@ struct Report {
 
 /// Helpers to read cells.
 inline bool is_null(const Cell& c) { return std::holds_alternative<std::monostate>(c); }
-inline uint64_t as_int(const Cell& c) { return std::get<uint64_t>(c); }
+/// An unsigned cell, 64 or 128 bits.
+inline uint128 as_int(const Cell& c) {
+  if (const auto* v = std::get_if<uint64_t>(&c)) return *v;
+  return std::get<uint128>(c);
+}
 inline const std::string& as_text(const Cell& c) { return std::get<std::string>(c); }
-inline int64_t as_signed(const Cell& c) { return std::get<int64_t>(c); }
+/// A signed cell, 64 or 128 bits.
+inline int128 as_signed(const Cell& c) {
+  if (const auto* v = std::get_if<int64_t>(&c)) return *v;
+  return std::get<int128>(c);
+}
+inline bool is_unsigned(const Cell& c) {
+  return std::holds_alternative<uint64_t>(c) || std::holds_alternative<uint128>(c);
+}
+inline bool is_signed(const Cell& c) {
+  return std::holds_alternative<int64_t>(c) || std::holds_alternative<int128>(c);
+}
+
+/// An unsigned cell holding `v`: 64 bits when it fits (every count, and
+/// every sum of bytes of a real dump), else 128.
+inline Cell int_cell(uint128 v) {
+  if (v <= UINT64_MAX) return Cell{static_cast<uint64_t>(v)};
+  return Cell{v};
+}
+/// A signed cell holding `v`, 64 bits when it fits.
+inline Cell signed_cell(int128 v) {
+  if (v >= INT64_MIN && v <= INT64_MAX) return Cell{static_cast<int64_t>(v)};
+  return Cell{v};
+}
+
+/// `v` in decimal, exactly (std::to_string has no 128-bit overloads).
+std::string decimal(uint128 v);
+std::string decimal(int128 v);
+inline std::string decimal(uint64_t v) { return decimal(uint128{v}); }
 
 }  // namespace heapdump

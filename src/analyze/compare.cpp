@@ -21,7 +21,7 @@ struct Row {
   const Group* a = nullptr;
   const Group* b = nullptr;
   int64_t objects_delta = 0;
-  int64_t bytes_delta = 0;
+  int128 bytes_delta = 0;  // exact: byte sums are 128-bit
 };
 
 }  // namespace
@@ -47,16 +47,17 @@ Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vecto
   std::sort(only_a.begin(), only_a.end(), [](const Row& x, const Row& y) { return x.a->first < y.a->first; });
   rows.insert(rows.end(), only_a.begin(), only_a.end());
 
-  uint64_t objects_a = 0, bytes_a = 0, objects_b = 0, bytes_b = 0;
+  uint64_t objects_a = 0, objects_b = 0;
+  uint128 bytes_a = 0, bytes_b = 0;
   for (Row& r : rows) {
-    const uint64_t oa = r.a ? r.a->objects : 0, ba = r.a ? r.a->bytes : 0;
-    const uint64_t ob = r.b ? r.b->objects : 0, bb = r.b ? r.b->bytes : 0;
+    const uint64_t oa = r.a ? r.a->objects : 0, ob = r.b ? r.b->objects : 0;
+    const uint128 ba = r.a ? r.a->bytes : 0, bb = r.b ? r.b->bytes : 0;
     objects_a += oa;
     bytes_a += ba;
     objects_b += ob;
     bytes_b += bb;
     r.objects_delta = delta(oa, ob);
-    r.bytes_delta = delta(ba, bb);
+    r.bytes_delta = static_cast<int128>(bb) - static_cast<int128>(ba);
   }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
     if (x.bytes_delta != y.bytes_delta) return x.bytes_delta > y.bytes_delta;
@@ -80,9 +81,9 @@ Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vecto
     Cell status = r.a == nullptr ? Cell{std::string("NEW")}
                   : r.b == nullptr ? Cell{std::string("GONE")}
                                    : Cell{};
-    t.rows.push_back({g.name, r.a ? r.a->objects : uint64_t{0}, r.a ? r.a->bytes : uint64_t{0},
-                      r.b ? r.b->objects : uint64_t{0}, r.b ? r.b->bytes : uint64_t{0},
-                      r.objects_delta, r.bytes_delta, std::move(status)});
+    t.rows.push_back({g.name, r.a ? r.a->objects : uint64_t{0}, int_cell(r.a ? r.a->bytes : 0),
+                      r.b ? r.b->objects : uint64_t{0}, int_cell(r.b ? r.b->bytes : 0),
+                      r.objects_delta, signed_cell(r.bytes_delta), std::move(status)});
   }
   t.totals = {{"objects_a", objects_a}, {"bytes_a", bytes_a}, {"objects_b", objects_b},
               {"bytes_b", bytes_b}};

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analyze/string_pool.hpp"
+#include "heapdump/byte_sum.hpp"
 
 namespace heapdump {
 
@@ -12,21 +13,22 @@ struct DiffAggregator::State {
   struct Key {
     uint32_t type;
     uint32_t file;  // file id + 1, or 0 for none
-    uint64_t line;  // line + 1, or 0 for none
+    uint64_t line;  // the line (any value), 0 for none
+    bool has_line;
     bool operator==(const Key& o) const {
-      return type == o.type && file == o.file && line == o.line;
+      return type == o.type && file == o.file && line == o.line && has_line == o.has_line;
     }
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
       // Keyed: lines and types come from the dump.
-      return static_cast<size_t>(hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ mix64(uint64_t{k.file} << 32 | k.type)));
+      return static_cast<size_t>(hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ mix64(uint64_t{k.file} << 32 | k.type) ^ k.has_line));
     }
   };
   struct Group {
     Key key;
     uint64_t objects = 0;
-    uint64_t bytes = 0;
+    ByteSum bytes;
     uint64_t first = 0;
   };
   StringPool files;
@@ -53,12 +55,12 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
 
   State& s = *state_;
   const State::Key key{id.type, r.has_file ? s.files.intern(r.file) + 1 : 0,
-                       r.has_line ? r.line + 1 : 0};
+                       r.has_line ? r.line : 0, r.has_line};
   auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
-  if (inserted) s.groups.push_back({key, 0, 0, r.byte_offset});
+  if (inserted) s.groups.push_back({key, 0, {}, r.byte_offset});
   State::Group& g = s.groups[it->second];
   g.objects += 1;
-  g.bytes += r.memsize;
+  g.bytes.add(r.memsize);
 }
 
 void DiffAggregator::merge(const DiffAggregator& other) {
@@ -67,10 +69,10 @@ void DiffAggregator::merge(const DiffAggregator& other) {
     State::Key key = theirs.key;
     if (key.file != 0) key.file = s.files.intern(other.state_->files.get(key.file - 1)) + 1;
     auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
-    if (inserted) s.groups.push_back({key, 0, 0, theirs.first});
+    if (inserted) s.groups.push_back({key, 0, {}, theirs.first});
     State::Group& g = s.groups[it->second];
     g.objects += theirs.objects;
-    g.bytes += theirs.bytes;
+    g.bytes.add(theirs.bytes);
     g.first = std::min(g.first, theirs.first);
   }
 }
@@ -85,22 +87,23 @@ Table DiffAggregator::to_table() const {
                {"file", Column::Kind::kText},
                {"line", Column::Kind::kInteger}};
   std::vector<const State::Group*> order;
-  uint64_t objects = 0, bytes = 0;
+  uint64_t objects = 0;
+  ByteSum bytes;
   for (const auto& g : s.groups) {
     order.push_back(&g);
     objects += g.objects;
-    bytes += g.bytes;
+    bytes.add(g.bytes);
   }
   std::sort(order.begin(), order.end(), [](const State::Group* a, const State::Group* b) {
     return a->objects != b->objects ? a->objects > b->objects : a->first < b->first;
   });
   for (const State::Group* g : order) {
     Cell file = g->key.file == 0 ? Cell{} : Cell{std::string(s.files.get(g->key.file - 1))};
-    Cell line = g->key.line == 0 ? Cell{} : Cell{g->key.line - 1};
-    t.rows.push_back({std::string(types_.name(g->key.type)), g->objects, g->bytes,
+    Cell line = g->key.has_line ? Cell{g->key.line} : Cell{};
+    t.rows.push_back({std::string(types_.name(g->key.type)), g->objects, int_cell(g->bytes.value()),
                       std::move(file), std::move(line)});
   }
-  t.totals = {{"objects", objects}, {"bytes", bytes}};
+  t.totals = {{"objects", objects}, {"bytes", bytes.value()}};
   return t;
 }
 

@@ -7,22 +7,31 @@
 
 #include "analyze/ranking.hpp"
 #include "analyze/string_pool.hpp"
+#include "heapdump/byte_sum.hpp"
 
 namespace heapdump {
 
 struct DrillDown::State {
-  /// A location: the interned "file" and line + 1 (0 for "no line").
+  /// A location: the interned "file" and the line, if any (every line
+  /// number, 2^64 - 1 too, is a line: has_line says whether there is one).
   struct LocationKey {
     uint32_t file;
-    uint64_t line;
-    bool operator==(const LocationKey& o) const { return file == o.file && line == o.line; }
+    uint32_t has_line;  // 0 or 1 (in what would be padding)
+    uint64_t line;      // 0 when !has_line
+    bool operator==(const LocationKey& o) const {
+      return file == o.file && has_line == o.has_line && line == o.line;
+    }
   };
   struct LocationKeyOps {
-    static uint64_t hash(const LocationKey& k) { return hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
+    static uint64_t hash(const LocationKey& k) {
+      return hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ (uint64_t{k.has_line} << 32 | k.file));
+    }
     static bool equal(const LocationKey& a, const LocationKey& b) { return a == b; }
   };
   /// What was counted at one location. With its key and hash it fills one
   /// 64-byte table slot, so a record updates its location with one access.
+  /// `bytes` is the low 64 bits of the location's sum; each time it wraps
+  /// (only with made-up memsizes), byte_carries[id] counts one more 2^64.
   struct LocationCounts {
     uint32_t id = 0;  ///< index in `locations`, in order of creation
     bool has_references = false;
@@ -199,7 +208,7 @@ struct DrillDown::State {
       at.first = c.first;
       locations.push_back(c.location);
     }
-    at.bytes += c.memsize;
+    if (__builtin_add_overflow(at.bytes, c.memsize, &at.bytes)) add_carry(at.id, 1);
     at.objects += 1;
     if (c.has_references) {
       at.has_references = true;
@@ -236,6 +245,17 @@ struct DrillDown::State {
     return last_file;
   }
 
+  /// The 2^64s of each location's bytes that do not fit LocationCounts.
+  FlatMap<uint64_t, uint64_t, U64KeyOps> byte_carries;
+  void add_carry(uint32_t location, uint64_t carries) {
+    bool inserted = false;
+    byte_carries.find_or_insert(location, &inserted) += carries;
+  }
+  uint128 location_bytes(const LocationCounts& c) const {
+    const uint64_t* carries = byte_carries.find(c.id);
+    return (uint128{carries != nullptr ? *carries : 0} << 64) | c.bytes;
+  }
+
   StringPool files;
   bool have_last_file = false;
   uint32_t last_file = 0;
@@ -249,7 +269,7 @@ struct DrillDown::State {
   std::vector<ValueCount, HugePageAllocator<ValueCount>> value_counts;  // by value id
   FlatMap<uint64_t, StringCount, U64KeyOps> value_at;    // (value id << 32 | location id), not home
   uint64_t selected = 0;
-  uint64_t total_bytes = 0;
+  ByteSum total_bytes;
 };
 
 DrillDown::DrillDown(Selection selection)
@@ -266,10 +286,10 @@ void DrillDown::merge(const DrillDown& other_drill) {
   State& s = *state_;
   const State& o = *other_drill.state_;
   s.selected += o.selected;
-  s.total_bytes += o.total_bytes;
+  s.total_bytes.add(o.total_bytes);
   std::vector<uint32_t> location_map(o.locations.size());
   o.location_counts.for_each([&](const State::LocationKey& key, const State::LocationCounts& theirs) {
-    const State::LocationKey mine_key{s.files.intern(o.files.get(key.file)), key.line};
+    const State::LocationKey mine_key{s.files.intern(o.files.get(key.file)), key.has_line, key.line};
     bool inserted = false;
     State::LocationCounts& mine = s.location_counts.find_or_insert(mine_key, &inserted);
     if (inserted) {
@@ -277,12 +297,13 @@ void DrillDown::merge(const DrillDown& other_drill) {
       mine.id = static_cast<uint32_t>(s.locations.size());
       s.locations.push_back(mine_key);
     } else {
-      mine.bytes += theirs.bytes;
+      if (__builtin_add_overflow(mine.bytes, theirs.bytes, &mine.bytes)) s.add_carry(mine.id, 1);
       mine.objects += theirs.objects;
       mine.references += theirs.references;
       mine.has_references = mine.has_references || theirs.has_references;
       mine.first = std::min(mine.first, theirs.first);
     }
+    if (const uint64_t* carries = o.byte_carries.find(theirs.id)) s.add_carry(mine.id, *carries);
     location_map[theirs.id] = mine.id;
   });
   o.classes.for_each([&](uint64_t address, const State::ClassCount& theirs) {
@@ -346,7 +367,7 @@ void DrillDown::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject || !r.has_file || !selection_.matches(r)) return;
   State& s = *state_;
   ++s.selected;
-  s.total_bytes += r.memsize;
+  s.total_bytes.add(r.memsize);
   // Only instances count by class: an IMEMO's or ICLASS's "class" slot holds
   // something else (a call cache's receiver class, a cref's nil, an
   // included module).
@@ -361,7 +382,7 @@ void DrillDown::on_record(const ObjectRecord& r) {
   }
   State::QueuedRecord& q = s.next_queued();
   State::Contribution& c = q.c;
-  c.location = {s.file_id(r.file), r.has_line ? r.line + 1 : 0};
+  c.location = {s.file_id(r.file), r.has_line ? 1u : 0u, r.has_line ? r.line : 0};
   c.location_hash = State::LocationMap::hash_of(c.location);
   c.memsize = r.memsize;
   c.has_references = r.has_references;
@@ -383,7 +404,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
   auto location_name = [&](const State::LocationKey& loc) {
     std::string out(s.files.get(loc.file));
     out += ':';
-    if (loc.line != 0) out += std::to_string(loc.line - 1);
+    if (loc.has_line != 0) out += std::to_string(loc.line);
     return out;
   };
   std::vector<const State::LocationCounts*> counts(s.locations.size());  // by id
@@ -402,15 +423,15 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     }
     rank(&entries, top_n);
     for (const Ranked& e : entries) {
-      t.rows.push_back({location_name(s.locations[e.index]), e.value});
+      t.rows.push_back({location_name(s.locations[e.index]), int_cell(e.value)});
     }
     return t;
   };
 
   std::vector<Table> tables;
   Table memory = location_table("memory_by_location", "bytes", Column::Kind::kBytes,
-                                [](const State::LocationCounts& l) { return l.bytes; }, false);
-  memory.totals = {{"bytes", s.total_bytes}};
+                                [&s](const State::LocationCounts& l) { return s.location_bytes(l); }, false);
+  memory.totals = {{"bytes", s.total_bytes.value()}};
   tables.push_back(std::move(memory));
   Table count = location_table("objects_by_location", "objects", Column::Kind::kCount,
                                [](const State::LocationCounts& l) { return l.objects; }, false);
@@ -437,7 +458,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       e.first = std::min(e.first, cc.first);
     });
     rank(&entries, top_n);
-    for (const Ranked& e : entries) t.rows.push_back({class_names[e.index], e.value});
+    for (const Ranked& e : entries) t.rows.push_back({class_names[e.index], int_cell(e.value)});
     tables.push_back(std::move(t));
   }
 
@@ -467,8 +488,8 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       auto& locs = per_value[v.index];
       rank(&locs, locs.size());
       for (const Ranked& l : locs) {
-        t.rows.push_back({std::string(s.values.get(v.index)), v.value,
-                          location_name(s.locations[l.index]), l.value});
+        t.rows.push_back({std::string(s.values.get(v.index)), int_cell(v.value),
+                          location_name(s.locations[l.index]), int_cell(l.value)});
       }
     }
     tables.push_back(std::move(t));

@@ -10,8 +10,8 @@ namespace {
 
 struct Group {
   std::string label;  // "in total", "STRING objects", "at a.rb:1"
-  uint64_t objects = 0;
-  uint64_t bytes = 0;
+  uint128 objects = 0;
+  uint128 bytes = 0;  // exact: sums of memsize can pass 2^64
   size_t order = 0;  // first row of the group, to break ties
 };
 
@@ -30,7 +30,7 @@ std::vector<Group> groups_of(const Table& t, GateLimits::Scope scope) {
         break;
       case GateLimits::Scope::kLocation:
         key = "at " + (is_null(row[3]) ? std::string() : as_text(row[3])) + ":" +
-              (is_null(row[4]) ? std::string() : std::to_string(as_int(row[4])));
+              (is_null(row[4]) ? std::string() : decimal(as_int(row[4])));
         break;
     }
     auto [it, inserted] = index.try_emplace(key, groups.size());
@@ -57,8 +57,8 @@ std::string worst(const std::vector<Group>& groups, uint64_t limit, const char* 
   std::string more =
       tripped > 1 ? fmt::format(" and {} more {}", tripped - 1, tripped == 2 ? "group" : "groups")
                   : "";
-  return fmt::format("{} new {} {}, limit {} (over by {}){}", value_of(*worst), unit, worst->label,
-                     limit, value_of(*worst) - limit, more);
+  return fmt::format("{} new {} {}, limit {} (over by {}){}", decimal(value_of(*worst)), unit, worst->label,
+                     limit, decimal(value_of(*worst) - limit), more);
 }
 
 }  // namespace

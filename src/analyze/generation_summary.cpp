@@ -14,20 +14,20 @@ void GenerationSummary::on_record(const ObjectRecord& r) {
     acc = &large_[r.generation];
   }
   acc->objects += 1;
-  acc->bytes += r.memsize;
+  acc->bytes.add(r.memsize);
 }
 
 void GenerationSummary::merge(const GenerationSummary& other) {
   nil_.objects += other.nil_.objects;
-  nil_.bytes += other.nil_.bytes;
+  nil_.bytes.add(other.nil_.bytes);
   if (other.small_.size() > small_.size()) small_.resize(other.small_.size());
   for (size_t g = 0; g < other.small_.size(); ++g) {
     small_[g].objects += other.small_[g].objects;
-    small_[g].bytes += other.small_[g].bytes;
+    small_[g].bytes.add(other.small_[g].bytes);
   }
   for (const auto& [g, acc] : other.large_) {
     large_[g].objects += acc.objects;
-    large_[g].bytes += acc.bytes;
+    large_[g].bytes.add(acc.bytes);
   }
 }
 
@@ -37,17 +37,18 @@ Table GenerationSummary::to_table() const {
   t.columns = {{"generation", Column::Kind::kInteger},
                {"objects", Column::Kind::kCount},
                {"bytes", Column::Kind::kBytes}};
-  uint64_t objects = 0, bytes = 0;
+  uint64_t objects = 0;
+  ByteSum bytes;
   auto add = [&](Cell gen, const Acc& acc) {
     if (acc.objects == 0) return;
-    t.rows.push_back({std::move(gen), acc.objects, acc.bytes});
+    t.rows.push_back({std::move(gen), acc.objects, int_cell(acc.bytes.value())});
     objects += acc.objects;
-    bytes += acc.bytes;
+    bytes.add(acc.bytes);
   };
   add(std::monostate{}, nil_);
   for (size_t g = 0; g < small_.size(); ++g) add(uint64_t{g}, small_[g]);
   for (const auto& [g, acc] : large_) add(g, acc);
-  t.totals = {{"objects", objects}, {"bytes", bytes}, {"generations", t.rows.size()}};
+  t.totals = {{"objects", objects}, {"bytes", bytes.value()}, {"generations", t.rows.size()}};
   return t;
 }
 

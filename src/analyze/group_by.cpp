@@ -5,6 +5,7 @@
 
 #include "analyze/string_pool.hpp"
 #include "heapdump/allocation_tracer.hpp"
+#include "heapdump/byte_sum.hpp"
 #include "heapdump/gem.hpp"
 
 namespace heapdump {
@@ -12,6 +13,10 @@ namespace {
 
 /// What a raw key's `a` holds for the class key.
 enum ClassTag : uint64_t { kClassAddress = 1, kImemo = 2, kData = 3, kNoClass = 4 };
+
+/// The location key: `a` is the file id + 1 (0: no file), with this bit
+/// when there is a line; `b` is the line (any value, 2^64 - 1 too).
+constexpr uint64_t kHasLine = uint64_t{1} << 63;
 
 struct RawKey {
   uint64_t a = 0;
@@ -24,7 +29,7 @@ struct RawKeyOps {
 };
 
 struct Acc {
-  uint64_t bytes = 0;
+  ByteSum bytes;
   uint64_t objects = 0;
   uint64_t first = UINT64_MAX;
   uint32_t text = 0;  // class key: the class address as written (in strings)
@@ -36,7 +41,7 @@ struct GroupBy::State {
   StringPool strings;
   FlatMap<RawKey, Acc, RawKeyOps> groups;
   uint64_t objects = 0;
-  uint64_t bytes = 0;
+  ByteSum bytes;
 };
 
 std::string_view group_key_name(GroupKey key) {
@@ -67,20 +72,20 @@ GroupBy::GroupBy(GroupKey key, std::optional<Selection> selection)
 GroupBy::~GroupBy() = default;
 
 uint64_t GroupBy::selected_objects() const { return state_->objects; }
-uint64_t GroupBy::selected_bytes() const { return state_->bytes; }
+uint128 GroupBy::selected_bytes() const { return state_->bytes.value(); }
 
 void GroupBy::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject) return;
   if (selection_ && (!r.has_file || !selection_->matches(r))) return;
   State& s = *state_;
   ++s.objects;
-  s.bytes += r.memsize;
+  s.bytes.add(r.memsize);
   RawKey k;
   switch (key_) {
     case GroupKey::kLocation:
       if (r.has_file) {
-        k.a = uint64_t{s.strings.intern(r.file)} + 1;
-        k.b = r.has_line ? r.line + 1 : 0;
+        k.a = (uint64_t{s.strings.intern(r.file)} + 1) | (r.has_line ? kHasLine : 0);
+        k.b = r.has_line ? r.line : 0;
       }
       break;
     case GroupKey::kFile:
@@ -111,7 +116,7 @@ void GroupBy::on_record(const ObjectRecord& r) {
     acc.first = r.byte_offset;
     if (k.a == kClassAddress && key_ == GroupKey::kClass) acc.text = s.strings.intern(r.class_text);
   }
-  acc.bytes += r.memsize;
+  acc.bytes.add(r.memsize);
   acc.objects += 1;
 }
 
@@ -119,13 +124,15 @@ void GroupBy::merge(const GroupBy& other) {
   State& s = *state_;
   const State& o = *other.state_;
   s.objects += o.objects;
-  s.bytes += o.bytes;
+  s.bytes.add(o.bytes);
   auto remap = [&](uint64_t id) { return uint64_t{s.strings.intern(o.strings.get(static_cast<uint32_t>(id)))}; };
   o.groups.for_each([&](const RawKey& theirs, const Acc& acc) {
     RawKey k = theirs;
     uint32_t text = 0;
     switch (key_) {
       case GroupKey::kLocation:
+        if (k.a != 0) k.a = (remap((k.a & ~kHasLine) - 1) + 1) | (k.a & kHasLine);
+        break;
       case GroupKey::kFile:
       case GroupKey::kGem:
       case GroupKey::kMethod:
@@ -148,7 +155,7 @@ void GroupBy::merge(const GroupBy& other) {
       mine.first = acc.first;
       mine.text = text;
     }
-    mine.bytes += acc.bytes;
+    mine.bytes.add(acc.bytes);
     mine.objects += acc.objects;
   });
 }
@@ -166,8 +173,8 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
         if (k.a == 0) {
           name = kNoFileGroup;
         } else {
-          name = std::string(str(k.a - 1)) + ":";
-          if (k.b != 0) name += std::to_string(k.b - 1);
+          name = std::string(str((k.a & ~kHasLine) - 1)) + ":";
+          if ((k.a & kHasLine) != 0) name += std::to_string(k.b);
         }
         break;
       case GroupKey::kFile:
@@ -197,7 +204,7 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
     auto [it, inserted] = by_name.try_emplace(name, out.size());
     if (inserted) out.push_back({std::move(name), 0, 0, acc.first});
     Group& g = out[it->second];
-    g.bytes += acc.bytes;
+    g.bytes += acc.bytes.value();
     g.objects += acc.objects;
     g.first = std::min(g.first, acc.first);
   });
@@ -216,8 +223,8 @@ Table GroupBy::to_table(uint64_t top_n, const ClassNames& names) const {
   t.columns = {{std::string(group_key_name(key_)), Column::Kind::kText},
                {"bytes", Column::Kind::kBytes},
                {"objects", Column::Kind::kCount}};
-  for (Group& g : all) t.rows.push_back({std::move(g.name), g.bytes, g.objects});
-  t.totals = {{"bytes", state_->bytes}, {"objects", state_->objects}};
+  for (Group& g : all) t.rows.push_back({std::move(g.name), int_cell(g.bytes), g.objects});
+  t.totals = {{"bytes", state_->bytes.value()}, {"objects", state_->objects}};
   return t;
 }
 

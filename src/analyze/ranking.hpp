@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "heapdump/table.hpp"
+
 namespace heapdump {
 
 struct Ranked {
-  uint64_t value;
+  uint128 value;  ///< a count, or a sum of bytes (which may pass 2^64)
   uint64_t first;  ///< byte offset of the first record that created the key
   uint64_t index;  ///< the caller's key id
 };

@@ -6,27 +6,29 @@
 
 #include "analyze/ranking.hpp"
 #include "analyze/string_pool.hpp"
+#include "heapdump/byte_sum.hpp"
 #include "heapdump/gem.hpp"
 
 namespace heapdump {
 namespace {
 
 struct Acc {
-  uint64_t bytes = 0;
+  ByteSum bytes;
   uint64_t objects = 0;
   uint64_t first = UINT64_MAX;
   void add(const Acc& o) {
-    bytes += o.bytes;
+    bytes.add(o.bytes);
     objects += o.objects;
     first = std::min(first, o.first);
   }
 };
 
 struct LocKey {
-  uint64_t file = 0;  // file id + 1, 0 = no file
-  uint64_t line = 0;  // line + 1, 0 = no line
+  uint64_t file = 0;  // file id + 1, 0 = no file; bit 63: has a line
+  uint64_t line = 0;  // the line (every value is one), 0 without
   bool operator==(const LocKey& o) const { return file == o.file && line == o.line; }
 };
+constexpr uint64_t kHasLine = uint64_t{1} << 63;
 struct LocKeyOps {
   static uint64_t hash(const LocKey& k) { return hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ k.file); }
   static bool equal(const LocKey& a, const LocKey& b) { return a == b; }
@@ -43,7 +45,7 @@ struct StringReport::State {
   std::vector<LocKey> locations;
   FlatMap<uint64_t, Acc, U64KeyOps> at;  // value id << 32 | location id
   uint64_t objects = 0;
-  uint64_t bytes = 0;
+  ByteSum bytes;
 
   uint32_t location_id(const LocKey& key) {
     bool inserted = false;
@@ -57,9 +59,9 @@ struct StringReport::State {
   std::string location_name(uint32_t id) const {
     const LocKey& k = locations[id];
     if (k.file == 0) return std::string(kNoFileGroup);
-    std::string out(files.get(static_cast<uint32_t>(k.file - 1)));
+    std::string out(files.get(static_cast<uint32_t>((k.file & ~kHasLine) - 1)));
     out += ':';
-    if (k.line != 0) out += std::to_string(k.line - 1);
+    if ((k.file & kHasLine) != 0) out += std::to_string(k.line);
     return out;
   }
 };
@@ -73,15 +75,15 @@ void StringReport::on_record(const ObjectRecord& r) {
   if (selection_ && (!r.has_file || !selection_->matches(r))) return;
   State& s = *state_;
   ++s.objects;
-  s.bytes += r.memsize;
-  const Acc one{r.memsize, 1, r.byte_offset};
+  s.bytes.add(r.memsize);
+  const Acc one{{r.memsize, 0}, 1, r.byte_offset};
   const uint32_t value = s.values.intern(r.value);
   if (value == s.by_value.size()) s.by_value.emplace_back();
   s.by_value[value].add(one);
   LocKey key;
   if (r.has_file) {
-    key.file = uint64_t{s.files.intern(r.file)} + 1;
-    key.line = r.has_line ? r.line + 1 : 0;
+    key.file = (uint64_t{s.files.intern(r.file)} + 1) | (r.has_line ? kHasLine : 0);
+    key.line = r.has_line ? r.line : 0;
   }
   const uint32_t loc = s.location_id(key);
   bool inserted = false;
@@ -92,7 +94,7 @@ void StringReport::merge(const StringReport& other) {
   State& s = *state_;
   const State& o = *other.state_;
   s.objects += o.objects;
-  s.bytes += o.bytes;
+  s.bytes.add(o.bytes);
   std::vector<uint32_t> value_map(o.by_value.size());
   for (uint32_t v = 0; v < o.by_value.size(); ++v) {
     const uint32_t id = s.values.intern(o.values.get(v), o.values.hash_of(v));
@@ -103,7 +105,7 @@ void StringReport::merge(const StringReport& other) {
   std::vector<uint32_t> loc_map(o.locations.size());
   for (uint32_t i = 0; i < o.locations.size(); ++i) {
     LocKey k = o.locations[i];
-    if (k.file != 0) k.file = uint64_t{s.files.intern(o.files.get(static_cast<uint32_t>(k.file - 1)))} + 1;
+    if (k.file != 0) k.file = (uint64_t{s.files.intern(o.files.get(static_cast<uint32_t>((k.file & ~kHasLine) - 1)))} + 1) | (k.file & kHasLine);
     loc_map[i] = s.location_id(k);
   }
   o.at.for_each([&](uint64_t key, const Acc& acc) {
@@ -136,24 +138,24 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     std::vector<Ranked> values;
     for (uint32_t v = 0; v < s.by_value.size(); ++v) {
       const Acc& a = s.by_value[v];
-      values.push_back({by_bytes ? a.bytes : a.objects, a.first, v});
+      values.push_back({by_bytes ? a.bytes.value() : a.objects, a.first, v});
     }
     rank(&values, top_n);
     for (const Ranked& v : values) {
       const auto& locs = per_value[static_cast<uint32_t>(v.index)];
       std::vector<Ranked> ranked;
       for (size_t i = 0; i < locs.size(); ++i) {
-        ranked.push_back({by_bytes ? locs[i].second.bytes : locs[i].second.objects, locs[i].second.first, i});
+        ranked.push_back({by_bytes ? locs[i].second.bytes.value() : locs[i].second.objects, locs[i].second.first, i});
       }
       rank(&ranked, top_n);
       const Acc& va = s.by_value[v.index];
       for (const Ranked& l : ranked) {
         const auto& [loc, acc] = locs[l.index];
-        t.rows.push_back({std::string(s.values.get(static_cast<uint32_t>(v.index))), va.bytes,
-                          va.objects, s.location_name(loc), acc.bytes, acc.objects});
+        t.rows.push_back({std::string(s.values.get(static_cast<uint32_t>(v.index))), int_cell(va.bytes.value()),
+                          va.objects, s.location_name(loc), int_cell(acc.bytes.value()), acc.objects});
       }
     }
-    t.totals = {{"bytes", s.bytes}, {"objects", s.objects}};
+    t.totals = {{"bytes", s.bytes.value()}, {"objects", s.objects}};
     return t;
   };
 
@@ -171,7 +173,7 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     const auto& [key, acc] = pair_list[p.index];
     frozen.rows.push_back({s.location_name(static_cast<uint32_t>(key & 0xffffffffu)),
                            std::string(s.values.get(static_cast<uint32_t>(key >> 32))), acc.objects,
-                           acc.bytes});
+                           int_cell(acc.bytes.value())});
   }
   tables.push_back(std::move(frozen));
   return tables;

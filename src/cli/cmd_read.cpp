@@ -115,12 +115,16 @@ struct AttributionWork {
   TeeSink tee;
 };
 
+/// A decimal number of 0 to 2^64 - 1 (every generation a dump can hold).
 bool parse_number(const std::string& text, uint64_t* out) {
-  if (text.empty() || text.size() > 19) return false;
+  if (text.empty()) return false;
   uint64_t value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
+    if (__builtin_mul_overflow(value, uint64_t{10}, &value) ||
+        __builtin_add_overflow(value, static_cast<uint64_t>(c - '0'), &value)) {
+      return false;
+    }
   }
   *out = value;
   return true;

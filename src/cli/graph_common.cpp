@@ -194,7 +194,7 @@ void render_path_text(const Table& hops, uint64_t key, std::string* out) {
     if (cells.empty()) *out += fmt::format("  ROOT {}\n", terminal_text(as_text(r[2])));
     std::string cls = terminal_text(as_text(r[5]));
     if (!is_null(r[6])) cls += " " + terminal_text(as_text(r[6]));
-    cells.push_back({std::to_string(as_int(r[1])), terminal_text(as_text(r[3])),
+    cells.push_back({decimal(as_int(r[1])), terminal_text(as_text(r[3])),
                      terminal_text(as_text(r[4])), cls,
                      is_null(r[7]) ? std::string("-") : terminal_text(as_text(r[7]))});
     sizes.push_back(as_int(r[8]));

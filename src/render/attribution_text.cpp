@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view kRule = "==============================";  // 30
 
 /// "+12", "-3", "0".
-std::string signed_text(int64_t v) { return v > 0 ? fmt::format("+{}", v) : fmt::format("{}", v); }
+std::string signed_text(int128 v) { return v > 0 ? "+" + decimal(v) : decimal(v); }
 
 size_t width_of(const Table& t, size_t column) {
   size_t w = 1;
@@ -122,10 +122,10 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
   }
   for (const Table& t : tables) {
     const std::string& key = t.columns.at(0).name;
-    const int64_t total_bytes =
-        static_cast<int64_t>(t.total("bytes_b")) - static_cast<int64_t>(t.total("bytes_a"));
-    const int64_t total_objects =
-        static_cast<int64_t>(t.total("objects_b")) - static_cast<int64_t>(t.total("objects_a"));
+    const int128 total_bytes =
+        static_cast<int128>(t.total("bytes_b")) - static_cast<int128>(t.total("bytes_a"));
+    const int128 total_objects =
+        static_cast<int128>(t.total("objects_b")) - static_cast<int128>(t.total("objects_a"));
     *out += '\n';
     section(fmt::format("growth by {}, B - A ({} bytes, {} objects)", key,
                         signed_text(total_bytes), signed_text(total_objects)),
@@ -138,7 +138,7 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
       std::vector<std::string> c;
       for (size_t i = 0; i < 6; ++i) {
         const Cell& cell = row[source[i]];
-        c.push_back(i < 2 ? signed_text(as_signed(cell)) : std::to_string(as_int(cell)));
+        c.push_back(i < 2 ? signed_text(as_signed(cell)) : decimal(as_int(cell)));
       }
       c.push_back(is_null(row[7]) ? std::string() : as_text(row[7]));
       cells.push_back(std::move(c));

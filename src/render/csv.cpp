@@ -31,12 +31,7 @@ void append_text(std::string_view s, std::string* out) {
   *out += '"';
 }
 
-void append_uint(uint64_t v, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;  // 20 digits always fit
-  out->append(buf, end);
-}
+void append_uint(uint128 v, std::string* out) { *out += decimal(v); }
 
 /// Whether a spreadsheet may run a cell that starts like `s` as a formula.
 bool formula_like(std::string_view s) {
@@ -45,13 +40,10 @@ bool formula_like(std::string_view s) {
 
 void append_cell(const Cell& c, const CsvOptions& options, std::string* out) {
   if (is_null(c)) return;
-  if (const auto* v = std::get_if<uint64_t>(&c)) {
-    append_uint(*v, out);
-  } else if (const auto* d = std::get_if<int64_t>(&c)) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *d);
-    (void)ec;  // 20 characters always fit
-    out->append(buf, end);
+  if (is_unsigned(c)) {
+    append_uint(as_int(c), out);
+  } else if (is_signed(c)) {
+    *out += decimal(as_signed(c));
   } else if (options.formula_safe && formula_like(as_text(c))) {
     append_text("'" + as_text(c), out);
   } else {

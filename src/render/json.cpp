@@ -97,27 +97,17 @@ void append_text(std::string_view s, std::string* out) {
   *out += "\"}";
 }
 
-void append_uint(uint64_t v, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;  // 20 digits always fit
-  out->append(buf, end);
-}
+void append_uint(uint128 v, std::string* out) { *out += decimal(v); }
 
-void append_int(int64_t v, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;  // 20 characters always fit
-  out->append(buf, end);
-}
+void append_int(int128 v, std::string* out) { *out += decimal(v); }
 
 void append_cell(const Cell& c, std::string* out) {
   if (is_null(c)) {
     *out += "null";
-  } else if (const auto* v = std::get_if<uint64_t>(&c)) {
-    append_uint(*v, out);
-  } else if (const auto* d = std::get_if<int64_t>(&c)) {
-    append_int(*d, out);
+  } else if (is_unsigned(c)) {
+    append_uint(as_int(c), out);
+  } else if (is_signed(c)) {
+    append_int(as_signed(c), out);
   } else {
     append_text(as_text(c), out);
   }

@@ -51,14 +51,14 @@ void append_duplicate_strings(const Table& t, std::string* out) {
 }  // namespace
 
 void render_summary_text(const Table& t, std::string* out) {
-  uint64_t largest = 0;
+  uint128 largest = 0;
   for (const auto& row : t.rows) {
     if (!is_null(row[0])) largest = std::max(largest, as_int(row[0]));
   }
   const int width = std::max(3, decimal_digits(largest));
   *out += "\nAnalyzing Heap\n==============\n";
   for (const auto& row : t.rows) {
-    const std::string label = is_null(row[0]) ? "nil" : std::to_string(as_int(row[0]));
+    const std::string label = is_null(row[0]) ? "nil" : decimal(as_int(row[0]));
     fmt::format_to(std::back_inserter(*out), "Generation: {:>{}} object count: {}, mem: {} kb\n",
                    label, width, as_int(row[1]), format_kb(as_int(row[2])));
   }
@@ -104,9 +104,9 @@ void render_drill_down_text(std::string_view label, const std::vector<Table>& ta
 
 void render_diff_text(const Table& t, bool retained, std::string* out) {
   const std::string_view verb = retained ? "Retained" : "Allocated";
-  const uint64_t total = t.total("bytes");
+  const uint128 total = t.total("bytes");
   for (const auto& row : t.rows) {
-    const std::string line = is_null(row[4]) ? std::string() : std::to_string(as_int(row[4]));
+    const std::string line = is_null(row[4]) ? std::string() : decimal(as_int(row[4]));
     fmt::format_to(std::back_inserter(*out),
                    "{} {} {} objects of size {}/{} (in bytes) at: {}:{}\n", verb,
                    terminal_text(as_text(row[0])), as_int(row[1]), as_int(row[2]), total,

@@ -39,11 +39,20 @@ TEST_CASE("compare_groups: join by name, signed deltas, NEW and GONE, sorted by 
   CHECK(compare_groups(GroupKey::kGem, {}, {}, 5).rows.empty());
 }
 
-TEST_CASE("compare_groups: deltas saturate at the int64_t range") {
+TEST_CASE("compare_groups: byte deltas are exact past the int64_t range") {
+  // Before: they saturated at INT64_MAX / INT64_MIN.
   const std::vector<Group> a = {{"x", 0, 0, 0}};
   const std::vector<Group> b = {{"x", UINT64_MAX, 1, 0}};
   Table t = compare_groups(GroupKey::kType, a, b, 5);
-  CHECK(as_signed(t.rows[0][6]) == INT64_MAX);
+  CHECK(as_signed(t.rows[0][6]) == static_cast<int128>(UINT64_MAX));
   Table u = compare_groups(GroupKey::kType, b, a, 5);
-  CHECK(as_signed(u.rows[0][6]) == INT64_MIN);
+  CHECK(as_signed(u.rows[0][6]) == -static_cast<int128>(UINT64_MAX));
+  // Sums of 2^64 and more, in both dumps.
+  const uint128 big = uint128{3} << 64;
+  const std::vector<Group> c = {{"x", big, 3, 0}};
+  const std::vector<Group> d = {{"x", big + 5, 4, 0}};
+  Table v = compare_groups(GroupKey::kType, c, d, 5);
+  CHECK(as_signed(v.rows[0][6]) == 5);
+  CHECK(as_int(v.rows[0][2]) == big);
+  CHECK(v.total("bytes_b") == big + 5);
 }

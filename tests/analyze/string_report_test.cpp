@@ -36,7 +36,7 @@ std::vector<std::string> row_text(const Table& t) {
     std::string line;
     for (const Cell& c : row) {
       if (!line.empty()) line += '|';
-      line += std::holds_alternative<uint64_t>(c) ? std::to_string(as_int(c)) : as_text(c);
+      line += is_unsigned(c) ? decimal(as_int(c)) : as_text(c);
     }
     out.push_back(line);
   }

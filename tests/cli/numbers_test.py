@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Numbers at the edges of 64 bits (issue 23, section 4).
+
+- Sums of memsize never wrap: two objects of 2^63 bytes and one of 100 make
+  2^64 + 100 bytes in every command and format (text, JSON, CSV), and a
+  `--fail-if-new-bytes` gate sees that sum;
+- "line": 2^64 - 1 is a line, not a missing one;
+- generation 2^64 - 1 can be selected (`read FILE 18446744073709551615`);
+- `diff` tells generations 4294967294 and 4294967295 at one address apart.
+
+Expected values are computed here (Python integers do not wrap).
+Usage: python3 tests/cli/numbers_test.py HEAPDUMP   (from the repository root)
+Prints one line per check and ends with "N passed, M failed".
+"""
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+if len(sys.argv) != 2:
+    sys.exit("usage: numbers_test.py HEAPDUMP")
+HD = os.path.abspath(sys.argv[1])
+passed = failed = 0
+U64 = 2**64 - 1
+
+
+def check(label, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok    {label}")
+    else:
+        failed += 1
+        print(f"FAIL  {label} {detail}"[:2000])
+
+
+def run(args):
+    p = subprocess.run(["timeout", "60", HD] + args, capture_output=True)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def kb(b):
+    """heapy's kb with one decimal: floor((10 b + 512) / 1024) tenths."""
+    t = (10 * b + 512) // 1024
+    return f"{t // 10}.{t % 10}"
+
+
+def table(doc, name):
+    return next(t for t in doc["tables"] if t["name"] == name)
+
+
+tmp = tempfile.mkdtemp(prefix="heapdump-numbers-")
+try:
+    big = os.path.join(tmp, "big.json")
+    empty = os.path.join(tmp, "empty.json")
+    open(empty, "w").close()
+    with open(big, "w") as f:
+        for i, m in enumerate([2**63, 2**63, 100]):
+            f.write('{"address":"0x%x", "type":"STRING", "generation":1, "file":"a.rb", "line":1, '
+                    '"memsize":%d, "value":"v"}\n' % (0x1000 + 40 * i, m))
+    total = 2**64 + 100
+
+    code, out, err = run(["read", big])
+    check("read: Memory is the exact sum, in kb", code == 0 and f"Memory: {kb(total)} kb" in out
+          and f"mem: {kb(total)} kb" in out, out + err)
+    code, out, _ = run(["read", big, "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("read --format json: totals.bytes and the row", doc is not None
+          and table(doc, "generations")["totals"]["bytes"] == total
+          and table(doc, "generations")["rows"] == [[1, 3, total]], out[:500])
+    code, out, _ = run(["read", big, "--format", "csv"])
+    rows = list(csv.reader(io.StringIO(out)))
+    check("read --format csv: the exact sum", code == 0 and str(total) in sum(rows, []), out[:500])
+
+    code, out, _ = run(["read", big, "all"])
+    check("read all: allocated by memory, total and row",
+          code == 0 and f"allocated by memory ({total}) (in bytes)" in out
+          and f"  {total}  a.rb:1" in out, out[:500])
+    code, out, _ = run(["read", big, "--by", "file", "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("read --by file: the exact sum", doc is not None
+          and table(doc, "by_file")["rows"] == [["a.rb", total, 3]]
+          and table(doc, "by_file")["totals"]["bytes"] == total, out[:500])
+    code, out, _ = run(["read", big, "--by", "file"])
+    check("read --by file (text): the exact sum", code == 0 and f"({total} bytes, 3 objects)" in out, out[:500])
+    code, out, _ = run(["read", big, "all", "--strings", "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("read all --strings: the exact sum", doc is not None
+          and table(doc, "strings_by_memory")["totals"]["bytes"] == total
+          and table(doc, "strings_by_memory")["rows"][0][1] == total, out[:500])
+
+    code, out, _ = run(["diff", empty, big, "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("diff: the exact sum", doc is not None and table(doc, "diff")["totals"]["bytes"] == total
+          and table(doc, "diff")["rows"][0][2] == total, out[:500])
+    code, out, _ = run(["diff", empty, big])
+    check("diff (text): the exact sum", code == 0 and f"3 objects of size {total}/{total} (in bytes)" in out, out)
+    code, out, err = run(["diff", empty, big, "--fail-if-new-bytes", str(U64)])
+    check("diff --fail-if-new-bytes 2^64-1: trips, over by 101",
+          code == 4 and f"{total} new bytes in total, limit {U64} (over by 101)" in err, f"exit {code}: {err}")
+    code, out, _ = run(["compare", empty, big, "--by", "file", "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("compare: the exact sum and delta", doc is not None
+          and doc["tables"][0]["rows"][0][4:7] == [total, 3, total]
+          and doc["tables"][0]["totals"]["bytes_b"] == total, out[:500])
+    code, out, _ = run(["compare", big, empty, "--by", "file"])
+    check("compare (text): the exact negative delta", code == 0 and f"-{total}" in out, out[:800])
+
+    # "line": 2^64 - 1 is a line.
+    lines = os.path.join(tmp, "lines.json")
+    with open(lines, "w") as f:
+        f.write('{"address":"0x1000", "type":"STRING", "generation":%d, "file":"a.rb", "line":%d, '
+                '"memsize":40, "value":"x"}\n' % (U64, U64))
+        f.write('{"address":"0x1028", "type":"STRING", "generation":%d, "file":"a.rb", '
+                '"memsize":30, "value":"x"}\n' % U64)
+    code, out, _ = run(["read", lines, "all"])
+    check("read all: line 2^64-1 is shown, apart from no line",
+          code == 0 and f"  40  a.rb:{U64}\n" in out and "  30  a.rb:\n" in out, out)
+    code, out, _ = run(["read", lines, "--by", "location", "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("read --by location: line 2^64-1", doc is not None
+          and table(doc, "by_location")["rows"] == [[f"a.rb:{U64}", 40, 1], ["a.rb:", 30, 1]], out[:500])
+    code, out, _ = run(["read", lines, "all", "--strings", "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("read --strings: line 2^64-1", doc is not None
+          and [r[3] for r in table(doc, "strings_by_memory")["rows"]] == [f"a.rb:{U64}", "a.rb:"], out[:500])
+    code, out, _ = run(["diff", empty, lines, "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("diff: line 2^64-1 is a line, the other none", doc is not None
+          and [r[4] for r in table(doc, "diff")["rows"]] == [U64, None], out[:500])
+
+    # Generation 2^64 - 1 can be selected.
+    code, out, err = run(["read", lines, str(U64)])
+    check("read FILE 18446744073709551615 selects that generation",
+          code == 0 and "object count (2)" in out and f"Generation: {U64}" in out, f"exit {code}: {out}{err}")
+    code, out, err = run(["read", lines, f"0..{U64}", "--by", "file"])
+    check("read FILE 0..18446744073709551615", code == 0 and "(70 bytes, 2 objects)" in out, f"exit {code}: {out}{err}")
+    code, _, err = run(["read", lines, str(2**64)])
+    check("read FILE 18446744073709551616 is a usage error", code == 2 and "GEN must be" in err, f"exit {code}: {err}")
+
+    # diff: generations 4294967294 and 4294967295 at one address are two objects.
+    before = os.path.join(tmp, "before.json")
+    after = os.path.join(tmp, "after.json")
+    with open(before, "w") as f:
+        f.write('{"address":"0x1000", "type":"STRING", "generation":4294967294, "memsize":40}\n')
+        f.write('{"address":"0x2000", "type":"STRING", "generation":%d, "memsize":40}\n' % U64)
+    with open(after, "w") as f:
+        f.write('{"address":"0x1000", "type":"STRING", "generation":4294967295, "memsize":40}\n')
+        f.write('{"address":"0x2000", "type":"STRING", "generation":%d, "memsize":40}\n' % U64)
+    code, out, err = run(["diff", before, after, "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("diff: generation 4294967295 is new after 4294967294, 2^64-1 is the same object",
+          doc is not None and table(doc, "diff")["totals"]["objects"] == 1, out + err)
+finally:
+    shutil.rmtree(tmp)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
