@@ -97,6 +97,18 @@ inline Cell signed_cell(int128 v) {
   return Cell{v};
 }
 
+/// A row of cells, built one cell at a time: a braced list of Cells whose
+/// construction throws part way (std::bad_alloc copying a huge value) is
+/// unwound wrongly by GCC 12 once a cell holds a 128-bit integer (a crash
+/// instead of the out-of-memory message; tests/cli/memory_test.sh).
+template <typename... T>
+std::vector<Cell> make_row(T&&... cells) {
+  std::vector<Cell> row;
+  row.reserve(sizeof...(T));
+  (row.emplace_back(std::forward<T>(cells)), ...);
+  return row;
+}
+
 /// `v` in decimal, exactly (std::to_string has no 128-bit overloads).
 std::string decimal(uint128 v);
 std::string decimal(int128 v);

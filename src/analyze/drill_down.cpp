@@ -423,7 +423,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     }
     rank(&entries, top_n);
     for (const Ranked& e : entries) {
-      t.rows.push_back({location_name(s.locations[e.index]), int_cell(e.value)});
+      t.rows.push_back(make_row(location_name(s.locations[e.index]), int_cell(e.value)));
     }
     return t;
   };
@@ -458,7 +458,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       e.first = std::min(e.first, cc.first);
     });
     rank(&entries, top_n);
-    for (const Ranked& e : entries) t.rows.push_back({class_names[e.index], int_cell(e.value)});
+    for (const Ranked& e : entries) t.rows.push_back(make_row(class_names[e.index], int_cell(e.value)));
     tables.push_back(std::move(t));
   }
 
@@ -488,8 +488,8 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       auto& locs = per_value[v.index];
       rank(&locs, locs.size());
       for (const Ranked& l : locs) {
-        t.rows.push_back({std::string(s.values.get(v.index)), int_cell(v.value),
-                          location_name(s.locations[l.index]), int_cell(l.value)});
+        t.rows.push_back(make_row(std::string(s.values.get(v.index)), int_cell(v.value),
+                          location_name(s.locations[l.index]), int_cell(l.value)));
       }
     }
     tables.push_back(std::move(t));

@@ -151,8 +151,8 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
       const Acc& va = s.by_value[v.index];
       for (const Ranked& l : ranked) {
         const auto& [loc, acc] = locs[l.index];
-        t.rows.push_back({std::string(s.values.get(static_cast<uint32_t>(v.index))), int_cell(va.bytes.value()),
-                          va.objects, s.location_name(loc), int_cell(acc.bytes.value()), acc.objects});
+        t.rows.push_back(make_row(std::string(s.values.get(static_cast<uint32_t>(v.index))), int_cell(va.bytes.value()),
+                          va.objects, s.location_name(loc), int_cell(acc.bytes.value()), acc.objects));
       }
     }
     t.totals = {{"bytes", s.bytes.value()}, {"objects", s.objects}};
@@ -171,9 +171,9 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   rank(&pairs, top_n);
   for (const Ranked& p : pairs) {
     const auto& [key, acc] = pair_list[p.index];
-    frozen.rows.push_back({s.location_name(static_cast<uint32_t>(key & 0xffffffffu)),
+    frozen.rows.push_back(make_row(s.location_name(static_cast<uint32_t>(key & 0xffffffffu)),
                            std::string(s.values.get(static_cast<uint32_t>(key >> 32))), acc.objects,
-                           int_cell(acc.bytes.value())});
+                           int_cell(acc.bytes.value())));
   }
   tables.push_back(std::move(frozen));
   return tables;
