@@ -46,6 +46,11 @@ CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd) {
   sub->add_option("--fail-if-new-bytes", cmd->fail_bytes,
                   "Exit with status 4 if new objects take more than N bytes (see --by)")
       ->check(whole_number());
+  sub->add_option("--allow-skipped-lines", cmd->allow_skipped_lines,
+                  "With a --fail-if-new-* limit: accept up to N skipped lines per input; more, "
+                  "an input that ended early or one with no objects exits with status 5")
+      ->check(whole_number())
+      ->capture_default_str();
   sub->add_option("--by", cmd->by,
                   "What the --fail-if-new-* limits apply to: all new objects together (total), "
                   "each type (type) or each allocation site (location)")
@@ -88,14 +93,23 @@ int run_diff(const DiffCommand& cmd) {
   StderrReporter reporter(cmd.common);
   const unsigned threads = cmd.common.thread_count();
   TypeIds types;
+  // What a leak gate needs to know of each input (issue 22 §1).
+  struct InputCheck {
+    std::string name;
+    ReadStats stats;
+    std::string warning;
+  };
+  std::vector<InputCheck> checks;
   auto collect = [&](const std::string& path, IdentitySet* set) {
     std::vector<std::unique_ptr<IdentityCollector>> collectors;
     for (unsigned i = 0; i < threads; ++i) {
       collectors.push_back(std::make_unique<IdentityCollector>(*set, types));
     }
+    InputCheck& check = checks.emplace_back();
+    check.name = path == "-" ? "<stdin>" : path;
     bool ok = read_file_parallel(
         path, [&](unsigned i) -> RecordSink& { return *collectors[i]; },
-        cmd.common.read_options(threads), reporter);
+        cmd.common.read_options(threads), reporter, &check.stats, &check.warning);
     for (auto& c : collectors) c->flush();
     set->seal(threads);
     if (ok && set->repeated_addresses() > 0) {
@@ -129,9 +143,12 @@ int run_diff(const DiffCommand& cmd) {
   for (unsigned i = 0; i < after_threads; ++i) {
     diffs.push_back(std::make_unique<DiffAggregator>(types, before, retained.get(), write_line));
   }
+  InputCheck& after_check = checks.emplace_back();
+  after_check.name = cmd.after == "-" ? "<stdin>" : cmd.after;
   if (!read_file_parallel(
           cmd.after, [&](unsigned i) -> RecordSink& { return *diffs[i]; },
-          cmd.common.read_options(after_threads), reporter)) {
+          cmd.common.read_options(after_threads), reporter, &after_check.stats,
+          &after_check.warning)) {
     return kExitIoError;
   }
   DiffAggregator& diff = *diffs[0];
@@ -158,6 +175,26 @@ int run_diff(const DiffCommand& cmd) {
   const int code = emit_report(cmd.common, report, out);
   if (code != kExitOk) return code;
 
+  if (cmd.fail_objects || cmd.fail_bytes) {
+    // A gate judged on a dump that was not read whole would pass a failed
+    // copy: say why it cannot be judged instead (README "Leak gates").
+    for (const InputCheck& c : checks) {
+      std::string why;
+      if (!c.warning.empty()) {
+        why = "it ended early";
+      } else if (c.stats.skipped_lines > cmd.allow_skipped_lines) {
+        why = fmt::format("{} {} skipped (--allow-skipped-lines {} would accept them)",
+                          c.stats.skipped_lines, c.stats.skipped_lines == 1 ? "line was" : "lines were",
+                          c.stats.skipped_lines);
+      } else if (c.stats.objects == 0) {
+        why = "it has no objects";
+      }
+      if (!why.empty()) {
+        print_error(fmt::format("leak gate not judged: {}: {}; exit status 5", c.name, why));
+        return kExitGateUnjudged;
+      }
+    }
+  }
   GateLimits limits;
   limits.max_new_objects = cmd.fail_objects;
   limits.max_new_bytes = cmd.fail_bytes;

@@ -19,6 +19,7 @@ struct DiffCommand {
   std::optional<uint64_t> fail_objects;  ///< --fail-if-new-objects
   std::optional<uint64_t> fail_bytes;    ///< --fail-if-new-bytes
   std::string by = "total";              ///< --by: what the limits apply to
+  uint64_t allow_skipped_lines = 0;      ///< --allow-skipped-lines: per input, before a gate is unjudged
   CommonOptions common;
 };
 

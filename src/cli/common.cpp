@@ -165,7 +165,7 @@ void StderrReporter::finish_file(std::string_view source, const ReadStats& stats
 }
 
 bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
-                        StderrReporter& reporter, ReadStats* stats) {
+                        StderrReporter& reporter, ReadStats* stats, std::string* warning) {
   std::unique_ptr<InputSource> input;
   Status s = InputSource::open(path, &input);
   if (!s.ok()) {
@@ -185,6 +185,7 @@ bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, Rea
     return false;
   }
   if (!input->warning().empty()) print_error(input->warning());
+  if (warning != nullptr) *warning = input->warning();
   reporter.finish_file(input->name(), local);
   if (local.records == 0 && local.skipped_lines > 0) {
     // Not one valid line (a PNG, a tarball, the wrong file): an error, not an

@@ -23,6 +23,8 @@ enum ExitCode : int {
   kExitUsage = 2,       ///< bad command line
   kExitIoError = 3,     ///< a file could not be opened, read or written
   kExitGate = 4,        ///< `diff` found more than a --fail-if-new-* limit allows
+  kExitGateUnjudged = 5,  ///< `diff` with a --fail-if-new-* limit: an input ended early, had
+                          ///< skipped lines or has no objects, so the gate cannot be judged
 };
 
 /// Accepts only a plain decimal number (CLI11 would let "-1" wrap around
@@ -80,8 +82,11 @@ class StderrReporter final : public ParseReporter {
 /// Opens `path` and streams it into sinks(i) with options.threads parsing
 /// threads (CommonOptions::read_options()). On failure prints
 /// "heapdump: <reason>" and returns false. options.progress is set here.
+/// `warning`, if given, receives the input's own warning (such as gzip data
+/// that ends early), which is also printed.
 bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
-                        StderrReporter& reporter, ReadStats* stats = nullptr);
+                        StderrReporter& reporter, ReadStats* stats = nullptr,
+                        std::string* warning = nullptr);
 
 /// One instance of T per parsing thread, merged into the first after the read.
 template <typename T>
