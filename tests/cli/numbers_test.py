@@ -99,7 +99,12 @@ try:
           and table(doc, "diff")["rows"][0][2] == total, out[:500])
     code, out, _ = run(["diff", empty, big])
     check("diff (text): the exact sum", code == 0 and f"3 objects of size {total}/{total} (in bytes)" in out, out)
-    code, out, err = run(["diff", empty, big, "--fail-if-new-bytes", str(U64)])
+    # A gate needs a BEFORE with objects (an empty one is not judged, exit 5):
+    # one object at an address big.json does not have.
+    base = os.path.join(tmp, "base.json")
+    with open(base, "w") as f:
+        f.write('{"address":"0x10", "type":"STRING", "memsize":40, "value":"b"}\n')
+    code, out, err = run(["diff", base, big, "--fail-if-new-bytes", str(U64)])
     check("diff --fail-if-new-bytes 2^64-1: trips, over by 101",
           code == 4 and f"{total} new bytes in total, limit {U64} (over by 101)" in err, f"exit {code}: {err}")
     code, out, _ = run(["compare", empty, big, "--by", "file", "--format", "json"])
