@@ -7,6 +7,7 @@
 #include "analyze/flat_map.hpp"
 #include "cli/graph_common.hpp"
 #include "graph/paths.hpp"
+#include "graph/wide_sizes.hpp"
 #include "parse/address.hpp"
 #include "render/terminal_text.hpp"
 
@@ -26,7 +27,7 @@ struct TrieNode {
   std::string key;       // class (or "ROOT kind" at depth 0)
   uint64_t objects = 0;  // distinct objects on the paths at this place
   uint64_t targets = 0;  // targets whose path goes through here
-  uint64_t target_bytes = 0;
+  uint128 target_bytes = 0;  // exact: crafted memsizes add up past 2^64
   uint32_t first = kNoNode;  // the object, when objects == 1
   std::vector<uint32_t> children;
 };
@@ -129,25 +130,27 @@ int run_path(const PathCommand& cmd) {
   const ShortestPaths sp = shortest_paths(g);
   // Depth of every reachable node, and per node the targets below it in the BFS tree.
   std::vector<uint32_t> depth(n, 0);
-  std::vector<uint64_t> below(n, 0), below_bytes(n, 0);
+  std::vector<uint64_t> below(n, 0);
+  WideSizes below_bytes(n);  // exact: crafted memsizes add up past 2^64
   for (uint32_t v : sp.order) {
     const uint32_t p = sp.parent[v];
     if (p != ShortestPaths::kRootParent) depth[v] = depth[p] + 1;
   }
-  uint64_t reachable_targets = 0, target_bytes = 0;
+  uint64_t reachable_targets = 0;
+  uint128 target_bytes = 0;
   for (uint32_t v : targets) {
     target_bytes += g.memsize(v);
     if (!sp.reachable(v)) continue;
     ++reachable_targets;
     below[v] = 1;
-    below_bytes[v] = g.memsize(v);
+    below_bytes.set(v, g.memsize(v));
   }
   for (size_t i = sp.order.size(); i-- > 0;) {
     const uint32_t v = sp.order[i];
     const uint32_t p = sp.parent[v];
     if (p != ShortestPaths::kRootParent && below[v] > 0) {
       below[p] += below[v];
-      below_bytes[p] += below_bytes[v];
+      below_bytes.add(p, below_bytes[v]);
     }
   }
 
@@ -205,9 +208,10 @@ int run_path(const PathCommand& cmd) {
       }
     }
     if (best != kNoNode) {
-      acc.rows.push_back({format_address(g.address(best)), std::string(g.type(best)),
-                          lg.class_of(best), lg.name_of(best), lg.location_of(best),
-                          g.memsize(best), uint64_t{depth[best]}, below[best], below_bytes[best]});
+      acc.rows.push_back(make_row(format_address(g.address(best)), std::string(g.type(best)),
+                                  lg.class_of(best), lg.name_of(best), lg.location_of(best),
+                                  g.memsize(best), uint64_t{depth[best]}, below[best],
+                                  int_cell(below_bytes[best])));
     }
   }
 
@@ -267,10 +271,11 @@ int run_path(const PathCommand& cmd) {
       stack.pop_back();
       TrieNode& t = trie[id];
       const bool root = t.parent == kNoNode;
-      merged.rows.push_back({uint64_t{t.depth}, t.key, t.objects,
-                             !root && t.objects == 1 ? Cell{format_address(g.address(t.first))}
-                                                     : Cell{},
-                             t.targets, t.target_bytes});
+      merged.rows.push_back(make_row(uint64_t{t.depth}, t.key, t.objects,
+                                     !root && t.objects == 1
+                                         ? Cell{format_address(g.address(t.first))}
+                                         : Cell{},
+                                     t.targets, int_cell(t.target_bytes)));
       by_targets(&t.children);
       for (auto it = t.children.rbegin(); it != t.children.rend(); ++it) stack.push_back(*it);
     }

@@ -24,8 +24,8 @@ constexpr Column::Kind kBytes = Column::Kind::kBytes;
 /// bytes they retain together, each byte counted once.
 struct Group {
   uint64_t objects = 0;
-  uint64_t shallow = 0;
-  uint64_t retained = 0;
+  uint128 shallow = 0;  // exact: crafted memsizes add up past 2^64
+  uint128 retained = 0;
   uint32_t first = kNoNode;  // first member by node id
   uint32_t biggest = kNoNode;  // member retaining the most
 };
@@ -100,7 +100,7 @@ Table group_table(const std::string& name, const std::string& key, const Groupin
   t.columns = {{key, kText}, {"objects", kCount}, {"shallow", kBytes}, {"retained", kBytes}};
   for (uint32_t id : ranked(gr, limit)) {
     const Group& grp = gr.groups[id];
-    t.rows.push_back({keys[id], grp.objects, grp.shallow, grp.retained});
+    t.rows.push_back(make_row(keys[id], grp.objects, int_cell(grp.shallow), int_cell(grp.retained)));
   }
   t.totals = {{"groups", static_cast<uint64_t>(std::count_if(
                              gr.groups.begin(), gr.groups.end(),
@@ -111,7 +111,7 @@ Table group_table(const std::string& name, const std::string& key, const Groupin
 /// Where a suspect's memory piles up: go down the dominator tree while one
 /// child holds at least 80% of its parent's retained size (`retained`: the
 /// sizes to use, with the allocation tracer's left out unless it counts).
-uint32_t accumulation_point(const DominatorChildren& kids, const std::vector<uint64_t>& retained,
+uint32_t accumulation_point(const DominatorChildren& kids, const WideSizes& retained,
                             uint32_t v) {
   for (;;) {
     uint32_t best = kNoNode;
@@ -130,25 +130,25 @@ uint32_t group_accumulation_point(const ObjectGraph& g, const DominatorTree& t,
                                   const DominatorChildren& kids, const Grouping& gr,
                                   uint32_t group) {
   const size_t n = g.size();
-  std::vector<uint64_t> below(n, 0);
+  WideSizes below(n);
   std::vector<uint8_t> covered(n, 0);
   for (uint32_t v : t.preorder) {  // dominators first
     const uint32_t d = t.idom[v];
     covered[v] = gr.of[v] == group || (d != t.super_root && covered[d]);
-    if (covered[v]) below[v] = g.memsize(v);
+    if (covered[v]) below.set(v, g.memsize(v));
   }
-  uint64_t total = 0;
+  uint128 total = 0;
   for (size_t i = t.preorder.size(); i-- > 0;) {
     const uint32_t v = t.preorder[i];
     const uint32_t d = t.idom[v];
     if (d == t.super_root) {
       total += below[v];
     } else {
-      below[d] += below[v];
+      below.add(d, below[v]);
     }
   }
   uint32_t at = kNoNode;
-  uint64_t at_bytes = total;
+  uint128 at_bytes = total;
   for (;;) {
     const uint32_t from = at == kNoNode ? t.super_root : at;
     uint32_t best = kNoNode;
@@ -194,7 +194,7 @@ int run_retained(const RetainedCommand& cmd) {
   const DominatorTree t = compute_dominators(g);
   timer.lap("dominators");
   const DominatorChildren kids = dominator_children(t);
-  const uint64_t heap = g.total_bytes();
+  const uint128 heap = g.total_bytes();
   const uint64_t n = g.size();
 
   // Groupings: class, location, gem.
@@ -262,21 +262,21 @@ int run_retained(const RetainedCommand& cmd) {
   // --include-tracer): each of its dominators retains that much less, and
   // it and what it dominates are never suspects.
   std::vector<uint8_t> in_tracer(n, 0);
-  uint64_t tracer_bytes = 0;
+  uint128 tracer_bytes = 0;
   for (uint32_t v : t.preorder) {  // dominators first
     const uint32_t d = t.idom[v];
     const bool under = d != t.super_root && in_tracer[d];
     in_tracer[v] = under || g.is_tracer(v);
     if (in_tracer[v] && !under) tracer_bytes += t.retained[v];
   }
-  std::vector<uint64_t> judged(t.retained);
+  WideSizes judged(t.retained);
   if (!cmd.include_tracer) {
     for (uint32_t x : g.tracers()) {
       if (!t.reachable(x) || (t.idom[x] != t.super_root && in_tracer[t.idom[x]])) continue;
-      for (uint32_t d = t.idom[x]; d != t.super_root; d = t.idom[d]) judged[d] -= t.retained[x];
+      for (uint32_t d = t.idom[x]; d != t.super_root; d = t.idom[d]) judged.sub(d, t.retained[x]);
     }
     for (uint32_t v = 0; v < n; ++v) {
-      if (in_tracer[v]) judged[v] = 0;
+      if (in_tracer[v]) judged.set(v, 0);
     }
   }
   report.tables[0].totals.push_back({"allocation_tracer_bytes", tracer_bytes});
@@ -288,9 +288,8 @@ int run_retained(const RetainedCommand& cmd) {
                                {"retained", kBytes}};
   };
   auto object_row = [&](uint32_t v) -> std::vector<Cell> {
-    return {format_address(g.address(v)), std::string(g.type(v)), lg.class_of(v),
-            lg.name_of(v),                lg.location_of(v),      g.memsize(v),
-            t.retained[v]};
+    return make_row(format_address(g.address(v)), std::string(g.type(v)), lg.class_of(v),
+                    lg.name_of(v), lg.location_of(v), g.memsize(v), int_cell(t.retained[v]));
   };
   {
     Table top;
@@ -332,18 +331,20 @@ int run_retained(const RetainedCommand& cmd) {
   Table suspect_paths;
   suspect_paths.name = "suspect_paths";
   suspect_paths.columns = hop_columns("suspect");
-  auto big = [&](uint64_t bytes) { return heap > 0 && bytes * 100 >= heap * cmd.threshold; };
+  // 128-bit products: bytes < 2^96 and the threshold is at most 100.
+  auto big = [&](uint128 bytes) { return heap > 0 && bytes * 100 >= heap * cmd.threshold; };
   auto add_suspect = [&](const std::string& kind, const Cell& cls, const Cell& address,
-                         uint64_t objects, uint64_t retained, uint32_t acc) {
+                         uint64_t objects, uint128 retained, uint32_t acc) {
     const uint64_t key = suspects.rows.size() + 1;
     if (acc == kNoNode) {
-      suspects.rows.push_back({key, kind, cls, address, objects, retained, Cell{}, Cell{}, Cell{},
-                               Cell{}, Cell{}});
+      suspects.rows.push_back(make_row(key, kind, cls, address, objects, int_cell(retained), Cell{},
+                                       Cell{}, Cell{}, Cell{}, Cell{}));
       return;
     }
-    suspects.rows.push_back({key, kind, cls, address, objects, retained,
-                             format_address(g.address(acc)), std::string(g.type(acc)),
-                             lg.class_of(acc), lg.location_of(acc), t.retained[acc]});
+    suspects.rows.push_back(make_row(key, kind, cls, address, objects, int_cell(retained),
+                                     format_address(g.address(acc)), std::string(g.type(acc)),
+                                     lg.class_of(acc), lg.location_of(acc),
+                                     int_cell(t.retained[acc])));
     // Text shows only the ends of a long path; JSON and CSV get every hop,
     // made as they are written out.
     if (cmd.common.format == "text") {
@@ -389,7 +390,7 @@ int run_retained(const RetainedCommand& cmd) {
     un.columns = {{"address", kText}, {"type", kText},     {"class", kText},
                   {"name", kText},    {"location", kText}, {"memsize", kBytes}};
     std::vector<uint32_t> order;
-    uint64_t bytes = 0;
+    uint128 bytes = 0;
     for (uint32_t v = 0; v < n; ++v) {
       if (t.reachable(v)) continue;
       order.push_back(v);
@@ -427,7 +428,7 @@ int run_retained(const RetainedCommand& cmd) {
                          gt.total("dangling_references"));
     }
     if (!g.tracers().empty()) {
-      const uint64_t tb = gt.total("allocation_tracer_bytes");
+      const uint128 tb = gt.total("allocation_tracer_bytes");
       out += fmt::format("allocation tracing itself holds {} bytes ({:.1f}%){}\n", tb,
                          heap == 0 ? 0.0 : 100.0 * static_cast<double>(tb) / static_cast<double>(heap),
                          cmd.include_tracer ? "" : " (never a leak suspect; --include-tracer counts it)");

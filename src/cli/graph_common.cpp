@@ -219,7 +219,7 @@ void render_path_text(const Table& hops, uint64_t key, std::string* out) {
   }
 }
 
-Table graph_table(const LoadedGraph& lg, uint64_t reachable_objects, uint64_t reachable_bytes) {
+Table graph_table(const LoadedGraph& lg, uint64_t reachable_objects, uint128 reachable_bytes) {
   const ObjectGraph& g = lg.graph;
   Table t;
   t.name = "graph";
@@ -264,7 +264,7 @@ void PhaseTimer::lap(const char* what) {
   last_ = t;
 }
 
-std::string with_share(uint64_t part, uint64_t whole) {
+std::string with_share(uint128 part, uint128 whole) {
   const double pct = whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
   return fmt::format("{} ({:.1f}%)", part, pct);
 }

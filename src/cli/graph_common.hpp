@@ -60,7 +60,7 @@ void add_path_rows_on_demand(const LoadedGraph& lg, const ShortestPaths& sp,
 void render_path_text(const Table& hops, uint64_t key, std::string* out);
 
 /// A table with only totals, describing the graph.
-Table graph_table(const LoadedGraph& lg, uint64_t reachable_objects, uint64_t reachable_bytes);
+Table graph_table(const LoadedGraph& lg, uint64_t reachable_objects, uint128 reachable_bytes);
 
 /// With HEAPDUMP_TIMING=1 in the environment, prints the time of each phase
 /// to stderr (for benchmarking; off otherwise).
@@ -75,6 +75,6 @@ class PhaseTimer {
 };
 
 /// "12.3 kB"-free exact figure with a percentage, e.g. "1234 (12.5%)".
-std::string with_share(uint64_t part, uint64_t whole);
+std::string with_share(uint128 part, uint128 whole);
 
 }  // namespace heapdump

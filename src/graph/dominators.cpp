@@ -123,17 +123,17 @@ DominatorTree compute_dominators(const ObjectGraph& g) {
 
   // 4. Retained sizes: fold each node into its dominator, deepest first
   // (a dominator always has a smaller preorder number).
-  std::vector<uint64_t> ret(R, 0);
-  for (uint32_t d = 1; d < R; ++d) ret[d] = g.memsize(vertex[d]);
-  for (uint32_t w = R - 1; w >= 1; --w) ret[idom[w]] += ret[w];
+  WideSizes ret(R);
+  for (uint32_t d = 1; d < R; ++d) ret.set(d, g.memsize(vertex[d]));
+  for (uint32_t w = R - 1; w >= 1; --w) ret.add(idom[w], ret[w]);
 
   t.idom.assign(n, kNoNode);
-  t.retained.assign(n, 0);
+  t.retained = WideSizes(n);
   t.preorder.resize(R - 1);
   for (uint32_t d = 1; d < R; ++d) {
     const uint32_t v = vertex[d];
     t.idom[v] = vertex[idom[d]];
-    t.retained[v] = ret[d];
+    t.retained.set(v, ret[d]);
     t.preorder[d - 1] = v;
   }
   t.reachable_bytes = ret[0];

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "graph/object_graph.hpp"
+#include "graph/wide_sizes.hpp"
 
 namespace heapdump {
 
@@ -17,12 +18,13 @@ struct DominatorTree {
   /// Per node: its immediate dominator (a node, or super_root), or kNoNode
   /// when the node is unreachable from every root.
   std::vector<uint32_t> idom;
-  /// Per node: memsize of the node plus every node it dominates; 0 when unreachable.
-  std::vector<uint64_t> retained;
+  /// Per node: memsize of the node plus every node it dominates; 0 when
+  /// unreachable. Exact: 128 bits (8 bytes a node, see WideSizes).
+  WideSizes retained;
   /// Reachable nodes in DFS preorder from the super-root (super-root excluded):
   /// a node's dominator comes before it.
   std::vector<uint32_t> preorder;
-  uint64_t reachable_bytes = 0;  ///< retained size of the super-root
+  uint128 reachable_bytes = 0;  ///< retained size of the super-root
 
   bool reachable(uint32_t n) const { return idom[n] != kNoNode; }
   uint64_t reachable_count() const { return preorder.size(); }

@@ -255,7 +255,7 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
     g.class_[i] = p.class_address;
     const uint64_t packed_memsize = p.memsize_type & kMemsizeMask;
     g.memsize_[i] = packed_memsize == kWideMemsize ? wide_value(cs.wide_memsizes, index) : packed_memsize;
-    g.total_bytes_ += g.memsize_[i];
+    g.total_bytes_.add(g.memsize_[i]);
     const auto local_type = static_cast<uint32_t>(p.memsize_type >> 56);
     const uint32_t type =
         type_map[c][local_type == kWideLocalType ? wide_value(cs.wide_types, index) : local_type];

@@ -12,6 +12,7 @@
 
 #include "analyze/string_pool.hpp"
 #include "heapdump/allocation_tracer.hpp"
+#include "heapdump/byte_sum.hpp"
 #include "heapdump/sink.hpp"
 
 namespace heapdump {
@@ -125,7 +126,7 @@ class ObjectGraph {
 
   const GraphStats& stats() const { return stats_; }
   /// Sum of every node's memsize.
-  uint64_t total_bytes() const { return total_bytes_; }
+  uint128 total_bytes() const { return total_bytes_.value(); }
   /// Bytes held by the graph's arrays (capacity, not counting strings).
   size_t memory_bytes() const;
 
@@ -153,7 +154,7 @@ class ObjectGraph {
   std::vector<uint32_t> tracers_;
   StringPool root_kinds_;
   GraphStats stats_;
-  uint64_t total_bytes_ = 0;
+  ByteSum total_bytes_;  // exact: memsizes can add up past 2^64
 };
 
 /// The file of a location "FILE:LINE" (or "FILE:"): FILE.

@@ -6,7 +6,9 @@
   `--fail-if-new-bytes` gate sees that sum;
 - "line": 2^64 - 1 is a line, not a missing one;
 - generation 2^64 - 1 can be selected (`read FILE 18446744073709551615`);
-- `diff` tells generations 4294967294 and 4294967295 at one address apart.
+- `diff` tells generations 4294967294 and 4294967295 at one address apart;
+- `retained` and `path` sum retained and target bytes past 2^64 exactly,
+  with the right percentages.
 
 Expected values are computed here (Python integers do not wrap).
 Usage: python3 tests/cli/numbers_test.py HEAPDUMP   (from the repository root)
@@ -160,6 +162,96 @@ try:
     doc = json.loads(out) if code == 0 else None
     check("diff: generation 4294967295 is new after 4294967294, 2^64-1 is the same object",
           doc is not None and table(doc, "diff")["totals"]["objects"] == 1, out + err)
+
+    # retained: ROOT -> A [2^63] -> B [2^63], ROOT -> C [100]. By hand: the
+    # heap and the reachable bytes are 2^64 + 100; A retains A and B, 2^64;
+    # B retains 2^63 (50.0% of the heap) and is the one leak suspect (A
+    # retains more, but B below it is big too); C retains 100. By location
+    # (one object each) as by object; the one gem "app" holds all 2^64 + 100.
+    graph = os.path.join(tmp, "graph.json")
+    with open(graph, "w") as f:
+        f.write('{"type":"ROOT", "root":"vm", "references":["0x1000", "0x3000"]}\n')
+        f.write('{"address":"0x1000", "type":"ARRAY", "file":"a.rb", "line":1, "memsize":%d, '
+                '"references":["0x2000"]}\n' % 2**63)
+        f.write('{"address":"0x2000", "type":"STRING", "file":"b.rb", "line":2, "memsize":%d, '
+                '"value":"b"}\n' % 2**63)
+        f.write('{"address":"0x3000", "type":"STRING", "file":"c.rb", "line":3, "memsize":100, '
+                '"value":"c"}\n')
+    retains = {"0x1000": 2**64, "0x2000": 2**63, "0x3000": 100}
+    shallow = {"0x1000": 2**63, "0x2000": 2**63, "0x3000": 100}
+    by_location = {"a.rb:1": 2**64, "b.rb:2": 2**63, "c.rb:3": 100}
+    code, out, err = run(["retained", graph, "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    gt = table(doc, "graph")["totals"] if doc else {}
+    check("retained --format json: heap and reachable bytes are 2^64 + 100",
+          gt.get("bytes") == total and gt.get("reachable_bytes") == total
+          and gt.get("unreachable_bytes") == 0, out[:800] + err)
+    top = {r[0]: (r[5], r[6]) for r in table(doc, "top_retainers")["rows"]} if doc else {}
+    check("retained --format json: shallow and retained per object",
+          top == {a: (shallow[a], retains[a]) for a in retains}, str(top))
+    loc = {r[0]: (r[2], r[3]) for r in table(doc, "retained_by_location")["rows"]} if doc else {}
+    check("retained --format json: retained by location",
+          loc == {l: (by_location[l] if l != "a.rb:1" else 2**63, by_location[l]) for l in by_location},
+          str(loc))
+    gem = table(doc, "retained_by_gem")["rows"] if doc else []
+    check("retained --format json: the gem sums to 2^64 + 100", gem == [["app", 3, total, total]], str(gem))
+    sus = table(doc, "leak_suspects")["rows"] if doc else []
+    check("retained --format json: the one suspect is B, 2^63",
+          [(r[3], r[5], r[10]) for r in sus] == [("0x2000", 2**63, 2**63)], str(sus))
+
+    code, out, err = run(["retained", graph])
+    check("retained (text): heap, reachable share", code == 0
+          and f"heap {total} bytes; reachable from roots {total} (100.0%) in 3 objects; "
+              f"unreachable 0 (0.0%) in 0 objects" in out, out[:800] + err)
+    check("retained (text): the suspect's share is 50.0%",
+          f"0x2000 retains {2**63} (50.0%)" in out, out[:1500])
+    check("retained (text): top retainers",
+          all(f"  {retains[a]:>12} {shallow[a]:>10}  {a} " in out for a in retains), out)
+    check("retained (text): the gem's sum",
+          f"  {total:>12} {total:>10} {3:>9}  app" in out, out)
+
+    code, out, err = run(["retained", graph, "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    g = next((r for r in rows if r["table"] == "graph.totals"), {})
+    check("retained --format csv: totals", code == 0 and g.get("bytes") == str(total)
+          and g.get("reachable_bytes") == str(total), out[:800] + err)
+    got = {r["address"]: r["retained"] for r in rows if r["table"] == "top_retainers"}
+    check("retained --format csv: retained per object",
+          got == {a: str(b) for a, b in retains.items()}, str(got))
+    got = [r["retained"] for r in rows if r["table"] == "retained_by_gem"]
+    check("retained --format csv: the gem's sum", got == [str(total)], str(got))
+
+    # path: ROOT -> H [40] -> three objects of x.rb:7 with 2^63, 2^63 and 100
+    # bytes. By hand: the targets hold 2^64 + 100 bytes; H is their
+    # accumulation point (all 3 below it); every merged level carries all.
+    paths = os.path.join(tmp, "paths.json")
+    with open(paths, "w") as f:
+        f.write('{"type":"ROOT", "root":"vm", "references":["0x1000"]}\n')
+        f.write('{"address":"0x1000", "type":"ARRAY", "memsize":40, '
+                '"references":["0x2000", "0x3000", "0x4000"]}\n')
+        for a, m in [(0x2000, 2**63), (0x3000, 2**63), (0x4000, 100)]:
+            f.write('{"address":"0x%x", "type":"STRING", "file":"x.rb", "line":7, "memsize":%d, '
+                    '"value":"v"}\n' % (a, m))
+    code, out, err = run(["path", paths, "--location", "x.rb:7", "--format", "json"])
+    doc = json.loads(out) if code == 0 else None
+    check("path --format json: target_bytes is 2^64 + 100",
+          doc is not None and table(doc, "paths")["totals"]["target_bytes"] == total, out[:800] + err)
+    acc = table(doc, "accumulation_point")["rows"] if doc else []
+    check("path --format json: accumulation point H with 3 targets, 2^64 + 100 bytes",
+          [(r[0], r[7], r[8]) for r in acc] == [("0x1000", 3, total)], str(acc))
+    merged = table(doc, "merged_paths")["rows"] if doc else []
+    check("path --format json: merged levels carry 2^64 + 100",
+          [(r[0], r[4], r[5]) for r in merged] == [(0, 3, total), (1, 3, total), (2, 3, total)],
+          str(merged))
+    code, out, err = run(["path", paths, "--location", "x.rb:7"])
+    check("path (text): targets and accumulation point", code == 0
+          and f"targets: 3 objects, {total} bytes;" in out
+          and f"on the paths of 3 of 3 reachable targets ({total} bytes)" in out, out[:1500] + err)
+    code, out, err = run(["path", paths, "--location", "x.rb:7", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    got = [r["target_bytes"] for r in rows if r["table"] in
+           ("paths.totals", "accumulation_point", "merged_paths")]
+    check("path --format csv: target bytes", got == [str(total)] * 5, str(got) + err)
 finally:
     shutil.rmtree(tmp)
 

@@ -25,7 +25,9 @@ Result run(const Spec& s, int parts = 1) {
 
 // Node ids equal spec indexes: addresses grow with the index.
 uint32_t idom(const Result& r, int n) { return r.t.idom[static_cast<uint32_t>(n)]; }
-uint64_t ret(const Result& r, int n) { return r.t.retained[static_cast<uint32_t>(n)]; }
+uint64_t ret(const Result& r, int n) {
+  return static_cast<uint64_t>(r.t.retained[static_cast<uint32_t>(n)]);
+}
 
 TEST_CASE("dominators: diamond") {
   // root -> A; A -> B, C; B -> D; C -> D
@@ -40,7 +42,7 @@ TEST_CASE("dominators: diamond") {
   CHECK(ret(r, 1) == 2);
   CHECK(ret(r, 2) == 4);
   CHECK(ret(r, 3) == 8);
-  CHECK(r.t.reachable_bytes == 15);
+  CHECK(static_cast<uint64_t>(r.t.reachable_bytes) == 15);
 }
 
 TEST_CASE("dominators: cycle and self-loops") {
@@ -72,7 +74,7 @@ TEST_CASE("dominators: several roots share a child") {
   CHECK(ret(r, 0) == 1);
   CHECK(ret(r, 1) == 2);
   CHECK(ret(r, 2) == 12);
-  CHECK(r.t.reachable_bytes == 15);
+  CHECK(static_cast<uint64_t>(r.t.reachable_bytes) == 15);
   // A root that another object also references is still dominated by the super-root.
   Spec s2{{1, 2}, {{1}, {}}, {0, 1}};
   const Result r2 = run(s2);
@@ -92,7 +94,7 @@ TEST_CASE("dominators: unreachable island and dangling references") {
   CHECK(ret(r, 0) == 1);  // the island's reference to A does not matter
   CHECK(ret(r, 1) == 0);
   CHECK(r.t.reachable_count() == 1);
-  CHECK(r.t.reachable_bytes == 1);
+  CHECK(static_cast<uint64_t>(r.t.reachable_bytes) == 1);
   // No roots at all (a partial dump): nothing is reachable.
   Spec none{{5, 6}, {{1}, {}}, {}};
   const Result n = run(none);
@@ -233,7 +235,7 @@ TEST_CASE("dominators: agree with a naive reference on random graphs") {
     for (int v = 0; v < n; ++v) {
       if (base[static_cast<size_t>(v)]) reachable_bytes += s.sizes[static_cast<size_t>(v)];
     }
-    REQUIRE(r.t.reachable_bytes == reachable_bytes);
+    REQUIRE(static_cast<uint64_t>(r.t.reachable_bytes) == reachable_bytes);
     // dominators[v] = nodes whose removal cuts v off.
     std::vector<std::vector<int>> doms(static_cast<size_t>(n));
     for (int x = 0; x < n; ++x) {

@@ -42,7 +42,7 @@ TEST_CASE("graph: nodes in address order, CSR edges, roots, dangling references"
     CHECK(g.roots()[0].node == 0);
     CHECK(g.roots()[1].node == 2);
     CHECK(g.root_kind(g.roots()[0].kind) == "vm");
-    CHECK(g.total_bytes() == 100);
+    CHECK(static_cast<uint64_t>(g.total_bytes()) == 100);
   }
 }
 
