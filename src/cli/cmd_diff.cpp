@@ -39,7 +39,8 @@ CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd) {
   sub->add_option("--output-diff,--output_diff", cmd->output_diff,
                   "Write the reported AFTER lines, verbatim, to this file (- for standard "
                   "output); the file is replaced only when the diff completes, and must not be "
-                  "one of the dumps");
+                  "one of the dumps")
+      ->option_text("FILE");
   sub->add_option("--fail-if-new-objects", cmd->fail_objects,
                   "Exit with status 4 if more than N new objects are found (see --by)")
       ->check(whole_number());

@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
                                               heapdump::run_retained),
       make_command<heapdump::RecordCommand>(app, heapdump::setup_record, heapdump::run_record),
   };
+  // CLI11 heads the list with each subcommand's group ("Subcommands" by
+  // default; a formatter label does not reach it).
+  for (const Command& c : commands) c.app->group("Commands");
 
   // `heapdump help [COMMAND]` is `heapdump [COMMAND] --help`.
   std::vector<const char*> args(argv, argv + argc);

@@ -12,6 +12,8 @@
             GEN mentions A..B, `read FILE 99` lists the generations the dump
             has (counted here from the JSON), --lines without GEN is a usage
             error, `read EMPTY all` says the file has no objects
+  names     the top-level help heads its list "Commands:"; diff's
+            --output-diff shows FILE (issue 22 §5)
 
 Usage: python3 tests/cli/usage_test.py HEAPDUMP   (from the repository root)
 Ends with "N passed, M failed".
@@ -121,6 +123,14 @@ check("allowed --lines with --by", code == 0, err)
 code, out, err = run("read", FX + "edge_empty.json", "all")
 check("allowed empty file all", code == 1 and err.strip().endswith("the file has no objects")
       and "trace_object_allocations_start" not in err, err)
+
+# names: the top-level help lists "Commands:", and --output-diff shows FILE
+top = helps["--help"][1].splitlines()
+check("names top-level help says Commands:", "Commands:" in top and "Subcommands:" not in top,
+      repr([l for l in top if l.endswith(":")]))
+diff_opt = [l for l in helps["diff --help"][1].splitlines() if l.lstrip().startswith("--output-diff")]
+check("names diff --output-diff FILE", len(diff_opt) == 1 and
+      re.match(r"^\s+--output-diff,--output_diff FILE\b", diff_opt[0]) is not None, repr(diff_opt))
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
