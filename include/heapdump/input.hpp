@@ -1,4 +1,4 @@
-// Byte sources for dumps: plain files, stdin ("-"), and gzip (by magic bytes).
+// Byte sources for dumps: plain files, stdin ("-"), gzip and zstd (by magic bytes).
 #pragma once
 
 #include <cstddef>
@@ -15,8 +15,11 @@ class InputSource {
  public:
   virtual ~InputSource() = default;
 
-  /// Opens PATH ("-" means standard input). gzip data is recognised by its
-  /// magic bytes, not by the file name, and decompressed on the fly.
+  /// Opens PATH ("-" means standard input). gzip and zstd data are
+  /// recognised by their magic bytes, not by the file name, and decompressed
+  /// on the fly (gzip: several members, zero padding after the last; zstd:
+  /// several frames, skippable frames). A stream that ends early is not an
+  /// error: what was decompressed is read, and warning() says so.
   /// Directories and unreadable files fail with "PATH: <reason>".
   static Status open(const std::string& path, std::unique_ptr<InputSource>* out);
 
@@ -25,17 +28,18 @@ class InputSource {
 
   /// Name for messages: the path, or "<stdin>".
   const std::string& name() const { return name_; }
-  /// Bytes of the underlying file (compressed size for gzip), 0 if unknown.
+  /// Bytes of the underlying file (compressed size if compressed), 0 if unknown.
   uint64_t size_hint() const { return size_hint_; }
   /// Bytes consumed from the underlying file so far (for progress).
   virtual uint64_t raw_bytes_consumed() const = 0;
   /// True if the bytes are being decompressed.
   virtual bool compressed() const = 0;
-  /// A warning to show after reading (for example a truncated gzip stream), or "".
+  /// A warning to show after reading (for example a truncated gzip or zstd
+  /// stream), or "".
   virtual std::string warning() const { return {}; }
   /// A descriptor of the regular file whose bytes, from offset 0 to
   /// size_hint(), are this input's bytes, so they can be mapped instead of
-  /// read; -1 if there is none (standard input, gzip, memory).
+  /// read; -1 if there is none (standard input, compressed, memory).
   virtual int mappable_fd() const { return -1; }
 
  protected:
@@ -47,5 +51,15 @@ class InputSource {
 /// at most `max_read` bytes, to exercise short reads. gzip is not detected.
 std::unique_ptr<InputSource> make_memory_input(std::string data, std::string name = "<memory>",
                                                size_t max_read = SIZE_MAX);
+
+/// Like InputSource::open() over bytes in memory (tests, fuzzing): gzip and
+/// zstd are detected and decompressed; the compressed bytes are read at most
+/// `max_read` at a time.
+Status open_memory_input(std::string data, std::string name, size_t max_read,
+                         std::unique_ptr<InputSource>* out);
+
+/// The decompressors built in, one per line: "gzip: isal 2.30.0" (or
+/// "gzip: zlib 1.2.13" when built without ISA-L) and "zstd: libzstd 1.5.4".
+std::string decompressor_versions();
 
 }  // namespace heapdump

@@ -15,6 +15,7 @@
 #include "cli/cmd_retained.hpp"
 #include "cli/common.hpp"
 #include "cli/help_format.hpp"
+#include "heapdump/input.hpp"
 #include "render/terminal_text.hpp"
 
 namespace {
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   CLI::App app{"heapdump: fast, heapy-compatible analysis of Ruby heap dumps"};
   app.name("heapdump");  // usage lines say heapdump, not the path it was run by
   app.formatter(std::make_shared<heapdump::HelpFormatter>(heapdump::help_width()));
-  app.set_version_flag("-V,--version", HEAPDUMP_VERSION);
+  app.set_version_flag("-V,--version", std::string(HEAPDUMP_VERSION) + "\n" +
+                                            heapdump::decompressor_versions());
   app.require_subcommand(1, 1);
   const std::vector<Command> commands = {
       make_command<heapdump::ReadCommand>(app, heapdump::setup_read, heapdump::run_read),

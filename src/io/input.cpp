@@ -4,6 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
+
+#if HEAPDUMP_HAVE_ISAL
+#include <isa-l.h>
+#include <isa-l/igzip_lib.h>
+#endif
 
 #include <cerrno>
 #include <algorithm>
@@ -17,15 +23,14 @@ std::string errno_message(const std::string& name, int err) {
   return name + ": " + std::strerror(err);
 }
 
-/// Owns a file descriptor and the bytes already peeked from it.
-class FdReader {
+/// Raw bytes of the input (a file descriptor or memory), with the first
+/// few peeked at to recognise a compression format.
+class RawReader {
  public:
-  FdReader(int fd, bool owned) : fd_(fd), owned_(owned) {}
-  ~FdReader() {
-    if (owned_ && fd_ >= 0) ::close(fd_);
-  }
-  FdReader(const FdReader&) = delete;
-  FdReader& operator=(const FdReader&) = delete;
+  virtual ~RawReader() = default;
+  RawReader() = default;
+  RawReader(const RawReader&) = delete;
+  RawReader& operator=(const RawReader&) = delete;
 
   /// Reads at most n bytes, first from the peeked bytes. Returns -1 on error (errno set).
   ssize_t read(char* buf, size_t n) {
@@ -36,12 +41,9 @@ class FdReader {
       consumed_ += k;
       return static_cast<ssize_t>(k);
     }
-    for (;;) {
-      ssize_t r = ::read(fd_, buf, n);
-      if (r < 0 && errno == EINTR) continue;
-      if (r > 0) consumed_ += static_cast<uint64_t>(r);
-      return r;
-    }
+    ssize_t r = read_raw(buf, n);
+    if (r > 0) consumed_ += static_cast<uint64_t>(r);
+    return r;
   }
 
   /// Reads up to n bytes ahead without consuming them. Returns false on error.
@@ -49,8 +51,7 @@ class FdReader {
     peeked_.resize(n);
     size_t have = 0;
     while (have < n) {
-      ssize_t r = ::read(fd_, peeked_.data() + have, n - have);
-      if (r < 0 && errno == EINTR) continue;
+      ssize_t r = read_raw(peeked_.data() + have, n - have);
       if (r < 0) return false;
       if (r == 0) break;
       have += static_cast<size_t>(r);
@@ -60,45 +61,214 @@ class FdReader {
   }
   const std::vector<char>& peeked() const { return peeked_; }
   uint64_t consumed() const { return consumed_; }
-  int fd() const { return fd_; }
+  /// The file descriptor read, or -1 (memory).
+  virtual int fd() const { return -1; }
+
+ protected:
+  /// Reads at most n bytes past the peeked ones; -1 on error (errno set).
+  virtual ssize_t read_raw(char* buf, size_t n) = 0;
+
+ private:
+  std::vector<char> peeked_;
+  size_t peek_pos_ = 0;
+  uint64_t consumed_ = 0;
+};
+
+/// Owns a file descriptor (unless it is standard input).
+class FdReader final : public RawReader {
+ public:
+  FdReader(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  ~FdReader() override {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  int fd() const override { return fd_; }
+
+ protected:
+  ssize_t read_raw(char* buf, size_t n) override {
+    for (;;) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r < 0 && errno == EINTR) continue;
+      return r;
+    }
+  }
 
  private:
   int fd_;
   bool owned_;
-  std::vector<char> peeked_;
-  size_t peek_pos_ = 0;
-  uint64_t consumed_ = 0;
+};
+
+/// Bytes in memory, handed out at most `max_read` at a time.
+class MemoryReader final : public RawReader {
+ public:
+  MemoryReader(std::string data, size_t max_read)
+      : data_(std::move(data)), max_read_(max_read == 0 ? 1 : max_read) {}
+
+ protected:
+  ssize_t read_raw(char* buf, size_t n) override {
+    const size_t k = std::min({n, max_read_, data_.size() - pos_});
+    std::memcpy(buf, data_.data() + pos_, k);
+    pos_ += k;
+    return static_cast<ssize_t>(k);
+  }
+
+ private:
+  std::string data_;
+  size_t max_read_;
+  size_t pos_ = 0;
 };
 
 class PlainInput final : public InputSource {
  public:
   /// `mappable`: a regular file opened by name, so its bytes are at
   /// offsets 0 to `size`.
-  PlainInput(std::unique_ptr<FdReader> fd, std::string name, uint64_t size, bool mappable)
-      : fd_(std::move(fd)), mappable_(mappable) {
+  PlainInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size, bool mappable)
+      : raw_(std::move(raw)), mappable_(mappable) {
     name_ = std::move(name);
     size_hint_ = size;
   }
   Status read(char* buf, size_t n, size_t* got) override {
-    ssize_t r = fd_->read(buf, n);
+    ssize_t r = raw_->read(buf, n);
     if (r < 0) return Status::io_error(errno_message(name_, errno));
     *got = static_cast<size_t>(r);
     return Status();
   }
-  uint64_t raw_bytes_consumed() const override { return fd_->consumed(); }
+  uint64_t raw_bytes_consumed() const override { return raw_->consumed(); }
   bool compressed() const override { return false; }
-  int mappable_fd() const override { return mappable_ ? fd_->fd() : -1; }
+  int mappable_fd() const override { return mappable_ ? raw_->fd() : -1; }
 
  private:
-  std::unique_ptr<FdReader> fd_;
+  std::unique_ptr<RawReader> raw_;
   bool mappable_;
 };
 
-/// Inflates gzip data, including several concatenated gzip members.
+/// Compressed bytes read ahead of the decoder.
+constexpr size_t kCompressedBuffer = size_t{1} << 18;
+
+/// The largest output one decoder call is given (the libraries count in 32 bits).
+constexpr size_t kMostOut = size_t{1} << 30;
+
+std::string truncated_warning(const std::string& name, const char* format) {
+  return name + ": " + format + " data ends early (the file is truncated); " +
+         "what was decompressed so far is analysed";
+}
+
+/// Where a gzip stream stands between members: zero bytes after a complete
+/// member are padding (tape blocks, preallocated files), which gzip also
+/// accepts, and once they start only zeros may follow.
+class GzipMembers {
+ public:
+  /// Call before decoding from [*next, *next + *avail) when no member is
+  /// open: skips padding. Returns false if what follows padding is not a
+  /// zero (corrupt); *avail may then be 0 (read more).
+  bool skip_padding(const uint8_t** next, uint32_t* avail) {
+    if (members_ == 0) return true;
+    while (*avail > 0 && **next == 0) {
+      ++*next;
+      --*avail;
+      padded_ = true;
+    }
+    return *avail == 0 || !padded_;
+  }
+  void member_done() { ++members_; }
+
+ private:
+  uint64_t members_ = 0;  // complete gzip members so far
+  bool padded_ = false;   // zero bytes seen after a member: only zeros may follow
+};
+
+Status corrupt_gzip(const std::string& name, const std::string& why) {
+  return Status::io_error(name + ": corrupt gzip data (" + why + ")");
+}
+
+constexpr const char* kBadPadding = "bytes other than zeros after the zero padding that follows "
+                                    "the last member";
+
+#if HEAPDUMP_HAVE_ISAL
+/// Inflates gzip data with ISA-L, including several concatenated gzip members.
 class GzipInput final : public InputSource {
  public:
-  GzipInput(std::unique_ptr<FdReader> fd, std::string name, uint64_t size)
-      : fd_(std::move(fd)), in_(1 << 18) {
+  GzipInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size)
+      : raw_(std::move(raw)), in_(kCompressedBuffer) {
+    name_ = std::move(name);
+    size_hint_ = size;
+    isal_inflate_init(&st_);
+    st_.crc_flag = ISAL_GZIP;  // parse the gzip header, check the CRC and length
+  }
+
+  Status read(char* buf, size_t n, size_t* got) override {
+    *got = 0;
+    if (done_) return Status();
+    st_.next_out = reinterpret_cast<uint8_t*>(buf);
+    st_.avail_out = static_cast<uint32_t>(std::min(n, kMostOut));
+    while (st_.avail_out > 0) {
+      if (st_.avail_in == 0) {
+        ssize_t r = raw_->read(in_.data(), in_.size());
+        if (r < 0) return Status::io_error(errno_message(name_, errno));
+        if (r == 0) {
+          if (in_member_) warning_ = truncated_warning(name_, "gzip");
+          done_ = true;
+          break;
+        }
+        st_.next_in = reinterpret_cast<uint8_t*>(in_.data());
+        st_.avail_in = static_cast<uint32_t>(r);
+      }
+      if (!in_member_) {
+        const uint8_t* next = st_.next_in;
+        if (!members_.skip_padding(&next, &st_.avail_in)) return corrupt_gzip(name_, kBadPadding);
+        st_.next_in = const_cast<uint8_t*>(next);
+        if (st_.avail_in == 0) continue;
+        in_member_ = true;
+      }
+      const uint32_t in_before = st_.avail_in, out_before = st_.avail_out;
+      const int rc = isal_inflate(&st_);
+      if (rc != ISAL_DECOMP_OK) return corrupt_gzip(name_, isal_reason(rc));
+      if (st_.block_state == ISAL_BLOCK_FINISH) {
+        // The member and its trailer are done; the bytes after it are
+        // back in next_in. Another member may follow.
+        in_member_ = false;
+        members_.member_done();
+        isal_inflate_reset(&st_);  // keeps next_in/out, avail_in/out and crc_flag
+        continue;
+      }
+      if (st_.avail_in == in_before && st_.avail_out == out_before) {
+        return corrupt_gzip(name_, "the decoder made no progress");  // never seen; no endless loop
+      }
+    }
+    *got = static_cast<size_t>(reinterpret_cast<char*>(st_.next_out) - buf);
+    return Status();
+  }
+  uint64_t raw_bytes_consumed() const override { return raw_->consumed() - st_.avail_in; }
+  bool compressed() const override { return true; }
+  std::string warning() const override { return warning_; }
+
+ private:
+  static std::string isal_reason(int rc) {
+    switch (rc) {
+      case ISAL_INVALID_BLOCK: return "invalid block type";
+      case ISAL_INVALID_SYMBOL: return "invalid code";
+      case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+      case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+      case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+      case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+      case ISAL_NEED_DICT: return "needs a preset dictionary";
+      default: return "ISA-L error " + std::to_string(rc);
+    }
+  }
+
+  std::unique_ptr<RawReader> raw_;
+  std::vector<char> in_;
+  inflate_state st_;
+  bool done_ = false;
+  bool in_member_ = false;
+  GzipMembers members_;
+  std::string warning_;
+};
+#else
+/// Inflates gzip data with zlib, including several concatenated gzip members.
+class GzipInput final : public InputSource {
+ public:
+  GzipInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size)
+      : raw_(std::move(raw)), in_(kCompressedBuffer) {
     name_ = std::move(name);
     size_hint_ = size;
     std::memset(&zs_, 0, sizeof zs_);
@@ -111,66 +281,145 @@ class GzipInput final : public InputSource {
     if (!ok_) return Status::io_error(name_ + ": cannot initialise zlib");
     if (done_) return Status();
     zs_.next_out = reinterpret_cast<Bytef*>(buf);
-    zs_.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    zs_.avail_out = static_cast<uInt>(std::min(n, kMostOut));
     while (zs_.avail_out > 0) {
       if (zs_.avail_in == 0) {
-        ssize_t r = fd_->read(in_.data(), in_.size());
+        ssize_t r = raw_->read(in_.data(), in_.size());
         if (r < 0) return Status::io_error(errno_message(name_, errno));
         if (r == 0) {
-          if (in_member_) warning_ = name_ + ": gzip data ends early (the file is truncated); "
-                                             "what was decompressed so far is analysed";
+          if (in_member_) warning_ = truncated_warning(name_, "gzip");
           done_ = true;
           break;
         }
         zs_.next_in = reinterpret_cast<Bytef*>(in_.data());
         zs_.avail_in = static_cast<uInt>(r);
       }
-      if (!in_member_ && members_ > 0) {
-        // Zero bytes after a complete member are padding (tape blocks,
-        // preallocated files), which gzip also accepts: skip them.
-        while (zs_.avail_in > 0 && *zs_.next_in == 0) {
-          ++zs_.next_in;
-          --zs_.avail_in;
-          padded_ = true;
-        }
+      if (!in_member_) {
+        const uint8_t* next = zs_.next_in;
+        if (!members_.skip_padding(&next, &zs_.avail_in)) return corrupt_gzip(name_, kBadPadding);
+        zs_.next_in = const_cast<Bytef*>(next);
         if (zs_.avail_in == 0) continue;
-        if (padded_) {
-          return Status::io_error(name_ + ": corrupt gzip data (bytes other than zeros after "
-                                          "the zero padding that follows the last member)");
-        }
+        in_member_ = true;
       }
-      in_member_ = true;
       int rc = inflate(&zs_, Z_NO_FLUSH);
       if (rc == Z_STREAM_END) {
         in_member_ = false;
-        ++members_;
+        members_.member_done();
         inflateReset(&zs_);  // another gzip member may follow
         continue;
       }
       if (rc == Z_BUF_ERROR) continue;  // needs more input
-      if (rc != Z_OK) {
-        return Status::io_error(name_ + ": corrupt gzip data (" +
-                                (zs_.msg ? std::string(zs_.msg) : std::to_string(rc)) + ")");
-      }
+      if (rc != Z_OK) return corrupt_gzip(name_, zs_.msg ? std::string(zs_.msg) : std::to_string(rc));
     }
     *got = static_cast<size_t>(reinterpret_cast<char*>(zs_.next_out) - buf);
     return Status();
   }
-  uint64_t raw_bytes_consumed() const override { return fd_->consumed() - zs_.avail_in; }
+  uint64_t raw_bytes_consumed() const override { return raw_->consumed() - zs_.avail_in; }
   bool compressed() const override { return true; }
   std::string warning() const override { return warning_; }
 
  private:
-  std::unique_ptr<FdReader> fd_;
+  std::unique_ptr<RawReader> raw_;
   std::vector<char> in_;
   z_stream zs_;
   bool ok_ = false;
   bool done_ = false;
   bool in_member_ = false;
-  uint64_t members_ = 0;  // complete gzip members so far
-  bool padded_ = false;   // zero bytes seen after a member: only zeros may follow
+  GzipMembers members_;
   std::string warning_;
 };
+#endif
+
+/// Decompresses zstd data: several concatenated frames, skippable frames
+/// skipped.
+class ZstdInput final : public InputSource {
+ public:
+  ZstdInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size)
+      : raw_(std::move(raw)), in_(kCompressedBuffer), ds_(ZSTD_createDStream()) {
+    name_ = std::move(name);
+    size_hint_ = size;
+  }
+  ~ZstdInput() override { ZSTD_freeDStream(ds_); }
+
+  Status read(char* buf, size_t n, size_t* got) override {
+    *got = 0;
+    if (ds_ == nullptr) return Status::io_error(name_ + ": cannot initialise zstd");
+    if (done_) return Status();
+    ZSTD_outBuffer out{buf, std::min(n, kMostOut), 0};
+    while (out.pos < out.size) {
+      if (in_pos_ == in_size_) {
+        ssize_t r = raw_->read(in_.data(), in_.size());
+        if (r < 0) return Status::io_error(errno_message(name_, errno));
+        if (r == 0) {
+          if (in_frame_) warning_ = truncated_warning(name_, "zstd");
+          done_ = true;
+          break;
+        }
+        in_pos_ = 0;
+        in_size_ = static_cast<size_t>(r);
+      }
+      ZSTD_inBuffer in{in_.data(), in_size_, in_pos_};
+      const size_t rc = ZSTD_decompressStream(ds_, &out, &in);
+      in_pos_ = in.pos;
+      if (ZSTD_isError(rc)) {
+        return Status::io_error(name_ + ": corrupt zstd data (" + ZSTD_getErrorName(rc) + ")");
+      }
+      // 0: a frame is complete and flushed; the next call starts another.
+      in_frame_ = rc != 0;
+    }
+    *got = out.pos;
+    return Status();
+  }
+  uint64_t raw_bytes_consumed() const override { return raw_->consumed() - (in_size_ - in_pos_); }
+  bool compressed() const override { return true; }
+  std::string warning() const override { return warning_; }
+
+ private:
+  std::unique_ptr<RawReader> raw_;
+  std::vector<char> in_;
+  size_t in_pos_ = 0, in_size_ = 0;
+  ZSTD_DStream* ds_;
+  bool done_ = false;
+  bool in_frame_ = false;  // a frame has started and not ended
+  std::string warning_;
+};
+
+enum class Format { kPlain, kGzip, kZstd };
+
+/// The compression format, from the first bytes.
+Format detect(const std::vector<char>& head) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(head[i]); };
+  if (head.size() >= 2 && byte(0) == 0x1f && byte(1) == 0x8b) return Format::kGzip;
+  if (head.size() >= 4 && byte(0) == 0x28 && byte(1) == 0xb5 && byte(2) == 0x2f &&
+      byte(3) == 0xfd) {
+    return Format::kZstd;
+  }
+  // A zstd skippable frame (magic 0x184D2A50 to 0x184D2A5F, little-endian)
+  // may come first.
+  if (head.size() >= 4 && (byte(0) & 0xf0) == 0x50 && byte(1) == 0x2a && byte(2) == 0x4d &&
+      byte(3) == 0x18) {
+    return Format::kZstd;
+  }
+  return Format::kPlain;
+}
+
+/// The decoder for `raw`'s format (peeking at its first bytes), or an error.
+Status open_decoder(std::unique_ptr<RawReader> raw, const std::string& name, uint64_t size,
+                    bool mappable, std::unique_ptr<InputSource>* out) {
+  if (!raw->peek(4)) return Status::io_error(errno_message(name, errno));
+  switch (detect(raw->peeked())) {
+    case Format::kGzip:
+      *out = std::make_unique<GzipInput>(std::move(raw), name, size);
+      break;
+    case Format::kZstd:
+      *out = std::make_unique<ZstdInput>(std::move(raw), name, size);
+      break;
+    case Format::kPlain:
+      *out = std::make_unique<PlainInput>(std::move(raw), name, size, mappable);
+      break;
+  }
+  return Status();
+}
 
 class MemoryInput final : public InputSource {
  public:
@@ -216,18 +465,27 @@ Status InputSource::open(const std::string& path, std::unique_ptr<InputSource>* 
   if (S_ISDIR(st.st_mode)) return Status::io_error(errno_message(name, EISDIR));
   uint64_t size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
   if (S_ISREG(st.st_mode)) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  if (!reader->peek(2)) return Status::io_error(errno_message(name, errno));
-  const auto& head = reader->peeked();
-  if (head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
-      static_cast<unsigned char>(head[1]) == 0x8b) {
-    *out = std::make_unique<GzipInput>(std::move(reader), name, size);
-  } else {
-    // Standard input may start anywhere in a file, so only named files are
-    // mapped.
-    const bool mappable = !is_stdin && S_ISREG(st.st_mode) && size > 0;
-    *out = std::make_unique<PlainInput>(std::move(reader), name, size, mappable);
-  }
-  return Status();
+  // Standard input may start anywhere in a file, so only named files are
+  // mapped.
+  const bool mappable = !is_stdin && S_ISREG(st.st_mode) && size > 0;
+  return open_decoder(std::move(reader), name, size, mappable, out);
+}
+
+Status open_memory_input(std::string data, std::string name, size_t max_read,
+                         std::unique_ptr<InputSource>* out) {
+  const uint64_t size = data.size();
+  return open_decoder(std::make_unique<MemoryReader>(std::move(data), max_read), name, size, false,
+                      out);
+}
+
+std::string decompressor_versions() {
+#if HEAPDUMP_HAVE_ISAL
+  std::string gzip = "gzip: isal " + std::to_string(ISAL_MAJOR_VERSION) + "." +
+                     std::to_string(ISAL_MINOR_VERSION) + "." + std::to_string(ISAL_PATCH_VERSION);
+#else
+  std::string gzip = std::string("gzip: zlib ") + zlibVersion();
+#endif
+  return gzip + "\nzstd: libzstd " + ZSTD_versionString();
 }
 
 }  // namespace heapdump
