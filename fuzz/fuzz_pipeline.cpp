@@ -16,6 +16,15 @@
 //  Both again with read_dump_parallel, 2 threads and tiny chunks (~size/8): the
 //  tables, the ReadStats and the skipped-line reports must equal the
 //  single-thread ones byte for byte, or the target abort()s.
+//  Compressed input (open_memory_input, as InputSource::open): the buffer is
+//  compressed with gzip (zlib, two members) and with zstd (two frames and a
+//  skippable frame) and read again (one of them with 2 threads): the same as
+//  the plain read, or abort(); each compressed form cut short must read
+//  without error (inside its last member or frame: with a warning). A buffer that itself starts with a gzip or zstd magic is
+//  also decoded as such: 1 and 2 threads must agree (or fail alike).
+#include <zlib.h>
+#include <zstd.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -170,9 +179,14 @@ std::string read_report(const ReadWork& w, uint64_t generation) {
 
 struct ReadResult {
   std::string tables, stats, log;
+  Status status;         // of a decoded input (plain input: always ok)
+  std::string warning;   // InputSource::warning()
+  uint64_t bytes = 0;    // ReadStats::bytes
 };
 
-ReadResult run_read(const std::string& data, unsigned threads, uint64_t generation) {
+/// `decode`: through open_memory_input (gzip and zstd detected), else raw.
+ReadResult run_read(const std::string& data, unsigned threads, uint64_t generation,
+                    bool decode = false) {
   std::vector<std::unique_ptr<ReadWork>> work;
   for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<ReadWork>(generation));
   LogReporter reporter;
@@ -180,7 +194,12 @@ ReadResult run_read(const std::string& data, unsigned threads, uint64_t generati
   ReadOptions options;
   options.threads = threads;
   options.chunk_size = kWholeChunk;
-  auto input = make_memory_input(data, "<memory>", threads == 1 ? 4093 : 3);
+  std::unique_ptr<InputSource> input;
+  if (decode) {
+    FUZZ_CHECK(open_memory_input(data, "<memory>", threads == 1 ? 4093 : 3, &input).ok());
+  } else {
+    input = make_memory_input(data, "<memory>", threads == 1 ? 4093 : 3);
+  }
   Status s;
   if (threads == 1) {
     s = read_dump(*input, work[0]->tee, reporter, &stats, options);
@@ -190,10 +209,95 @@ ReadResult run_read(const std::string& data, unsigned threads, uint64_t generati
         *input, [&](unsigned i) -> RecordSink& { return work[i]->tee; }, reporter, &stats,
         options);
   }
-  FUZZ_CHECK(s.ok());  // memory input: no I/O errors
-  FUZZ_CHECK(stats.bytes == data.size());
+  if (!decode) {
+    FUZZ_CHECK(s.ok());  // memory input: no I/O errors
+    FUZZ_CHECK(stats.bytes == data.size());
+  }
   for (unsigned i = 1; i < threads; ++i) work[0]->merge(*work[i]);
-  return {read_report(*work[0], generation), stats_text(stats), reporter.log};
+  return {read_report(*work[0], generation), stats_text(stats), reporter.log, s, input->warning(),
+          stats.bytes};
+}
+
+/// gzip of `data` in two members (split at `at`), with zlib.
+std::string gzip_members(const std::string& data, size_t at) {
+  std::string out;
+  for (const std::string& part : {data.substr(0, at), data.substr(at)}) {
+    z_stream zs{};
+    FUZZ_CHECK(deflateInit2(&zs, 1 + static_cast<int>(part.size() % 9), Z_DEFLATED, 15 + 16, 8,
+                            Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string z(deflateBound(&zs, part.size()) + 64, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(part.data()));
+    zs.avail_in = static_cast<uInt>(part.size());
+    zs.next_out = reinterpret_cast<Bytef*>(z.data());
+    zs.avail_out = static_cast<uInt>(z.size());
+    FUZZ_CHECK(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    z.resize(zs.total_out);
+    deflateEnd(&zs);
+    out += z;
+  }
+  return out;
+}
+
+/// zstd of `data` in two frames (split at `at`) with a skippable frame
+/// between them.
+std::string zstd_frames(const std::string& data, size_t at) {
+  std::string out;
+  for (const std::string& part : {data.substr(0, at), data.substr(at)}) {
+    std::string z(ZSTD_compressBound(part.size()), '\0');
+    const size_t n = ZSTD_compress(z.data(), z.size(), part.data(), part.size(), 1);
+    FUZZ_CHECK(!ZSTD_isError(n));
+    z.resize(n);
+    out += z;
+    if (out.size() == z.size()) out += std::string("\x5a\x2a\x4d\x18\x02\x00\x00\x00hi", 10);
+  }
+  return out;
+}
+
+/// Reads the compressed forms of `buf` and checks them against `plain`.
+void check_compressed(const std::string& buf, uint64_t generation, const ReadResult& plain) {
+  const size_t at = buf.empty() ? 0 : static_cast<unsigned char>(buf[0]) % (buf.size() + 1);
+  bool gz = true;
+  for (const std::string& z : {gzip_members(buf, at), zstd_frames(buf, at)}) {
+    // Each read renders every report, so one read per format, one of them
+    // with 2 threads (which one alternates), to keep the target fast.
+    const unsigned threads = (buf.size() % 2 == 0) == gz ? 2 : 1;
+    gz = false;
+    const ReadResult r = run_read(z, threads, generation, true);
+    FUZZ_CHECK(r.status.ok());
+    FUZZ_CHECK(r.warning.empty());
+    FUZZ_CHECK(r.bytes == buf.size());
+    check_same(plain.stats, r.stats, "compressed read stats");
+    check_same(plain.log, r.log, "compressed read skipped lines");
+    check_same(plain.tables, r.tables, "compressed read tables");
+    // Cut short: whatever was decompressed is read; inside the last
+    // member or frame, with a warning.
+    const size_t cut = buf.size() % 3 == 0 ? z.size() / 2 : z.size() - 1;
+    const ReadResult c = run_read(z.substr(0, cut), 1, generation, true);
+    FUZZ_CHECK(c.status.ok());
+    FUZZ_CHECK(cut != z.size() - 1 || !c.warning.empty());
+    FUZZ_CHECK(c.bytes <= buf.size());
+  }
+}
+
+/// True if `buf` decodes (or fails) within `limit` bytes: a few bytes of
+/// zstd or deflate can stand for gigabytes, which would only test memory.
+bool decodes_within(const std::string& buf, size_t limit) {
+  std::unique_ptr<InputSource> in;
+  FUZZ_CHECK(open_memory_input(buf, "<memory>", SIZE_MAX, &in).ok());
+  std::string out(size_t{1} << 16, '\0');
+  size_t total = 0;
+  for (;;) {
+    size_t got = 0;
+    if (!in->read(out.data(), out.size(), &got).ok() || got == 0) return true;
+    total += got;
+    if (total > limit) return false;
+  }
+}
+
+bool compressed_magic(const std::string& buf) {
+  return (buf.size() >= 2 && buf[0] == '\x1f' && buf[1] == '\x8b') ||
+         (buf.size() >= 4 && (buf.compare(0, 4, "\x28\xb5\x2f\xfd") == 0 ||
+                              ((buf[0] & 0xf0) == 0x50 && buf.compare(1, 3, "\x2a\x4d\x18") == 0)));
 }
 
 struct DiffResult {
@@ -294,6 +398,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_same(one.stats, two.stats, "read stats");
   check_same(one.log, two.log, "read skipped lines");
   check_same(one.tables, two.tables, "read tables");
+
+  // read of compressed input.
+  if (compressed_magic(buf)) {
+    if (!decodes_within(buf, size_t{4} << 20)) return 0;
+    const ReadResult d1 = run_read(buf, 1, generation, true);
+    const ReadResult d2 = run_read(buf, 2, generation, true);
+    check_same(d1.status.message(), d2.status.message(), "decoded read status");
+    if (d1.status.ok()) {
+      check_same(d1.warning, d2.warning, "decoded read warning");
+      check_same(d1.stats, d2.stats, "decoded read stats");
+      check_same(d1.log, d2.log, "decoded read skipped lines");
+      check_same(d1.tables, d2.tables, "decoded read tables");
+    }
+  } else {
+    check_compressed(buf, generation, one);
+  }
 
   // diff: split into BEFORE / AFTER (/ RETAINED).
   std::string before, after, retained;

@@ -4,6 +4,7 @@
 Run from the repository root: python3 fuzz/make_corpus.py
 The output is committed; rerun only to change the seeds. Deterministic.
 """
+import gzip
 import hashlib
 import json
 import os
@@ -155,6 +156,31 @@ def main():
             b'{"address":"0x48", "type":"STRING", "class":"0x30", "value":"\\u009b2J\\r", '
             b'"file":"f\\u001b[2J\\n.rb", "line":1, "method":"\\u0000m", "generation":1, "memsize":5}\n')
     write("fuzz_pipeline", evil + b"--AFTER--\n" + evil.replace(b"0x4", b"0x5"))
+
+    # Compressed input (decoded like InputSource::open): gzip with two
+    # members, zero padding, cut short; zstd frames written by hand (raw and
+    # RLE blocks; stdlib only), a skippable frame, cut short.
+    dump = head("leak_plain.1.json", 12, 100)
+    g = gzip.compress(dump[:700], mtime=0) + gzip.compress(dump[700:], mtime=0)
+    write("fuzz_pipeline", g)
+    write("fuzz_pipeline", g + b"\0" * 16)
+    write("fuzz_pipeline", g[: len(g) - 5])
+
+    def zstd_frame(blocks):
+        # Magic, Frame_Header_Descriptor 0 (no checksum, no content size),
+        # Window_Descriptor 0x38 (128 KB); each block: 3-byte header
+        # (last, type: 0 raw / 1 RLE, size) and its content.
+        out = b"\x28\xb5\x2f\xfd\x00\x38"
+        for i, (kind, data, size) in enumerate(blocks):
+            last = 1 if i == len(blocks) - 1 else 0
+            out += (last | kind << 1 | size << 3).to_bytes(3, "little") + data
+        return out
+
+    z = (b"\x50\x2a\x4d\x18\x02\x00\x00\x00hi"
+         + zstd_frame([(0, dump[:500], 500), (1, b" ", 30), (0, dump[500:], len(dump) - 500)])
+         + zstd_frame([(0, dump[:300], 300)]))
+    write("fuzz_pipeline", z)
+    write("fuzz_pipeline", z[: len(z) - 40])
 
 
 if __name__ == "__main__":
