@@ -2,7 +2,7 @@
 # Compressed input end to end (README "Input"): every fixture, compressed
 # with gzip and with zstd, read from the file and from standard input with
 # --threads 1, 2 and 8, gives stdout byte-identical to the plain file's and
-# the same stderr (file name aside); concatenated gzip members and zstd
+# the same stderr (file name aside), and through a pipe with --threads 2; concatenated gzip members and zstd
 # frames read as the concatenated plain files; truncated and corrupt
 # streams; --version names both decompressors.
 # Usage: compressed_test.sh HEAPDUMP   (run from the repository root; needs
@@ -70,9 +70,11 @@ for p in "$tmp"/plain/*.json; do
         same "$tmp/ref" "$tmp/got" "$b.$z $cmd --threads $t (file)"
         run "$tmp/got" "<stdin>" read - "${args[@]}" --threads $t <"$tmp/$b.$z"
         same "$tmp/refin" "$tmp/got" "$b.$z $cmd --threads $t (stdin)"
-        # Through a pipe (no size known, short reads).
-        cat "$tmp/$b.$z" | run "$tmp/got" "<stdin>" read - "${args[@]}" --threads $t
-        same "$tmp/refin" "$tmp/got" "$b.$z $cmd --threads $t (pipe)"
+        # Through a pipe (no size known, short reads); once per command.
+        if [ $t = 2 ]; then
+          cat "$tmp/$b.$z" | run "$tmp/got" "<stdin>" read - "${args[@]}" --threads $t
+          same "$tmp/refin" "$tmp/got" "$b.$z $cmd --threads $t (pipe)"
+        fi
       done
     done
   done
