@@ -81,6 +81,7 @@ std::string summary(const ObjectRecord& r) {
   num(r.has_method);
   add(r.name);
   num(r.has_name);
+  num(r.singleton);
   add(r.value);
   num(r.has_value);
   num(r.reference_count);

@@ -10,7 +10,9 @@
 
 namespace heapdump {
 
-/// Collects the "name" of every CLASS and MODULE record. Names may appear
+/// Collects the "name" of every CLASS and MODULE record, and for every such
+/// record (named or not) its class and singleton flag, which
+/// heapdump/names.hpp uses to name singleton classes. Names may appear
 /// after the objects that use them, so look them up only after the read.
 class ClassNames final : public RecordSink {
  public:
@@ -27,6 +29,21 @@ class ClassNames final : public RecordSink {
 
   size_t size() const { return names_.size(); }
 
+  /// What the dump says about one CLASS or MODULE record, named or not.
+  struct ClassRecord {
+    uint64_t class_address = 0;  ///< its own "class" (0 when absent)
+    bool has_class = false;
+    bool singleton = false;  ///< "singleton":true (Ruby >= 3.1)
+    uint64_t byte_offset = 0;
+  };
+  /// The CLASS/MODULE record at `address` (the last in the file), or nullptr.
+  const ClassRecord* find_class(uint64_t address) const;
+  /// Calls f(address, record) for every CLASS/MODULE record, in no order.
+  template <typename F>
+  void for_each_class(F&& f) const {
+    for (const auto& [address, record] : classes_) f(address, record);
+  }
+
  private:
   struct Entry {
     std::string name;
@@ -37,6 +54,7 @@ class ClassNames final : public RecordSink {
     size_t operator()(uint64_t address) const;
   };
   std::unordered_map<uint64_t, Entry, AddressHash> names_;
+  std::unordered_map<uint64_t, ClassRecord, AddressHash> classes_;
 };
 
 }  // namespace heapdump

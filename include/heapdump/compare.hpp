@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "heapdump/group_by.hpp"
+#include "heapdump/names.hpp"
 #include "heapdump/table.hpp"
 
 namespace heapdump {
@@ -17,7 +18,13 @@ namespace heapdump {
 /// objects_delta descending, then first appearance in B, then (groups only
 /// in A) first appearance in A. Cut to `top_n` rows. Totals: objects_a,
 /// bytes_a, objects_b, bytes_b over all objects of each dump.
-Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vector<Group>& b,
-                     uint64_t top_n);
+///
+/// For the class key, groups named by an address (is_address_kind: the
+/// instances of one anonymous class, of one singleton class of an unnamed
+/// object) are summed first into one group per kind, kAnonymousClassesGroup
+/// and kUnnamedSingletonsGroup (heapdump/names.hpp): the two dumps may come
+/// from different processes, where one address means nothing to the other.
+/// Totals address_groups_a and address_groups_b say how many were summed.
+Table compare_groups(GroupKey key, std::vector<Group> a, std::vector<Group> b, uint64_t top_n);
 
 }  // namespace heapdump

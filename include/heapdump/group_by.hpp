@@ -10,6 +10,7 @@
 
 #include "heapdump/class_names.hpp"
 #include "heapdump/drill_down.hpp"
+#include "heapdump/names.hpp"
 #include "heapdump/sink.hpp"
 #include "heapdump/table.hpp"
 
@@ -32,6 +33,7 @@ struct Group {
   uint128 bytes = 0;  ///< sum of memsize: may pass 2^64
   uint64_t objects = 0;
   uint64_t first = 0;  ///< byte offset of the group's first object
+  NameKind kind = NameKind::kClass;  ///< class key: what the name stands for
 };
 
 /// Folds objects into per-group memory (sum of memsize) and object counts.
@@ -40,12 +42,10 @@ struct Group {
 ///  - location: "FILE:LINE" ("FILE:" without a line), as in the drill-down;
 ///  - file: the "file";
 ///  - gem: gem_of(file) (include/heapdump/gem.hpp);
-///  - class: IMEMO objects "<IMEMO_TYPE> (IMEMO)", DATA objects with a
-///    "struct" "STRUCT (DATA)" (as heap-profiler does), except Ruby's
-///    allocation tracer: "(allocation tracer)"; other objects the name
-///    of their class, resolved as in the drill-down (several addresses of one
-///    name are summed; no name: "#<Class:ADDRESS>"); no "class" at all:
-///    "<TYPE>";
+///  - class: ObjectNamer's name (heapdump/names.hpp): the class's name,
+///    "#<Class:NAME>" for a singleton class, "#<Class:0x…>" for an unnamed
+///    one, "<IMEMO_TYPE> (IMEMO)", "(TYPE)", "(allocation tracer)"; several
+///    addresses of one name are summed;
 ///  - type: the "type" ("STRING", ...);
 ///  - method: the "method", or "(no method)".
 /// Objects without a "file" go to the group "(no file)" for the location,

@@ -58,6 +58,7 @@ struct ObjectRecord {
 
   std::string_view name;  ///< CLASS/MODULE "name"
   bool has_name = false;
+  bool singleton = false;  ///< CLASS "singleton":true (Ruby >= 3.1 marks singleton classes)
 
   std::string_view value;  ///< STRING/SYMBOL "value" (unescaped bytes)
   bool has_value = false;

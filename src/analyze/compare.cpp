@@ -24,10 +24,43 @@ struct Row {
   int128 bytes_delta = 0;  // exact: byte sums are 128-bit
 };
 
+/// Class groups named by an address (#<Class:0x…>) summed into one group per
+/// kind: addresses of two processes mean nothing to each other. Returns how
+/// many groups were summed.
+uint64_t sum_address_groups(std::vector<Group>* groups) {
+  uint64_t summed = 0;
+  std::vector<Group> out;
+  size_t anonymous = SIZE_MAX, singletons = SIZE_MAX;
+  for (Group& g : *groups) {
+    if (!is_address_kind(g.kind)) {
+      out.push_back(std::move(g));
+      continue;
+    }
+    ++summed;
+    const bool anon = g.kind == NameKind::kAnonymousClass;
+    size_t& slot = anon ? anonymous : singletons;
+    if (slot == SIZE_MAX) {
+      slot = out.size();
+      out.push_back({std::string(anon ? kAnonymousClassesGroup : kUnnamedSingletonsGroup), 0, 0,
+                     g.first, g.kind});
+    }
+    Group& sum = out[slot];
+    sum.bytes += g.bytes;
+    sum.objects += g.objects;
+    sum.first = std::min(sum.first, g.first);
+  }
+  *groups = std::move(out);
+  return summed;
+}
+
 }  // namespace
 
-Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vector<Group>& b,
-                     uint64_t top_n) {
+Table compare_groups(GroupKey key, std::vector<Group> a, std::vector<Group> b, uint64_t top_n) {
+  uint64_t summed_a = 0, summed_b = 0;
+  if (key == GroupKey::kClass) {
+    summed_a = sum_address_groups(&a);
+    summed_b = sum_address_groups(&b);
+  }
   std::vector<Row> rows;
   std::unordered_map<std::string, size_t, KeyedStringHash> index;  // names from the dumps: keyed
   for (const Group& g : b) {
@@ -87,6 +120,10 @@ Table compare_groups(GroupKey key, const std::vector<Group>& a, const std::vecto
   }
   t.totals = {{"objects_a", objects_a}, {"bytes_a", bytes_a}, {"objects_b", objects_b},
               {"bytes_b", bytes_b}};
+  if (key == GroupKey::kClass) {
+    t.totals.emplace_back("address_groups_a", summed_a);
+    t.totals.emplace_back("address_groups_b", summed_b);
+  }
   return t;
 }
 

@@ -7,12 +7,17 @@
 #include "heapdump/allocation_tracer.hpp"
 #include "heapdump/byte_sum.hpp"
 #include "heapdump/gem.hpp"
+#include "heapdump/names.hpp"
 
 namespace heapdump {
 namespace {
 
-/// What a raw key's `a` holds for the class key.
-enum ClassTag : uint64_t { kClassAddress = 1, kImemo = 2, kData = 3, kNoClass = 4 };
+/// What a raw key's `a` holds for the class key, in its low 3 bits: the
+/// allocation tracer; an IMEMO (b: its imemo_type); an object with a
+/// "class" (b: the class address; a >> 3: its type, to name it "(TYPE)"
+/// when the class is not in the dump); any other object (b: its type).
+enum ClassTag : uint64_t { kClassAddress = 1, kImemo = 2, kTracer = 3, kNoClass = 4 };
+constexpr uint64_t kTagMask = 7;
 
 /// The location key: `a` is the file id + 1 (0: no file), with this bit
 /// when there is a line; `b` is the line (any value, 2^64 - 1 too).
@@ -32,7 +37,6 @@ struct Acc {
   ByteSum bytes;
   uint64_t objects = 0;
   uint64_t first = UINT64_MAX;
-  uint32_t text = 0;  // class key: the class address as written (in strings)
 };
 
 }  // namespace
@@ -93,12 +97,13 @@ void GroupBy::on_record(const ObjectRecord& r) {
       if (r.has_file) k.a = uint64_t{s.strings.intern(r.file)} + 1;
       break;
     case GroupKey::kClass:
-      if (r.type == "IMEMO" && !r.imemo_type.empty()) {
+      // The name is ObjectNamer's (heapdump/names.hpp), made in groups().
+      if (is_allocation_tracer(r.type, r.struct_name)) {
+        k = {kTracer, 0};
+      } else if (r.type == "IMEMO") {
         k = {kImemo, s.strings.intern(r.imemo_type)};
-      } else if (r.type == "DATA" && !r.struct_name.empty()) {
-        k = {kData, s.strings.intern(r.struct_name)};
-      } else if (r.has_class) {
-        k = {kClassAddress, r.class_address};
+      } else if (r.has_class && r.type != "ICLASS") {
+        k = {kClassAddress | (uint64_t{s.strings.intern(r.type)} << 3), r.class_address};
       } else {
         k = {kNoClass, s.strings.intern(r.type)};
       }
@@ -112,10 +117,7 @@ void GroupBy::on_record(const ObjectRecord& r) {
   }
   bool inserted = false;
   Acc& acc = s.groups.find_or_insert(k, &inserted);
-  if (inserted) {
-    acc.first = r.byte_offset;
-    if (k.a == kClassAddress && key_ == GroupKey::kClass) acc.text = s.strings.intern(r.class_text);
-  }
+  if (inserted) acc.first = r.byte_offset;
   acc.bytes.add(r.memsize);
   acc.objects += 1;
 }
@@ -128,7 +130,6 @@ void GroupBy::merge(const GroupBy& other) {
   auto remap = [&](uint64_t id) { return uint64_t{s.strings.intern(o.strings.get(static_cast<uint32_t>(id)))}; };
   o.groups.for_each([&](const RawKey& theirs, const Acc& acc) {
     RawKey k = theirs;
-    uint32_t text = 0;
     switch (key_) {
       case GroupKey::kLocation:
         if (k.a != 0) k.a = (remap((k.a & ~kHasLine) - 1) + 1) | (k.a & kHasLine);
@@ -142,19 +143,16 @@ void GroupBy::merge(const GroupBy& other) {
         k.a = remap(k.a);
         break;
       case GroupKey::kClass:
-        if (k.a == kClassAddress) {
-          text = static_cast<uint32_t>(remap(acc.text));
-        } else {
+        if ((k.a & kTagMask) == kClassAddress) {
+          k.a = kClassAddress | (remap(k.a >> 3) << 3);
+        } else if (k.a != kTracer) {
           k.b = remap(k.b);
         }
         break;
     }
     bool inserted = false;
     Acc& mine = s.groups.find_or_insert(k, &inserted);
-    if (inserted || acc.first < mine.first) {
-      mine.first = acc.first;
-      mine.text = text;
-    }
+    if (inserted || acc.first < mine.first) mine.first = acc.first;
     mine.bytes.add(acc.bytes);
     mine.objects += acc.objects;
   });
@@ -166,8 +164,10 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
   std::vector<Group> out;
   std::unordered_map<std::string, size_t, KeyedStringHash> by_name;  // (names from the dump: keyed)
   std::unordered_map<uint64_t, std::string, KeyedU64Hash> gem_cache;  // file id -> gem
+  const ObjectNamer namer(names);
   s.groups.for_each([&](const RawKey& k, const Acc& acc) {
     std::string name;
+    NameKind kind = NameKind::kClass;
     switch (key_) {
       case GroupKey::kLocation:
         if (k.a == 0) {
@@ -183,17 +183,18 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
       case GroupKey::kGem:
         name = k.a == 0 ? std::string(kNoFileGroup) : gem_of(str(k.a - 1));
         break;
-      case GroupKey::kClass:
-        switch (k.a) {
-          case kClassAddress: name = names.display(k.b, str(acc.text)); break;
-          case kImemo: name = "<" + std::string(str(k.b)) + "> (IMEMO)"; break;
-          case kData:
-            name = str(k.b) == kAllocationTracerStruct ? std::string(kAllocationTracerName)
-                                                       : std::string(str(k.b)) + " (DATA)";
-            break;
-          default: name = "<" + std::string(str(k.b)) + ">"; break;
+      case GroupKey::kClass: {
+        ObjectName n;
+        switch (k.a & kTagMask) {
+          case kTracer: n = namer.name("DATA", "", true, false, 0); break;
+          case kImemo: n = namer.name("IMEMO", str(k.b), false, false, 0); break;
+          case kClassAddress: n = namer.name(str(k.a >> 3), "", false, true, k.b); break;
+          default: n = namer.name(str(k.b), "", false, false, 0); break;
         }
+        name = std::move(n.text);
+        kind = n.kind;
         break;
+      }
       case GroupKey::kType:
         name = str(k.a);
         break;
@@ -202,7 +203,7 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
         break;
     }
     auto [it, inserted] = by_name.try_emplace(name, out.size());
-    if (inserted) out.push_back({std::move(name), 0, 0, acc.first});
+    if (inserted) out.push_back({std::move(name), 0, 0, acc.first, kind});
     Group& g = out[it->second];
     g.bytes += acc.bytes.value();
     g.objects += acc.objects;

@@ -99,18 +99,47 @@ int run_path(const PathCommand& cmd) {
     if (v != kNoNode) targets.push_back(v);
   } else if (!cmd.class_name.empty()) {
     what = "class " + cmd.class_name;
-    FlatMap<uint64_t, uint8_t, U64KeyOps> match;  // class address -> 1 match, 2 no
+    // Every name a command prints: ObjectNamer's, compare's sums of the
+    // classes named by an address, and "#<Class:0xADDRESS>" for the
+    // objects whose class is at ADDRESS (as the drill-down names them).
+    uint64_t class_address = 0;
+    const std::string_view q = cmd.class_name;
+    const bool by_address = q.size() > 9 && q.rfind("#<Class:", 0) == 0 && q.back() == '>' &&
+                            parse_address(q.substr(8, q.size() - 9), &class_address);
+    // Per type id (IMEMO types apart), class address -> 1 match, 2 no.
+    std::vector<FlatMap<uint64_t, uint8_t, U64KeyOps>> match;
+    std::vector<std::string> seen_names;  // distinct names, in node order
     for (uint32_t v = 0; v < n; ++v) {
-      if (g.is_tracer(v)) {  // named apart from the other objects of its class
-        if (cmd.class_name == kAllocationTracerName) targets.push_back(v);
-        continue;
-      }
+      const uint32_t t = g.type_id(v);
+      if (t >= match.size()) match.resize(t + 1);
       const uint64_t c = g.class_address(v);
-      if (c == 0) continue;
+      // The tracer is named apart from the other objects of its class.
+      const uint64_t key = g.is_tracer(v) ? UINT64_MAX : c;
       bool inserted = false;
-      uint8_t& m = match.find_or_insert(c, &inserted);
-      if (inserted) m = lg.class_of(v) == cmd.class_name ? 1 : 2;
+      uint8_t& m = match[t].find_or_insert(key, &inserted);
+      if (inserted) {
+        const ObjectName name = lg.class_name_of(v);
+        bool hit = name.text == q ||
+                   (name.kind == NameKind::kAnonymousClass && q == kAnonymousClassesGroup) ||
+                   (name.kind == NameKind::kUnnamedSingleton && q == kUnnamedSingletonsGroup) ||
+                   (by_address && name.kind != NameKind::kTracer && name.kind != NameKind::kNoClass &&
+                    c == class_address);
+        m = hit ? 1 : 2;
+        if (!hit) seen_names.push_back(name.text);
+      }
       if (m == 1) targets.push_back(v);
+    }
+    if (targets.empty()) {
+      std::sort(seen_names.begin(), seen_names.end());
+      seen_names.erase(std::unique(seen_names.begin(), seen_names.end()), seen_names.end());
+      seen_names.emplace_back(kAnonymousClassesGroup);
+      seen_names.emplace_back(kUnnamedSingletonsGroup);
+      const std::vector<std::string> close = close_names(q, seen_names, 8);
+      std::string list;
+      for (const std::string& c : close) list += (list.empty() ? "" : ", ") + c;
+      print_error(fmt::format("{}: no object matches {}{}", cmd.file, what,
+                              close.empty() ? std::string() : "; close names: " + list));
+      return kExitNoObjects;
     }
   } else {
     what = "location " + cmd.location;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 
 #include "analyze/flat_map.hpp"
+#include "analyze/keyed_hash.hpp"
 #include "cli/graph_common.hpp"
 #include "graph/dominators.hpp"
 #include "graph/paths.hpp"
@@ -201,20 +203,23 @@ int run_retained(const RetainedCommand& cmd) {
   Grouping by_class, by_location, by_gem;
   std::vector<Cell> class_keys, location_keys, gem_keys;
   {
-    FlatMap<uint64_t, uint32_t, U64KeyOps> ids;
+    // Per type id (IMEMO types apart), class address -> group; one group
+    // per name (class_of), so addresses of one name are summed.
+    std::vector<FlatMap<uint64_t, uint32_t, U64KeyOps>> ids;
+    std::unordered_map<std::string, uint32_t, KeyedStringHash> by_name;  // names from the dump: keyed
     by_class.of.resize(n);
     for (uint32_t v = 0; v < n; ++v) {
-      const uint64_t c = g.class_address(v);
+      const uint32_t type = g.type_id(v);
+      if (type >= ids.size()) ids.resize(type + 1);
+      // The allocation tracer is a group of its own.
+      const uint64_t key = g.is_tracer(v) ? UINT64_MAX : g.class_address(v);
       bool inserted = false;
-      // Objects without a real class (IMEMO) are grouped by type, as class_of
-      // names them; the allocation tracer is a group of its own.
-      const bool classless = c == 0 || g.type(v) == "IMEMO";
-      constexpr uint64_t kTracerKey = UINT64_MAX;  // neither a type id nor an address
-      const uint64_t key = g.is_tracer(v) ? kTracerKey : classless ? g.type_id(v) : c;
-      uint32_t& id = ids.find_or_insert(key, &inserted);
+      uint32_t& id = ids[type].find_or_insert(key, &inserted);
       if (inserted) {
-        id = static_cast<uint32_t>(class_keys.size());
-        class_keys.push_back(lg.class_of(v));
+        std::string name = lg.class_of(v);
+        auto [it, added] = by_name.try_emplace(name, static_cast<uint32_t>(class_keys.size()));
+        if (added) class_keys.push_back(std::move(name));
+        id = it->second;
       }
       by_class.of[v] = id;
     }

@@ -12,13 +12,9 @@
 #include "render/terminal_text.hpp"
 namespace heapdump {
 
-std::string LoadedGraph::class_of(uint32_t n) const {
-  if (graph.is_tracer(n)) return std::string(kAllocationTracerName);
+ObjectName LoadedGraph::class_name_of(uint32_t n) const {
   const uint64_t c = graph.class_address(n);
-  // IMEMO "class" fields are not classes (and absent since Ruby 3.2).
-  if (c == 0 || graph.type(n) == "IMEMO") return fmt::format("({})", graph.type(n));
-  if (const std::string* name = names.find(c)) return *name;
-  return "#<Class:" + format_address(c) + ">";
+  return namer->name(graph.type(n), graph.imemo_type(n), graph.is_tracer(n), c != 0, c);
 }
 
 Cell LoadedGraph::name_of(uint32_t n) const {
@@ -72,6 +68,7 @@ bool load_graph(const std::string& file, const CommonOptions& options, LoadedGra
   }
   out->names.merge(work.front()->names);
   out->graph = ObjectGraph::build(collectors);
+  out->namer = std::make_unique<ObjectNamer>(out->names);
   work.clear();
   timer.lap("build");
   if (std::getenv("HEAPDUMP_TIMING") != nullptr) {

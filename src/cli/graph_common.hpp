@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,19 +11,24 @@
 #include "graph/paths.hpp"
 #include "heapdump/allocation_tracer.hpp"
 #include "heapdump/class_names.hpp"
+#include "heapdump/names.hpp"
 #include "heapdump/table.hpp"
 
 namespace heapdump {
 
 struct LoadedGraph {
+  LoadedGraph() = default;
+  LoadedGraph(const LoadedGraph&) = delete;  // namer points into names
+  LoadedGraph& operator=(const LoadedGraph&) = delete;
+
   ObjectGraph graph;
   ClassNames names;
+  std::unique_ptr<ObjectNamer> namer;  ///< set by load_graph()
   ReadStats stats;
 
-  /// The class of node n: its CLASS/MODULE name, "#<Class:0x...>" for an
-  /// unnamed class, "(TYPE)" for an object without a class (IMEMO, ...), or
-  /// kAllocationTracerName for the allocation tracer.
-  std::string class_of(uint32_t n) const;
+  /// The class of node n, as every command names it (heapdump/names.hpp).
+  std::string class_of(uint32_t n) const { return class_name_of(n).text; }
+  ObjectName class_name_of(uint32_t n) const;
   /// The name of a CLASS/MODULE node, or null.
   Cell name_of(uint32_t n) const;
   Cell location_of(uint32_t n) const;

@@ -73,6 +73,30 @@ class Chunked {
 };
 
 
+/// The key a (type, imemo_type) pair is interned under: the type itself
+/// when there is no imemo_type (and the type does not start with a NUL),
+/// otherwise NUL, the type's length, ':', the type and the imemo_type.
+void type_key(std::string_view type, std::string_view imemo_type, std::string* out) {
+  out->clear();
+  if (imemo_type.empty() && (type.empty() || type[0] != '\0')) {
+    out->assign(type);
+    return;
+  }
+  out->push_back('\0');
+  out->append(std::to_string(type.size()));
+  out->push_back(':');
+  out->append(type);
+  out->append(imemo_type);
+}
+
+/// The (type, imemo_type) of a key type_key() made.
+std::pair<std::string, std::string> type_parts(std::string_view key) {
+  if (key.empty() || key[0] != '\0') return {std::string(key), std::string()};
+  const size_t colon = key.find(':');
+  const size_t length = std::stoull(std::string(key.substr(1, colon - 1)));
+  return {std::string(key.substr(colon + 1, length)), std::string(key.substr(colon + 1 + length))};
+}
+
 }  // namespace
 
 bool class_slot_is_edge(std::string_view type, std::string_view imemo_type) {
@@ -93,6 +117,7 @@ struct GraphCollector::State {
   std::vector<std::pair<uint64_t, uint32_t>> wide_types;     // (object index, local type id)
   StringPool locations;
   std::string scratch;
+  std::string type_scratch;
   uint64_t bad_references = 0;
   State() { locations.intern(""); }
 };
@@ -108,7 +133,8 @@ void GraphCollector::on_record(const ObjectRecord& r) {
     }
     add_object(r.address, r.type, r.has_class ? r.class_address : 0,
                r.has_class && class_slot_is_edge(r.type, r.imemo_type), r.memsize, r.file,
-               r.has_file, r.line, r.has_line, r.references, r.references_decoded);
+               r.has_file, r.line, r.has_line, r.references, r.references_decoded,
+               r.type == "IMEMO" ? r.imemo_type : std::string_view());
   } else if (r.kind == RecordKind::kRoot) {
     add_root(r.root_name, r.byte_offset, r.references, r.references_decoded);
   }
@@ -117,9 +143,10 @@ void GraphCollector::on_record(const ObjectRecord& r) {
 void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_t class_address,
                                 bool class_is_edge, uint64_t memsize, std::string_view file, bool has_file,
                                 uint64_t line, bool has_line, const uint64_t* refs,
-                                size_t ref_count) {
+                                size_t ref_count, std::string_view imemo_type) {
   State& s = *state_;
-  const uint32_t type_id = s.types.intern(type);
+  type_key(type, imemo_type, &s.type_scratch);
+  const uint32_t type_id = s.types.intern(s.type_scratch);
   const uint64_t index = s.objects.size();
   uint64_t packed_type = type_id;
   if (type_id >= kWideLocalType) {  // never in practice: Ruby has ~20 types
@@ -195,6 +222,11 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
   }
   // Type ids are in order of first sight per collector, which depends on
   // the split; only names are ever shown, so that is harmless.
+  for (uint32_t id = 0; id < g.type_names_.size(); ++id) {
+    auto [type, imemo] = type_parts(g.type_names_.get(id));
+    g.type_part_.push_back(std::move(type));
+    g.imemo_part_.push_back(std::move(imemo));
+  }
 
   // Sort every object by address: (address, collector << 40 | index).
   struct Key {

@@ -68,7 +68,8 @@ class GraphCollector final : public RecordSink {
   /// (class_slot_is_edge() for a record).
   void add_object(uint64_t address, std::string_view type, uint64_t class_address,
                   bool class_is_edge, uint64_t memsize, std::string_view file, bool has_file, uint64_t line,
-                  bool has_line, const uint64_t* refs, size_t ref_count);
+                  bool has_line, const uint64_t* refs, size_t ref_count,
+                  std::string_view imemo_type = {});
   /// A ROOT record; `order` sorts roots (the byte offset in a real read).
   void add_root(std::string_view name, uint64_t order, const uint64_t* refs, size_t ref_count);
 
@@ -101,7 +102,10 @@ class ObjectGraph {
     auto it = std::lower_bound(wide_types_.begin(), wide_types_.end(), std::make_pair(n, uint32_t{0}));
     return it->second;
   }
-  std::string_view type(uint32_t n) const { return type_names_.get(type_id(n)); }
+  std::string_view type(uint32_t n) const { return type_part_[type_id(n)]; }
+  /// An IMEMO's "imemo_type" ("" for other objects). Type ids tell IMEMO
+  /// types apart: objects of one type id have one type and imemo_type.
+  std::string_view imemo_type(uint32_t n) const { return imemo_part_[type_id(n)]; }
   /// "file:line" ("file:" without a line), or "" without allocation info.
   std::string_view location(uint32_t n) const { return locations_.get(location_[n]); }
   uint32_t location_id(uint32_t n) const { return location_[n]; }
@@ -148,7 +152,8 @@ class ObjectGraph {
   uint64_t base_ = 0;
   unsigned shift_ = 0;
 
-  StringPool type_names_;
+  StringPool type_names_;  // keys: type_key() of (type, imemo_type)
+  std::vector<std::string> type_part_, imemo_part_;  // per type id
   StringPool locations_;  // id 0 is ""
   std::vector<GraphRoot> roots_;
   std::vector<uint32_t> tracers_;

@@ -584,6 +584,16 @@ bool LineScanner::scan(std::string_view text, ObjectRecord* rec, std::vector<uin
       case Key::kReferences:
         ok = references_value(c, rec, references);
         break;
+      case Key::kSingleton:
+        // Only true counts; any other value (false, null, ...) means no.
+        if (*c.p == 't') {
+          ok = literal(c, "true", 4);
+          rec->singleton = ok;
+        } else {
+          rec->singleton = false;
+          ok = other_value(c);
+        }
+        break;
       case Key::kOther:
         // Most are numbers, true or strings: checked here rather than in a
         // call to other_value().

@@ -333,6 +333,11 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
         }
         break;
       }
+      case Key::kSingleton: {
+        bool flag = false;
+        rec->singleton = v.get_bool().get(flag) == simdjson::SUCCESS && flag;
+        break;
+      }
       case Key::kOther:
         break;
     }

@@ -9,7 +9,7 @@ namespace heapdump {
 
 enum class Key {
   kOther, kAddress, kType, kClass, kGeneration, kMemsize, kFile, kLine, kMethod, kName,
-  kValue, kStruct, kImemoType, kRoot, kReferences
+  kValue, kStruct, kImemoType, kRoot, kReferences, kSingleton
 };
 
 /// Which of the keys we use `key` is; one length switch, then one compare.
@@ -33,6 +33,9 @@ inline Key key_of(std::string_view key) {
     case 7:
       if (key == "address") return Key::kAddress;
       if (key == "memsize") return Key::kMemsize;
+      return Key::kOther;
+    case 9:
+      if (key == "singleton") return Key::kSingleton;
       return Key::kOther;
     case 10:
       if (key == "generation") return Key::kGeneration;

@@ -6,6 +6,7 @@
 
 #include "heapdump/render.hpp"
 #include "render/ruby_inspect.hpp"
+#include "heapdump/names.hpp"
 #include "render/terminal_text.hpp"
 #include "render/units.hpp"
 
@@ -155,6 +156,13 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
       line.clear();
       for (size_t i = 0; i < 6; ++i) line += fmt::format("  {:>{}}", cells[r][i], widths[i]);
       *out += line + fmt::format("  {:<4}  {}\n", cells[r][6], terminal_text(as_text(t.rows[r][0])));
+    }
+    const uint64_t summed_a = t.total("address_groups_a"), summed_b = t.total("address_groups_b");
+    if (summed_a + summed_b > 0) {
+      fmt::format_to(std::back_inserter(*out),
+                     "  Classes named by an address (#<Class:0x...>: {} in A, {} in B) are summed as "
+                     "\"{}\" and \"{}\":\n  addresses of two processes mean nothing to each other.\n",
+                     summed_a, summed_b, kAnonymousClassesGroup, kUnnamedSingletonsGroup);
     }
   }
 }

@@ -56,7 +56,7 @@ def run_json(*args):
 
 def load(path):
     raw = gzip.open(path, "rb").read() if path.endswith(".gz") else open(path, "rb").read()
-    objects, names = [], {}
+    objects, names, info = [], {}, {}
     for line in raw.split(b"\n"):
         try:
             o = json.loads(line)
@@ -67,9 +67,53 @@ def load(path):
         if "address" not in o or o.get("type") in NOT_OBJECTS:
             continue
         objects.append(o)
-        if o.get("type") in ("CLASS", "MODULE") and isinstance(o.get("name"), str):
-            names[o["address"]] = o["name"]
-    return objects, names
+        if o.get("type") in ("CLASS", "MODULE"):
+            a = addr(o["address"])
+            if isinstance(o.get("name"), str):
+                names[a] = o["name"]  # the last named record wins
+            info[a] = (addr(o.get("class")), o.get("singleton") is True)  # the last record wins
+    return objects, Classes(names, info)
+
+
+def addr(text):
+    try:
+        return int(text, 16) if isinstance(text, str) and text.startswith("0x") else None
+    except ValueError:
+        return None
+
+
+class Classes:
+    """Names of classes as README ("One name per class") says, written again:
+    a singleton class is named after its attached object, the CLASS/MODULE
+    whose class it is (the one that is not itself a singleton when several are)."""
+
+    def __init__(self, names, info):
+        self.names, self.info = names, info
+        instances = {}
+        for a, (c, single) in info.items():
+            if c is not None and c != a and c in info and info[c][1]:
+                instances.setdefault(c, []).append((a, single))
+        self.attached = {}
+        for s, inst in instances.items():
+            plain = [a for a, single in inst if not single]
+            if len(plain) == 1:
+                self.attached[s] = plain[0]
+            elif not plain and len(inst) == 1:
+                self.attached[s] = inst[0][0]
+
+    def of_class(self, a, depth=0):
+        """(name, kind) of the class at address a; None when the dump has no CLASS/MODULE there."""
+        if a not in self.info:
+            return None
+        if a in self.names:
+            n = self.names[a]
+            return (n, "anonymous" if n.startswith("#<") and ":0x" in n else "class")
+        if self.info[a][1]:
+            of = self.of_class(self.attached[a], depth + 1) if a in self.attached and depth < 8 else None
+            if of is not None and of[1] == "class":
+                return (f"#<Class:{of[0]}>", "class")
+            return (f"#<Class:{a:#x}>", "singleton")
+        return (f"#<Class:{a:#x}>", "anonymous")
 
 
 def memsize(o):
@@ -135,21 +179,22 @@ def gem_of(path):
     return "app"
 
 
-def class_of(o, names):
+def class_of(o, classes):
+    """(name, kind) of an object's class."""
     t = o.get("type")
-    if t == "IMEMO" and o.get("imemo_type"):
-        return f"<{o['imemo_type']}> (IMEMO)"
     if t == "DATA" and o.get("struct") == "ObjectTracing/allocation_info_tracer":
-        return "(allocation tracer)"
-    if t == "DATA" and o.get("struct"):
-        return f"{o['struct']} (DATA)"
-    c = o.get("class")
-    if isinstance(c, str):
-        return names.get(c, f"#<Class:{c}>")
-    return f"<{t}>"
+        return ("(allocation tracer)", "tracer")
+    if t == "IMEMO":
+        return (f"<{o['imemo_type']}> (IMEMO)" if o.get("imemo_type") else "(IMEMO)", "none")
+    found = classes.of_class(addr(o.get("class"))) if t != "ICLASS" else None
+    return found if found is not None else (f"({t})", "none")
 
 
-def key_of(key, o, names):
+# compare sums the groups named by an address, one group per kind.
+SUMMED = {"anonymous": "(anonymous classes)", "singleton": "(singleton classes of unnamed objects)"}
+
+
+def key_of(key, o, names, summed=False):
     f = file_of(o)
     if key == "location":
         return location(o)
@@ -158,7 +203,8 @@ def key_of(key, o, names):
     if key == "gem":
         return gem_of(f) if f is not None else "(no file)"
     if key == "class":
-        return class_of(o, names)
+        name, kind = class_of(o, names)
+        return SUMMED[kind] if summed and kind in SUMMED else name
     if key == "type":
         return o.get("type")
     if key == "method":
@@ -178,10 +224,10 @@ def select(objects, gen):
     return [o for o in out if isinstance(o.get("generation"), int) and lo <= o["generation"] <= hi]
 
 
-def grouped(objects, names, key, lines):
+def grouped(objects, names, key, lines, summed=False):
     groups = {}  # dicts keep first appearance
     for o in objects:
-        g = groups.setdefault(key_of(key, o, names), [0, 0])
+        g = groups.setdefault(key_of(key, o, names, summed), [0, 0])
         g[0] += memsize(o)
         g[1] += 1
     order = sorted(groups.items(), key=lambda kv: -kv[1][0])  # stable: ties keep first appearance
@@ -327,8 +373,8 @@ for fx, gen in [("leak_plain.2.json", "all"), ("leak_plain.2.json", None), ("edg
 # compare A B: the leak sequence.
 
 def compare_expected(a, b, key, lines):
-    ga, _ = grouped(*a, key, 10 ** 9)
-    gb, _ = grouped(*b, key, 10 ** 9)
+    ga, _ = grouped(*a, key, 10 ** 9, summed=True)
+    gb, _ = grouped(*b, key, 10 ** 9, summed=True)
     rows = []
     for k, (bb, nb) in gb.items():
         ba, na = ga.get(k, (0, 0))
@@ -343,7 +389,14 @@ def compare_expected(a, b, key, lines):
     return {"name": f"compare_by_{key}", "columns": [{"name": n, "kind": k} for n, k in cols],
             "rows": rows[:lines],
             "totals": {"objects_a": len(a[0]), "bytes_a": sum(map(memsize, a[0])),
-                       "objects_b": len(b[0]), "bytes_b": sum(map(memsize, b[0]))}}
+                       "objects_b": len(b[0]), "bytes_b": sum(map(memsize, b[0])),
+                       **({"address_groups_a": address_groups(a), "address_groups_b": address_groups(b)}
+                          if key == "class" else {})}}
+
+
+def address_groups(dump):
+    """How many class groups of a dump are named by an address."""
+    return len({n for n, kind in (class_of(o, dump[1]) for o in dump[0]) if kind in SUMMED})
 
 
 LEAK = [load(FX + f"leak_plain.{i}.json") for i in range(3)]
@@ -369,7 +422,7 @@ top3 = [r[0] for r in doc["tables"][0]["rows"] if r[0] != "(no file)"][:3]
 check("compare leak 0->1: :79 is the fastest-growing traced location",
       top3[0] == "gen/leak_sequence.rb:79", top3)
 cls = {r[0]: r for r in doc["tables"][1]["rows"]}
-for name, at_least in [("String", 378), ("Hash", 18), ("Array", 18), ("proc (DATA)", 18),
+for name, at_least in [("String", 378), ("Hash", 18), ("Array", 18), ("Proc", 18),
                        ("<env> (IMEMO)", 18)]:
     check(f"compare leak 0->1: class {name} grew by >= {at_least}",
           name in cls and cls[name][5] >= at_least, cls.get(name))

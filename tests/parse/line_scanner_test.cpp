@@ -54,6 +54,7 @@ std::string describe(const ObjectRecord& r) {
   num("has_method", r.has_method);
   str("name", r.name);
   num("has_name", r.has_name);
+  num("singleton", r.singleton);
   str("value", r.value);
   num("has_value", r.has_value);
   num("reference_count", r.reference_count);
@@ -266,6 +267,11 @@ TEST_CASE("LineScanner: null, other types and duplicate keys as the full parser 
       R"({"address":"0x1", "references":["0x2"], "references":5})",
       R"({"address":"0x1", "references":["0x2", 5, "zz", null, ["0x3"], "0x4"]})",
       R"({"type":"ROOT", "root":"vm", "references":[]})",
+      R"({"address":"0x1", "type":"CLASS", "singleton":true})",
+      R"({"address":"0x1", "type":"CLASS", "singleton":false})",
+      R"({"address":"0x1", "type":"CLASS", "singleton":"true", "singleton":null})",
+      R"({"address":"0x1", "type":"CLASS", "singleton":true, "singleton":1})",
+      R"({"address":"0x1", "type":"CLASS", "singleton":[true]})",
       R"({})",
       R"(  { "address" : "0x1" , "type" : "HASH" }  )",
       R"({"address":"0x1", "memsize":0, "x":[], "y":{}, "z":[{}, [], "", 0, 1234567890123456789]})",
