@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -213,7 +214,9 @@ TEST_CASE("read_dump_parallel: identical tables for any thread count and chunk s
 }
 
 namespace {
-/// Reads `data` with `threads` threads (1: read_dump) into one sink.
+/// Reads `data` with `threads` threads, each into a sink of its own (a
+/// shared one would be written from two threads at once), then gathers their
+/// records into `sink` in file order.
 ReadStats read_with(const std::string& data, CollectingSink& sink, CollectingReporter& rep,
                     size_t chunk_size, uint64_t max_line_bytes, unsigned threads) {
   auto input = make_memory_input(data, "mem.json", 1000);
@@ -222,9 +225,15 @@ ReadStats read_with(const std::string& data, CollectingSink& sink, CollectingRep
   options.chunk_size = chunk_size;
   options.max_line_bytes = max_line_bytes;
   options.threads = threads;
-  Status s = read_dump_parallel(*input, [&](unsigned) -> RecordSink& { return sink; }, rep,
-                                &stats, options);
+  std::vector<CollectingSink> per_thread(threads);
+  Status s = read_dump_parallel(
+      *input, [&](unsigned i) -> RecordSink& { return per_thread.at(i); }, rep, &stats, options);
   if (!s.ok()) throw std::runtime_error(s.message());
+  for (CollectingSink& t : per_thread) {
+    for (OwnedRecord& r : t.records) sink.records.push_back(std::move(r));
+  }
+  std::sort(sink.records.begin(), sink.records.end(),
+            [](const OwnedRecord& x, const OwnedRecord& y) { return x.byte_offset < y.byte_offset; });
   return stats;
 }
 }  // namespace
