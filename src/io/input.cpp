@@ -351,6 +351,21 @@ class ZstdInput final : public InputSource {
         ssize_t r = raw_->read(in_.data(), in_.size());
         if (r < 0) return Status::io_error(errno_message(name_, errno));
         if (r == 0) {
+          // The input has ended, but the decoder may still hold output it
+          // could not give when `out` was full: take it before ending.
+          // (Not after a frame that ended: the decoder holds nothing then.)
+          ZSTD_inBuffer none{in_.data(), 0, 0};
+          size_t before;
+          while (in_frame_) {
+            before = out.pos;
+            const size_t rc = ZSTD_decompressStream(ds_, &out, &none);
+            if (ZSTD_isError(rc)) {
+              return Status::io_error(name_ + ": corrupt zstd data (" + ZSTD_getErrorName(rc) + ")");
+            }
+            in_frame_ = rc != 0;
+            if (out.pos == before || out.pos == out.size) break;
+          }
+          if (out.pos == out.size) break;  // full: the next read() takes the rest
           if (in_frame_) warning_ = truncated_warning(name_, "zstd");
           done_ = true;
           break;
