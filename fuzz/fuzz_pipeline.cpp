@@ -75,13 +75,13 @@ void check_same(const std::string& a, const std::string& b, const char* what) {
 
 constexpr std::string_view kAfterMarker = "\n--AFTER--\n";
 constexpr std::string_view kRetainedMarker = "\n--RETAINED--\n";
-// The parallel runs cut the input into about 8 chunks (at least 61 bytes;
-// a longer line grows its chunk): enough chunk edges to check, few enough
-// thread hand-offs to keep the target fast.
+// Every run cuts the input into about 8 chunks (at least 61 bytes; a
+// longer line grows its chunk): enough chunk edges to check, few enough
+// thread hand-offs to keep the target fast. One thread and two use the same
+// chunk size, as the CLI does for any --threads: a line at least a chunk
+// long whose first byte is not '{' is skipped by that byte (its reason then
+// names it), so the reason given for such a line depends on the chunk size.
 size_t tiny_chunk(size_t input_size) { return std::max<size_t>(61, input_size / 8); }
-// Bigger than any input (-max_len), so the single-thread run reads one chunk
-// without allocating (and ASan zeroing) the CLI's 4 MB on every run.
-constexpr size_t kWholeChunk = size_t{1} << 16;
 
 /// Every skipped line, as one string, to compare runs.
 class LogReporter final : public ParseReporter {
@@ -185,15 +185,17 @@ struct ReadResult {
 };
 
 /// `decode`: through open_memory_input (gzip and zstd detected), else raw.
+/// `plain_size`: the size of the decoded text, which sets the chunk size
+/// (0: data's own size).
 ReadResult run_read(const std::string& data, unsigned threads, uint64_t generation,
-                    bool decode = false) {
+                    bool decode = false, size_t plain_size = 0) {
   std::vector<std::unique_ptr<ReadWork>> work;
   for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<ReadWork>(generation));
   LogReporter reporter;
   ReadStats stats;
   ReadOptions options;
   options.threads = threads;
-  options.chunk_size = kWholeChunk;
+  options.chunk_size = tiny_chunk(plain_size != 0 ? plain_size : data.size());
   std::unique_ptr<InputSource> input;
   if (decode) {
     FUZZ_CHECK(open_memory_input(data, "<memory>", threads == 1 ? 4093 : 3, &input).ok());
@@ -204,7 +206,6 @@ ReadResult run_read(const std::string& data, unsigned threads, uint64_t generati
   if (threads == 1) {
     s = read_dump(*input, work[0]->tee, reporter, &stats, options);
   } else {
-    options.chunk_size = tiny_chunk(data.size());
     s = read_dump_parallel(
         *input, [&](unsigned i) -> RecordSink& { return work[i]->tee; }, reporter, &stats,
         options);
@@ -262,7 +263,7 @@ void check_compressed(const std::string& buf, uint64_t generation, const ReadRes
     // with 2 threads (which one alternates), to keep the target fast.
     const unsigned threads = (buf.size() % 2 == 0) == gz ? 2 : 1;
     gz = false;
-    const ReadResult r = run_read(z, threads, generation, true);
+    const ReadResult r = run_read(z, threads, generation, true, buf.size());
     FUZZ_CHECK(r.status.ok());
     FUZZ_CHECK(r.warning.empty());
     FUZZ_CHECK(r.bytes == buf.size());
@@ -312,8 +313,7 @@ DiffResult run_diff(const std::string& before, const std::string& after,
   TypeIds types;
   ReadOptions options;
   options.threads = threads;
-  options.chunk_size =
-      threads > 1 ? tiny_chunk(before.size() + after.size()) : kWholeChunk;
+  options.chunk_size = tiny_chunk(before.size() + after.size());
   auto collect = [&](const std::string& data, const char* name, IdentitySet* set) {
     std::vector<std::unique_ptr<IdentityCollector>> collectors;
     for (unsigned i = 0; i < threads; ++i) {
@@ -392,7 +392,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  // read: one thread vs two threads with tiny chunks.
+  // read: one thread vs two, both with tiny chunks.
   const ReadResult one = run_read(buf, 1, generation);
   const ReadResult two = run_read(buf, 2, generation);
   check_same(one.stats, two.stats, "read stats");
