@@ -78,6 +78,10 @@ class ObjectNamer {
   std::unordered_map<uint64_t, uint64_t, AddressHash> attached_;
 };
 
+/// Edit distance between a and b (insertions, deletions, substitutions):
+/// the measure of close_names() and of the CLI's "did you mean" for options.
+size_t edit_distance(const std::string& a, const std::string& b);
+
 /// Up to `limit` of `candidates` close to `query` (case-insensitive edit
 /// distance, or one containing the other), closest first, ties in the order
 /// given. For "did you mean" lists.

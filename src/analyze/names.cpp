@@ -107,6 +107,8 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+}  // namespace
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -121,7 +123,6 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   }
   return row[b.size()];
 }
-}  // namespace
 
 std::vector<std::string> close_names(std::string_view query, const std::vector<std::string>& candidates,
                                      size_t limit) {

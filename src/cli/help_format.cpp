@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include "heapdump/names.hpp"
+
 namespace heapdump {
 
 size_t help_width() {
@@ -135,26 +137,6 @@ std::string HelpFormatter::make_description(const CLI::App* app) const {
   const std::string desc = app->get_description();
   return desc.empty() ? std::string() : wrap_words(desc, width_, 0) + "\n";
 }
-
-namespace {
-
-/// Edit distance (insertions, deletions, substitutions).
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
 
 std::string nearest_option(const CLI::App& app, const std::string& typed) {
   std::string best;
