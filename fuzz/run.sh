@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds (if needed) and runs one libFuzzer target, seeded from fuzz/corpus/TARGET.
+# Builds (if needed) and runs one libFuzzer target, seeded from fuzz/corpus/TARGET
+# and fuzz/regressions/TARGET.
 # Usage (from anywhere): bash fuzz/run.sh fuzz_line|fuzz_pipeline SECONDS
 # Environment:
 #   HEAPDUMP_FUZZ_BUILD_DIR  build directory (default: build-fuzz in the repository;
@@ -33,11 +34,15 @@ log=$work/fuzz.log
 echo "fuzz: $target for ${seconds}s, log $log"
 
 status=0
-# The first directory collects new inputs; the committed seeds are read only.
+# The first directory collects new inputs; the committed seeds are read only:
+# fuzz/corpus/ (made by make_corpus.py) and fuzz/regressions/ (inputs that once
+# failed, kept as found).
+seeds=("$root/fuzz/corpus/$target")
+[ -d "$root/fuzz/regressions/$target" ] && seeds+=("$root/fuzz/regressions/$target")
 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=32768 \
   -dict="$root/fuzz/dump.dict" -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" ${HEAPDUMP_FUZZ_ARGS:-} \
-  "$work/corpus" "$root/fuzz/corpus/$target" >"$log" 2>&1 || status=$?
+  "$work/corpus" "${seeds[@]}" >"$log" 2>&1 || status=$?
 
 # Final stats: the last status line, "Done N runs in S second(s)" and stat::*.
 grep -E '^#[0-9]+' "$log" | tail -n 1 || true

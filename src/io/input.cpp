@@ -46,6 +46,22 @@ class RawReader {
     return r;
   }
 
+  /// Reads n bytes, fewer only at the end of the input; -1 on error (errno
+  /// set). The decoders read through this: the pieces they are given, and
+  /// so where a truncated stream stops decoding (ISA-L decodes the last few
+  /// bits of a cut stream differently in different pieces), do not depend
+  /// on how the file, pipe or memory hands its bytes out.
+  ssize_t read_full(char* buf, size_t n) {
+    size_t have = 0;
+    while (have < n) {
+      const ssize_t r = read(buf + have, n - have);
+      if (r < 0) return -1;
+      if (r == 0) break;
+      have += static_cast<size_t>(r);
+    }
+    return static_cast<ssize_t>(have);
+  }
+
   /// Reads up to n bytes ahead without consuming them. Returns false on error.
   bool peek(size_t n) {
     peeked_.resize(n);
@@ -201,24 +217,27 @@ class GzipInput final : public InputSource {
     st_.next_out = reinterpret_cast<uint8_t*>(buf);
     st_.avail_out = static_cast<uint32_t>(std::min(n, kMostOut));
     while (st_.avail_out > 0) {
-      if (st_.avail_in == 0) {
-        ssize_t r = raw_->read(in_.data(), in_.size());
+      if (st_.avail_in == 0 && !input_ended_) {
+        ssize_t r = raw_->read_full(in_.data(), in_.size());
         if (r < 0) return Status::io_error(errno_message(name_, errno));
-        if (r == 0) {
-          if (in_member_) warning_ = truncated_warning(name_, "gzip");
-          done_ = true;
-          break;
-        }
+        input_ended_ = r == 0;
         st_.next_in = reinterpret_cast<uint8_t*>(in_.data());
         st_.avail_in = static_cast<uint32_t>(r);
       }
       if (!in_member_) {
+        if (st_.avail_in == 0 && input_ended_) {
+          done_ = true;
+          break;
+        }
         const uint8_t* next = st_.next_in;
         if (!members_.skip_padding(&next, &st_.avail_in)) return corrupt_gzip(name_, kBadPadding);
         st_.next_in = const_cast<uint8_t*>(next);
         if (st_.avail_in == 0) continue;
         in_member_ = true;
       }
+      // Once the input has ended, the decoder is still called: it may hold
+      // decoded bytes it has not handed over (ISA-L keeps them in its own
+      // buffer), and they come out before the end.
       const uint32_t in_before = st_.avail_in, out_before = st_.avail_out;
       const int rc = isal_inflate(&st_);
       if (rc != ISAL_DECOMP_OK) return corrupt_gzip(name_, isal_reason(rc));
@@ -231,7 +250,12 @@ class GzipInput final : public InputSource {
         continue;
       }
       if (st_.avail_in == in_before && st_.avail_out == out_before) {
-        return corrupt_gzip(name_, "the decoder made no progress");  // never seen; no endless loop
+        if (!input_ended_) {
+          return corrupt_gzip(name_, "the decoder made no progress");  // never seen; no endless loop
+        }
+        warning_ = truncated_warning(name_, "gzip");  // the input ended inside a member
+        done_ = true;
+        break;
       }
     }
     *got = static_cast<size_t>(reinterpret_cast<char*>(st_.next_out) - buf);
@@ -259,6 +283,7 @@ class GzipInput final : public InputSource {
   std::vector<char> in_;
   inflate_state st_;
   bool done_ = false;
+  bool input_ended_ = false;  // the raw reader returned 0
   bool in_member_ = false;
   GzipMembers members_;
   std::string warning_;
@@ -283,24 +308,27 @@ class GzipInput final : public InputSource {
     zs_.next_out = reinterpret_cast<Bytef*>(buf);
     zs_.avail_out = static_cast<uInt>(std::min(n, kMostOut));
     while (zs_.avail_out > 0) {
-      if (zs_.avail_in == 0) {
-        ssize_t r = raw_->read(in_.data(), in_.size());
+      if (zs_.avail_in == 0 && !input_ended_) {
+        ssize_t r = raw_->read_full(in_.data(), in_.size());
         if (r < 0) return Status::io_error(errno_message(name_, errno));
-        if (r == 0) {
-          if (in_member_) warning_ = truncated_warning(name_, "gzip");
-          done_ = true;
-          break;
-        }
+        input_ended_ = r == 0;
         zs_.next_in = reinterpret_cast<Bytef*>(in_.data());
         zs_.avail_in = static_cast<uInt>(r);
       }
       if (!in_member_) {
+        if (zs_.avail_in == 0 && input_ended_) {
+          done_ = true;
+          break;
+        }
         const uint8_t* next = zs_.next_in;
         if (!members_.skip_padding(&next, &zs_.avail_in)) return corrupt_gzip(name_, kBadPadding);
         zs_.next_in = const_cast<Bytef*>(next);
         if (zs_.avail_in == 0) continue;
         in_member_ = true;
       }
+      // Once the input has ended, inflate is still called: it may hold a
+      // match it could not finish copying when the output was full.
+      const uInt in_before = zs_.avail_in, out_before = zs_.avail_out;
       int rc = inflate(&zs_, Z_NO_FLUSH);
       if (rc == Z_STREAM_END) {
         in_member_ = false;
@@ -308,8 +336,14 @@ class GzipInput final : public InputSource {
         inflateReset(&zs_);  // another gzip member may follow
         continue;
       }
-      if (rc == Z_BUF_ERROR) continue;  // needs more input
-      if (rc != Z_OK) return corrupt_gzip(name_, zs_.msg ? std::string(zs_.msg) : std::to_string(rc));
+      if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return corrupt_gzip(name_, zs_.msg ? std::string(zs_.msg) : std::to_string(rc));
+      }
+      if (input_ended_ && zs_.avail_in == in_before && zs_.avail_out == out_before) {
+        warning_ = truncated_warning(name_, "gzip");  // the input ended inside a member
+        done_ = true;
+        break;
+      }
     }
     *got = static_cast<size_t>(reinterpret_cast<char*>(zs_.next_out) - buf);
     return Status();
@@ -324,6 +358,7 @@ class GzipInput final : public InputSource {
   z_stream zs_;
   bool ok_ = false;
   bool done_ = false;
+  bool input_ended_ = false;  // the raw reader returned 0
   bool in_member_ = false;
   GzipMembers members_;
   std::string warning_;
@@ -348,7 +383,7 @@ class ZstdInput final : public InputSource {
     ZSTD_outBuffer out{buf, std::min(n, kMostOut), 0};
     while (out.pos < out.size) {
       if (in_pos_ == in_size_) {
-        ssize_t r = raw_->read(in_.data(), in_.size());
+        ssize_t r = raw_->read_full(in_.data(), in_.size());
         if (r < 0) return Status::io_error(errno_message(name_, errno));
         if (r == 0) {
           // The input has ended, but the decoder may still hold output it
