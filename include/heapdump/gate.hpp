@@ -4,10 +4,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "heapdump/table.hpp"
 
 namespace heapdump {
+
+/// How every report names the group of objects without allocation info
+/// (no `file`); heapy's own `diff` line keeps its `at: :`.
+inline constexpr std::string_view kNoAllocationInfo = "(no file)";
 
 /// Limits on the "diff" table. A limit trips when a value is greater than it.
 struct GateLimits {
@@ -19,8 +25,33 @@ struct GateLimits {
   Scope scope = Scope::kTotal;
 };
 
-/// The worst breach of each tripped limit, as one line for the user
-/// ("914 new objects in total, limit 100 (over by 814)"), or "" if none.
+/// What one limit found.
+struct GateVerdict {
+  std::string measure;  ///< "objects" or "bytes"
+  uint64_t limit = 0;
+  /// The largest value of a group (ties: the group seen first in the diff
+  /// table): the total for Scope::kTotal; 0 when there is no group.
+  uint128 value = 0;
+  /// That group: a type, or a location ("FILE:LINE", "FILE:", or
+  /// kNoAllocationInfo); none for Scope::kTotal or when there is no group.
+  std::optional<std::string> group;
+  uint64_t groups_over = 0;  ///< groups whose value is over the limit
+  bool tripped() const { return groups_over > 0; }
+  /// When tripped, one line for the user: "1890 new objects at a.rb:79
+  /// (1800 STRING, 90 ARRAY), limit 100 (over by 1790)".
+  std::string message;
+};
+
+/// One verdict per limit given: objects first, then bytes.
+std::vector<GateVerdict> judge_gates(const Table& diff, const GateLimits& limits);
+
+/// The messages of the tripped verdicts joined by "; ", or "" if none.
 std::string check_gates(const Table& diff, const GateLimits& limits);
+
+/// Table "gate" of `diff`'s report: one row per verdict (measure, by,
+/// limit, value, group, groups_over, status, reason). `not_judged` is why
+/// the gate could not be judged ("FILE: it ended early"), or "" when it was.
+Table gate_table(const std::vector<GateVerdict>& verdicts, const GateLimits& limits,
+                 std::string_view not_judged);
 
 }  // namespace heapdump

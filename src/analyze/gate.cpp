@@ -2,83 +2,160 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
 namespace heapdump {
 namespace {
 
+/// One type's share of a group (for the split of a location).
+struct Part {
+  std::string type;
+  uint128 objects = 0;
+  uint128 bytes = 0;
+};
+
 struct Group {
-  std::string label;  // "in total", "STRING objects", "at a.rb:1"
+  std::optional<std::string> name;  // none: the total
   uint128 objects = 0;
   uint128 bytes = 0;  // exact: sums of memsize can pass 2^64
-  size_t order = 0;  // first row of the group, to break ties
+  std::vector<Part> parts;  // per type, in order of first row (by location only)
 };
+
+std::string location_of(const std::vector<Cell>& row) {
+  if (is_null(row[3])) return std::string(kNoAllocationInfo);
+  return as_text(row[3]) + ":" + (is_null(row[4]) ? std::string() : decimal(as_int(row[4])));
+}
 
 std::vector<Group> groups_of(const Table& t, GateLimits::Scope scope) {
   std::vector<Group> groups;
   std::map<std::string, size_t> index;
-  for (size_t i = 0; i < t.rows.size(); ++i) {
-    const auto& row = t.rows[i];
-    std::string key;
+  for (const auto& row : t.rows) {
+    std::optional<std::string> name;
     switch (scope) {
       case GateLimits::Scope::kTotal:
-        key = "in total";
         break;
       case GateLimits::Scope::kType:
-        key = "of type " + as_text(row[0]);
+        name = as_text(row[0]);
         break;
       case GateLimits::Scope::kLocation:
-        key = "at " + (is_null(row[3]) ? std::string() : as_text(row[3])) + ":" +
-              (is_null(row[4]) ? std::string() : decimal(as_int(row[4])));
+        name = location_of(row);
         break;
     }
-    auto [it, inserted] = index.try_emplace(key, groups.size());
-    if (inserted) groups.push_back({key, 0, 0, i});
-    groups[it->second].objects += as_int(row[1]);
-    groups[it->second].bytes += as_int(row[2]);
+    auto [it, inserted] = index.try_emplace(name.value_or(""), groups.size());
+    if (inserted) groups.push_back({name, 0, 0, {}});
+    Group& g = groups[it->second];
+    g.objects += as_int(row[1]);
+    g.bytes += as_int(row[2]);
+    if (scope == GateLimits::Scope::kLocation) {
+      auto part = std::find_if(g.parts.begin(), g.parts.end(),
+                               [&](const Part& p) { return p.type == as_text(row[0]); });
+      if (part == g.parts.end()) part = g.parts.insert(g.parts.end(), Part{as_text(row[0])});
+      part->objects += as_int(row[1]);
+      part->bytes += as_int(row[2]);
+    }
   }
-  if (groups.empty() && scope == GateLimits::Scope::kTotal) groups.push_back({"in total", 0, 0, 0});
+  if (groups.empty() && scope == GateLimits::Scope::kTotal) groups.push_back({});
   return groups;
 }
 
-/// The group most over `limit` on `value_of`, as a message, or "".
+/// "of type STRING", "at a.rb:1 (1800 STRING, 90 ARRAY)", "in total".
 template <typename ValueOf>
-std::string worst(const std::vector<Group>& groups, uint64_t limit, const char* unit,
-                  ValueOf value_of) {
+std::string label_of(const Group& g, GateLimits::Scope scope, ValueOf value_of) {
+  switch (scope) {
+    case GateLimits::Scope::kTotal:
+      return "in total";
+    case GateLimits::Scope::kType:
+      return "of type " + *g.name;
+    case GateLimits::Scope::kLocation:
+      break;
+  }
+  std::vector<const Part*> parts;
+  for (const Part& p : g.parts) parts.push_back(&p);
+  std::stable_sort(parts.begin(), parts.end(),
+                   [&](const Part* a, const Part* b) { return value_of(*a) > value_of(*b); });
+  constexpr size_t kShown = 5;
+  std::string split;
+  for (size_t i = 0; i < parts.size() && i < kShown; ++i) {
+    if (i > 0) split += ", ";
+    split += decimal(value_of(*parts[i])) + " " + parts[i]->type;
+  }
+  if (parts.size() > kShown) split += fmt::format(" and {} more {}", parts.size() - kShown, parts.size() - kShown == 1 ? "type" : "types");
+  return "at " + *g.name + " (" + split + ")";
+}
+
+template <typename ValueOf, typename PartValueOf>
+GateVerdict judge(const std::vector<Group>& groups, GateLimits::Scope scope, const char* measure,
+                  uint64_t limit, ValueOf value_of, PartValueOf part_value_of) {
+  GateVerdict v;
+  v.measure = measure;
+  v.limit = limit;
   const Group* worst = nullptr;
-  size_t tripped = 0;
   for (const Group& g : groups) {
-    if (value_of(g) <= limit) continue;
-    ++tripped;
+    if (value_of(g) > limit) ++v.groups_over;
     if (worst == nullptr || value_of(g) > value_of(*worst)) worst = &g;
   }
-  if (worst == nullptr) return "";
-  std::string more =
-      tripped > 1 ? fmt::format(" and {} more {}", tripped - 1, tripped == 2 ? "group" : "groups")
-                  : "";
-  return fmt::format("{} new {} {}, limit {} (over by {}){}", decimal(value_of(*worst)), unit, worst->label,
-                     limit, decimal(value_of(*worst) - limit), more);
+  if (worst == nullptr) return v;
+  v.value = value_of(*worst);
+  v.group = worst->name;
+  if (!v.tripped()) return v;
+  const std::string more =
+      v.groups_over > 1
+          ? fmt::format(" and {} more {}", v.groups_over - 1, v.groups_over == 2 ? "group" : "groups")
+          : "";
+  v.message = fmt::format("{} new {} {}, limit {} (over by {}){}", decimal(v.value), measure,
+                          label_of(*worst, scope, part_value_of), limit, decimal(v.value - limit),
+                          more);
+  return v;
 }
 
 }  // namespace
 
-std::string check_gates(const Table& diff, const GateLimits& limits) {
+std::vector<GateVerdict> judge_gates(const Table& diff, const GateLimits& limits) {
   const std::vector<Group> groups = groups_of(diff, limits.scope);
-  std::string message;
-  auto append = [&message](const std::string& part) {
-    if (part.empty()) return;
-    if (!message.empty()) message += "; ";
-    message += part;
-  };
+  std::vector<GateVerdict> verdicts;
   if (limits.max_new_objects) {
-    append(worst(groups, *limits.max_new_objects, "objects",
-                 [](const Group& g) { return g.objects; }));
+    verdicts.push_back(judge(
+        groups, limits.scope, "objects", *limits.max_new_objects,
+        [](const Group& g) { return g.objects; }, [](const Part& p) { return p.objects; }));
   }
   if (limits.max_new_bytes) {
-    append(worst(groups, *limits.max_new_bytes, "bytes", [](const Group& g) { return g.bytes; }));
+    verdicts.push_back(judge(
+        groups, limits.scope, "bytes", *limits.max_new_bytes,
+        [](const Group& g) { return g.bytes; }, [](const Part& p) { return p.bytes; }));
+  }
+  return verdicts;
+}
+
+std::string check_gates(const Table& diff, const GateLimits& limits) {
+  std::string message;
+  for (const GateVerdict& v : judge_gates(diff, limits)) {
+    if (v.message.empty()) continue;
+    if (!message.empty()) message += "; ";
+    message += v.message;
   }
   return message;
+}
+
+Table gate_table(const std::vector<GateVerdict>& verdicts, const GateLimits& limits,
+                 std::string_view not_judged) {
+  Table t;
+  t.name = "gate";
+  t.columns = {{"measure", Column::Kind::kText},  {"by", Column::Kind::kText},
+               {"limit", Column::Kind::kInteger}, {"value", Column::Kind::kInteger},
+               {"group", Column::Kind::kText},    {"groups_over", Column::Kind::kCount},
+               {"status", Column::Kind::kText},   {"reason", Column::Kind::kText}};
+  const char* by = limits.scope == GateLimits::Scope::kType       ? "type"
+                   : limits.scope == GateLimits::Scope::kLocation ? "location"
+                                                                  : "total";
+  for (const GateVerdict& v : verdicts) {
+    const char* status = !not_judged.empty() ? "not judged" : v.tripped() ? "tripped" : "passed";
+    t.rows.push_back(make_row(v.measure, std::string(by), v.limit, int_cell(v.value),
+                              v.group ? Cell{*v.group} : Cell{}, v.groups_over, std::string(status),
+                              not_judged.empty() ? Cell{} : Cell{std::string(not_judged)}));
+  }
+  return t;
 }
 
 }  // namespace heapdump

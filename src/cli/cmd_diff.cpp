@@ -164,19 +164,11 @@ int run_diff(const DiffCommand& cmd) {
     }
     write_stderr_line(fmt::format("Writing heap dump diff to {}\n", terminal_text(*cmd.output_diff)));
   }
-  auto path_or_null = [](const std::string& p) { return p.empty() ? Cell{} : Cell{p}; };
-  Report report{"diff",
-                {{"before", cmd.before},
-                 {"after", cmd.after},
-                 {"retained", path_or_null(cmd.retained)},
-                 {"output_diff", path_or_null(cmd.output_diff.value_or(""))}},
-                {diff.to_table()}};
-  std::string out;
-  if (cmd.common.format == "text") render_diff_text(report.tables[0], retained != nullptr, &out);
-  const int code = emit_report(cmd.common, report, out);
-  if (code != kExitOk) return code;
-
-  if (cmd.fail_objects || cmd.fail_bytes) {
+  // The gate is judged before the report is written, so that JSON and CSV
+  // carry its verdict (table "gate") and CI need not read stderr.
+  const bool gated = cmd.fail_objects || cmd.fail_bytes;
+  std::string not_judged;  // "FILE: why", when a gate cannot be judged
+  if (gated) {
     // A gate judged on a dump that was not read whole would pass a failed
     // copy: say why it cannot be judged instead (README "Leak gates").
     for (const InputCheck& c : checks) {
@@ -191,8 +183,8 @@ int run_diff(const DiffCommand& cmd) {
         why = "it has no objects";
       }
       if (!why.empty()) {
-        print_error(fmt::format("leak gate not judged: {}: {}; exit status 5", c.name, why));
-        return kExitGateUnjudged;
+        not_judged = c.name + ": " + why;
+        break;
       }
     }
   }
@@ -202,7 +194,31 @@ int run_diff(const DiffCommand& cmd) {
   limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
                  : cmd.by == "location" ? GateLimits::Scope::kLocation
                                         : GateLimits::Scope::kTotal;
-  const std::string breach = check_gates(report.tables[0], limits);
+
+  auto path_or_null = [](const std::string& p) { return p.empty() ? Cell{} : Cell{p}; };
+  Report report{"diff",
+                {{"before", cmd.before},
+                 {"after", cmd.after},
+                 {"retained", path_or_null(cmd.retained)},
+                 {"output_diff", path_or_null(cmd.output_diff.value_or(""))}},
+                {diff.to_table()}};
+  const std::vector<GateVerdict> verdicts = judge_gates(report.tables[0], limits);
+  if (gated) report.tables.push_back(gate_table(verdicts, limits, not_judged));
+  std::string out;
+  if (cmd.common.format == "text") render_diff_text(report.tables[0], retained != nullptr, &out);
+  const int code = emit_report(cmd.common, report, out);
+  if (code != kExitOk) return code;
+
+  if (!not_judged.empty()) {
+    print_error(fmt::format("leak gate not judged: {}; exit status 5", not_judged));
+    return kExitGateUnjudged;
+  }
+  std::string breach;
+  for (const GateVerdict& v : verdicts) {
+    if (v.message.empty()) continue;
+    if (!breach.empty()) breach += "; ";
+    breach += v.message;
+  }
   if (!breach.empty()) {
     print_error("leak gate tripped: " + breach);
     return kExitGate;

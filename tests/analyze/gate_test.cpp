@@ -47,10 +47,15 @@ TEST_CASE("gates per type and per location name the worst group") {
   limits.max_new_objects = 130;  // a.rb:1 has 130
   CHECK(check_gates(sample(), limits).empty());
   limits.max_new_objects = 129;
-  CHECK(check_gates(sample(), limits) == "130 new objects at a.rb:1, limit 129 (over by 1)");
-  limits.max_new_objects = 19;  // ":" (no file) has 20 too
   CHECK(check_gates(sample(), limits) ==
-        "130 new objects at a.rb:1, limit 19 (over by 111) and 1 more group");
+        "130 new objects at a.rb:1 (100 STRING, 30 HASH), limit 129 (over by 1)");
+  limits.max_new_objects = 19;  // "(no file)" has 20 too
+  CHECK(check_gates(sample(), limits) ==
+        "130 new objects at a.rb:1 (100 STRING, 30 HASH), limit 19 (over by 111) and 1 more group");
+  limits.max_new_objects.reset();
+  limits.max_new_bytes = 100;  // the split is by the measure judged: bytes here
+  CHECK(check_gates(sample(), limits) ==
+        "7200 new bytes at a.rb:1 (4000 STRING, 3200 HASH), limit 100 (over by 7100) and 1 more group");
 }
 
 TEST_CASE("gates on an empty diff never trip, even at limit 0") {
@@ -61,4 +66,63 @@ TEST_CASE("gates on an empty diff never trip, even at limit 0") {
   CHECK(check_gates(empty, limits).empty());
   limits.scope = GateLimits::Scope::kType;
   CHECK(check_gates(empty, limits).empty());
+}
+
+TEST_CASE("a location's split lists its types by the measure, largest first, ties in row order") {
+  Table t;
+  t.name = "diff";
+  // One site: ARRAY 90, STRING 1800, HASH 90 (ties with ARRAY, later), then
+  // four more types: six types in all, five shown.
+  const std::vector<std::pair<std::string, uint64_t>> types = {
+      {"ARRAY", 90}, {"STRING", 1800}, {"HASH", 90}, {"A", 1}, {"B", 1}, {"C", 1}};
+  for (const auto& [type, n] : types) {
+    t.rows.push_back({type, n, n * 40, std::string("x.rb"), uint64_t{79}});
+  }
+  t.rows.push_back({std::string("STRING"), uint64_t{5}, uint64_t{200}, Cell{}, Cell{}});
+  GateLimits limits;
+  limits.scope = GateLimits::Scope::kLocation;
+  limits.max_new_objects = 1000;
+  CHECK(check_gates(t, limits) ==
+        "1983 new objects at x.rb:79 (1800 STRING, 90 ARRAY, 90 HASH, 1 A, 1 B and 1 more type), "
+        "limit 1000 (over by 983)");
+  limits.max_new_objects = 4;  // the site without a file trips too: it is named as such
+  const auto verdicts = judge_gates(t, limits);
+  REQUIRE(verdicts.size() == 1);
+  CHECK(verdicts[0].groups_over == 2);
+  CHECK(verdicts[0].value == 1983);
+  CHECK(verdicts[0].group == std::optional<std::string>("x.rb:79"));
+  limits.max_new_objects = 1983;
+  CHECK(judge_gates(t, limits)[0].groups_over == 0);
+  CHECK(judge_gates(t, limits)[0].message.empty());
+}
+
+TEST_CASE("verdicts: the largest group's value even when within the limit; the gate table") {
+  GateLimits limits;
+  limits.scope = GateLimits::Scope::kType;
+  limits.max_new_objects = 500;
+  limits.max_new_bytes = 4000;
+  const auto verdicts = judge_gates(sample(), limits);
+  REQUIRE(verdicts.size() == 2);
+  CHECK(verdicts[0].measure == "objects");
+  CHECK(verdicts[0].value == 120);  // STRING: 100 + 20
+  CHECK(verdicts[0].group == std::optional<std::string>("STRING"));
+  CHECK(!verdicts[0].tripped());
+  CHECK(verdicts[1].measure == "bytes");
+  CHECK(verdicts[1].value == 4800);  // STRING: 4000 + 800
+  CHECK(verdicts[1].groups_over == 1);
+  const Table judged = gate_table(verdicts, limits, "");
+  REQUIRE(judged.rows.size() == 2);
+  CHECK(as_text(judged.rows[0][1]) == "type");
+  CHECK(as_int(judged.rows[0][2]) == 500);
+  CHECK(as_text(judged.rows[0][6]) == "passed");
+  CHECK(is_null(judged.rows[0][7]));
+  CHECK(as_text(judged.rows[1][6]) == "tripped");
+  const Table unjudged = gate_table(verdicts, limits, "b.json: it ended early");
+  CHECK(as_text(unjudged.rows[1][6]) == "not judged");
+  CHECK(as_text(unjudged.rows[1][7]) == "b.json: it ended early");
+  // By total with no rows: one verdict of 0, no group.
+  limits.scope = GateLimits::Scope::kTotal;
+  const auto empty = judge_gates(Table{}, limits);
+  CHECK(empty[0].value == 0);
+  CHECK(!empty[0].group);
 }

@@ -84,7 +84,7 @@ expect gate-bytes-over 4 "heapdump: leak gate tripped: 62072 new bytes in total,
 expect gate-type-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 676 --by type
 expect gate-type-over 4 "heapdump: leak gate tripped: 676 new objects of type STRING, limit 675 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 675 --by type
 expect gate-location-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 378 --by location
-expect gate-location-over 4 "heapdump: leak gate tripped: 378 new objects at gen/leak_sequence.rb:79, limit 377 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 377 --by location
+expect gate-location-over 4 "heapdump: leak gate tripped: 378 new objects at gen/leak_sequence.rb:79 (360 STRING, 18 ARRAY), limit 377 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 377 --by location
 expect gate-both 4 "heapdump: leak gate tripped: 920 new objects in total, limit 0 (over by 920); 62072 new bytes in total, limit 0 (over by 62072)" -- diff $L0 $L1 --fail-if-new-objects 0 --fail-if-new-bytes 0
 expect gate-bad-by 2 "heapdump: --by: bogus not in {total,type,location} (see 'heapdump diff --help')" -- diff $L0 $L1 --by bogus
 expect gate-bad-limit 2 "heapdump: --fail-if-new-objects: must be a whole number >= 0, not '-1' (see 'heapdump diff --help')" -- diff $L0 $L1 --fail-if-new-objects -1

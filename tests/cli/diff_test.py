@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""`diff` against a naive reference written here from the spec (issue 22):
+objects of AFTER whose identity (address, type, generation) is not in
+BEFORE, grouped by (type, file, line), counted by reading the fixtures'
+JSON with Python's json module. Checks the gate's verdict in JSON and CSV
+(limits, values judged, tripped or not), the gate message's type split.
+
+Usage: diff_test.py HEAPDUMP   (run from the repository root)
+Python 3.11, standard library only. Ends with `N passed, M failed`.
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HD = sys.argv[1]
+FX = "fixtures/"
+NOT_OBJECTS = {"ROOT", "SHAPE", "NONE", "MOVED"}
+NO_FILE = "(no file)"
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([HD, *args], capture_output=True, timeout=120, stdin=stdin)
+    return p.returncode, p.stdout.decode("utf-8", "surrogateescape"), p.stderr.decode()
+
+
+def objects(path):
+    """The objects of a dump, in file order, as the spec counts them."""
+    with open(path, "rb") as f:
+        for raw in f:
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                r = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(r, dict) or "address" not in r or r.get("type") in NOT_OBJECTS:
+                continue
+            yield r
+
+
+def identity(r):
+    return (int(r["address"], 16), r.get("type"), r.get("generation"))
+
+
+def reference_diff(before, after, retained=None):
+    """Rows (type, objects, bytes, file, line), count descending, ties by
+    first appearance in AFTER; and the AFTER objects reported."""
+    old = {identity(r) for r in objects(before)}
+    keep = None if retained is None else {identity(r) for r in objects(retained)}
+    groups = {}
+    for r in objects(after):
+        i = identity(r)
+        if i in old or (keep is not None and i not in keep):
+            continue
+        key = (r.get("type"), r.get("file") or None, r.get("line"))
+        g = groups.setdefault(key, [0, 0, len(groups)])
+        g[0] += 1
+        g[1] += r.get("memsize", 0)
+    rows = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][2]))
+    return [(k[0], v[0], v[1], k[1], k[2]) for k, v in rows]
+
+
+def location(row):
+    if row[3] is None:
+        return NO_FILE
+    return f"{row[3]}:{'' if row[4] is None else row[4]}"
+
+
+def reference_gate(rows, by, measure, limit):
+    """(value, group, groups_over) as the gate should judge them."""
+    idx = 1 if measure == "objects" else 2
+    groups = {}
+    for r in rows:
+        name = None if by == "total" else r[0] if by == "type" else location(r)
+        groups[name] = groups.get(name, 0) + r[idx]
+    if not groups and by == "total":
+        groups[None] = 0
+    if not groups:
+        return 0, None, 0
+    best = max(groups.items(), key=lambda kv: kv[1])  # first of the largest
+    return best[1], best[0], sum(1 for v in groups.values() if v > limit)
+
+
+def split(rows, loc, measure):
+    idx = 1 if measure == "objects" else 2
+    parts = {}
+    for r in rows:
+        if location(r) == loc:
+            parts[r[0]] = parts.get(r[0], 0) + r[idx]
+    ordered = sorted(parts.items(), key=lambda kv: -kv[1])  # stable: ties in row order
+    text = ", ".join(f"{v} {t}" for t, v in ordered[:5])
+    if len(ordered) > 5:
+        n = len(ordered) - 5
+        text += f" and {n} more {'type' if n == 1 else 'types'}"
+    return text
+
+
+def csv_table(out, name):
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    header = rows[0]
+    return header, [dict(zip(header, r)) for r in rows[1:] if r[0] == name]
+
+
+def gate_cases():
+    b, a = FX + "leak_plain.0.json", FX + "leak_plain.1.json"
+    rows = reference_diff(b, a)
+    check("reference has rows", len(rows) > 3)
+    total_objects = sum(r[1] for r in rows)
+    total_bytes = sum(r[2] for r in rows)
+    cases = [
+        ("total", "objects", total_objects - 1), ("total", "objects", total_objects),
+        ("total", "bytes", total_bytes), ("total", "bytes", 0),
+        ("type", "objects", 100), ("type", "bytes", 10**9),
+        ("location", "objects", 50), ("location", "objects", 10**9), ("location", "bytes", 1000),
+    ]
+    for by, measure, limit in cases:
+        name = f"gate --by {by} --fail-if-new-{measure} {limit}"
+        flag = f"--fail-if-new-{measure}"
+        want_value, want_group, want_over = reference_gate(rows, by, measure, limit)
+        want_status = "tripped" if want_over else "passed"
+        want_code = 4 if want_over else 0
+        code, out, err = run("diff", b, a, flag, str(limit), "--by", by, "--format", "json")
+        check(f"{name}: exit", code == want_code, f"{code} != {want_code}: {err}")
+        doc = json.loads(out)
+        gate = [t for t in doc["tables"] if t["name"] == "gate"]
+        check(f"{name}: one gate table", len(gate) == 1)
+        if not gate:
+            continue
+        cols = [c["name"] for c in gate[0]["columns"]]
+        check(f"{name}: gate columns", cols == ["measure", "by", "limit", "value", "group",
+                                                 "groups_over", "status", "reason"], cols)
+        got = [dict(zip(cols, r)) for r in gate[0]["rows"]]
+        want = {"measure": measure, "by": by, "limit": limit, "value": want_value,
+                "group": want_group, "groups_over": want_over, "status": want_status,
+                "reason": None}
+        check(f"{name}: gate row", got == [want], f"{got} != {[want]}")
+        # CSV: the same verdict.
+        code, out, _ = run("diff", b, a, flag, str(limit), "--by", by, "--format", "csv")
+        _, recs = csv_table(out, "gate")
+        want_csv = {k: ("" if v is None else str(v)) for k, v in want.items()}
+        got_csv = [{k: r[k] for k in want_csv} for r in recs]
+        check(f"{name}: csv gate row", got_csv == [want_csv], f"{got_csv}")
+        # Text: the stderr message, with the type split for a location.
+        code, out, err = run("diff", b, a, flag, str(limit), "--by", by)
+        if want_over:
+            label = ("in total" if by == "total" else f"of type {want_group}" if by == "type"
+                     else f"at {want_group} ({split(rows, want_group, measure)})")
+            more = ("" if want_over == 1 else
+                    f" and {want_over - 1} more {'group' if want_over == 2 else 'groups'}")
+            msg = (f"heapdump: leak gate tripped: {want_value} new {measure} {label}, "
+                   f"limit {limit} (over by {want_value - limit}){more}\n")
+            check(f"{name}: message", err.endswith(msg), f"{err!r} does not end in {msg!r}")
+        else:
+            check(f"{name}: no message", "leak gate" not in err, err)
+    # Both limits: two rows, objects first.
+    code, out, _ = run("diff", b, a, "--fail-if-new-bytes", "1", "--fail-if-new-objects",
+                       str(10**9), "--format", "json")
+    gate = [t for t in json.loads(out)["tables"] if t["name"] == "gate"][0]
+    check("two limits: objects row then bytes row",
+          [(r[0], r[6]) for r in gate["rows"]] == [("objects", "passed"), ("bytes", "tripped")],
+          gate["rows"])
+    check("two limits: exit 4", code == 4)
+    # No limit: no gate table (the report is as before).
+    code, out, _ = run("diff", b, a, "--format", "json")
+    check("no limit: no gate table", [t["name"] for t in json.loads(out)["tables"]] == ["diff"])
+    # Not judged: a cut gzip AFTER; the verdict says so, with the reason.
+    with tempfile.TemporaryDirectory() as tmp:
+        cut = os.path.join(tmp, "cut.json.gz")
+        gz = subprocess.run(["gzip", "-c", a], capture_output=True, check=True).stdout
+        with open(cut, "wb") as f:
+            f.write(gz[:4000])
+        for fmt in ("json", "csv"):
+            code, out, err = run("diff", b, cut, "--fail-if-new-objects", "0", "--format", fmt)
+            check(f"not judged ({fmt}): exit 5", code == 5, f"{code}: {err}")
+            if fmt == "json":
+                gate = [t for t in json.loads(out)["tables"] if t["name"] == "gate"][0]
+                row = dict(zip([c["name"] for c in gate["columns"]], gate["rows"][0]))
+            else:
+                row = csv_table(out, "gate")[1][0]
+            check(f"not judged ({fmt}): status", row["status"] == "not judged", row)
+            check(f"not judged ({fmt}): reason", row["reason"] == f"{cut}: it ended early", row)
+
+
+gate_cases()
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
