@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "heapdump/identity_set.hpp"
@@ -27,10 +28,15 @@ class DiffAggregator final : public RecordSink {
   /// Adds another aggregator's groups (from another parsing thread).
   void merge(const DiffAggregator& other);
 
+  enum class Sort { kCount, kBytes };
   /// Table "diff": type, objects, bytes, file (null if none), line (null if
-  /// none); count descending, ties in order of first appearance in AFTER.
-  /// Totals: "objects", "bytes".
-  Table to_table() const;
+  /// none); by `sort` (count or bytes) descending, ties in order of first
+  /// appearance in AFTER; the first `lines` rows. Totals: "objects",
+  /// "bytes", of all groups (shown or not).
+  Table to_table(Sort sort = Sort::kCount, uint64_t lines = UINT64_MAX) const;
+  /// The highest generation of AFTER's objects (all of them, new or not),
+  /// if any has one.
+  std::optional<uint64_t> highest_generation() const;
 
  private:
   struct State;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <vector>
 
 #include "heapdump/record.hpp"
@@ -182,11 +183,17 @@ class IdentityCollector final : public RecordSink {
   void on_record(const ObjectRecord& record) override;
   /// Moves buffered identities into the set; call before IdentitySet::seal().
   void flush();
+  /// The highest generation of the objects seen, if any has one.
+  std::optional<uint64_t> highest_generation() const {
+    return has_generation_ ? std::optional<uint64_t>(highest_generation_) : std::nullopt;
+  }
 
  private:
   IdentitySet& set_;
   TypeIds& types_;
   std::vector<Identity> buffer_;
+  bool has_generation_ = false;
+  uint64_t highest_generation_ = 0;
 };
 
 }  // namespace heapdump

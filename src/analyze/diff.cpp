@@ -34,6 +34,8 @@ struct DiffAggregator::State {
   StringPool files;
   std::unordered_map<Key, uint32_t, KeyHash> ids;
   std::vector<Group> groups;
+  bool has_generation = false;
+  uint64_t highest_generation = 0;
 };
 
 DiffAggregator::DiffAggregator(TypeIds& types, const IdentitySet& before,
@@ -48,6 +50,10 @@ DiffAggregator::~DiffAggregator() = default;
 
 void DiffAggregator::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject) return;
+  if (r.has_generation && (!state_->has_generation || r.generation > state_->highest_generation)) {
+    state_->has_generation = true;
+    state_->highest_generation = r.generation;
+  }
   const Identity id = identity_of(r, types_);
   if (before_.contains(id, r, &before_hint_)) return;
   if (retained_ != nullptr && !retained_->contains(id, r, &retained_hint_)) return;
@@ -65,6 +71,11 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
 
 void DiffAggregator::merge(const DiffAggregator& other) {
   State& s = *state_;
+  if (other.state_->has_generation &&
+      (!s.has_generation || other.state_->highest_generation > s.highest_generation)) {
+    s.has_generation = true;
+    s.highest_generation = other.state_->highest_generation;
+  }
   for (const State::Group& theirs : other.state_->groups) {
     State::Key key = theirs.key;
     if (key.file != 0) key.file = s.files.intern(other.state_->files.get(key.file - 1)) + 1;
@@ -77,7 +88,12 @@ void DiffAggregator::merge(const DiffAggregator& other) {
   }
 }
 
-Table DiffAggregator::to_table() const {
+std::optional<uint64_t> DiffAggregator::highest_generation() const {
+  if (!state_->has_generation) return std::nullopt;
+  return state_->highest_generation;
+}
+
+Table DiffAggregator::to_table(Sort sort, uint64_t lines) const {
   const State& s = *state_;
   Table t;
   t.name = "diff";
@@ -94,9 +110,17 @@ Table DiffAggregator::to_table() const {
     objects += g.objects;
     bytes.add(g.bytes);
   }
-  std::sort(order.begin(), order.end(), [](const State::Group* a, const State::Group* b) {
-    return a->objects != b->objects ? a->objects > b->objects : a->first < b->first;
-  });
+  if (sort == Sort::kBytes) {
+    std::sort(order.begin(), order.end(), [](const State::Group* a, const State::Group* b) {
+      const uint128 x = a->bytes.value(), y = b->bytes.value();
+      return x != y ? x > y : a->first < b->first;
+    });
+  } else {
+    std::sort(order.begin(), order.end(), [](const State::Group* a, const State::Group* b) {
+      return a->objects != b->objects ? a->objects > b->objects : a->first < b->first;
+    });
+  }
+  if (order.size() > lines) order.resize(static_cast<size_t>(lines));
   for (const State::Group* g : order) {
     Cell file = g->key.file == 0 ? Cell{} : Cell{std::string(s.files.get(g->key.file - 1))};
     Cell line = g->key.has_line ? Cell{g->key.line} : Cell{};

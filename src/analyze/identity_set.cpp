@@ -92,6 +92,10 @@ void IdentitySet::insert_wide(const WideIdentity& id) {
 
 void IdentityCollector::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject) return;
+  if (r.has_generation && (!has_generation_ || r.generation > highest_generation_)) {
+    has_generation_ = true;
+    highest_generation_ = r.generation;
+  }
   const Identity id = identity_of(r, types_);
   if (id.generation == Identity::kWideGeneration) {
     set_.insert_wide({r.address, r.generation, id.type});

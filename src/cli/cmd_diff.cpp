@@ -52,16 +52,33 @@ CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd) {
                   "an input that ended early or one with no objects exits with status 5")
       ->check(whole_number())
       ->capture_default_str();
-  sub->add_option("--by", cmd->by,
-                  "What the --fail-if-new-* limits apply to: all new objects together (total), "
-                  "each type (type) or each allocation site (location)")
-      ->check(CLI::IsMember({"total", "type", "location"}))
+  cmd->by_option =
+      sub->add_option("--by", cmd->by,
+                      "What the --fail-if-new-* limits apply to: all new objects together "
+                      "(total), each type (type) or each allocation site (location); only with "
+                      "a limit")
+          ->check(CLI::IsMember({"total", "type", "location"}))
+          ->capture_default_str();
+  sub->add_option("--lines", cmd->lines,
+                  "Rows to show, the first by --sort (default: all); the totals and the "
+                  "--fail-if-new-* limits count every row")
+      ->check(whole_number(1, UINT64_MAX));
+  sub->add_option("--sort", cmd->sort,
+                  "Rank the rows by object count (count, heapy's order) or by bytes (bytes)")
+      ->check(CLI::IsMember({"count", "bytes"}))
       ->capture_default_str();
   add_common_options(sub, &cmd->common);
   return sub;
 }
 
 int run_diff(const DiffCommand& cmd) {
+  const bool gated = cmd.fail_objects || cmd.fail_bytes;
+  if (!gated && cmd.by_option != nullptr && cmd.by_option->count() > 0) {
+    print_error("--by says what a --fail-if-new-objects or --fail-if-new-bytes limit applies "
+                "to; give one (the report is always by type and allocation site; see "
+                "'heapdump diff --help')");
+    return kExitUsage;
+  }
   std::vector<std::string> inputs = {cmd.before, cmd.after};
   if (!cmd.retained.empty()) inputs.push_back(cmd.retained);
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -101,7 +118,9 @@ int run_diff(const DiffCommand& cmd) {
     std::string warning;
   };
   std::vector<InputCheck> checks;
-  auto collect = [&](const std::string& path, IdentitySet* set) {
+  std::optional<uint64_t> before_highest;  // BEFORE's highest generation
+  auto collect = [&](const std::string& path, IdentitySet* set,
+                     std::optional<uint64_t>* highest = nullptr) {
     std::vector<std::unique_ptr<IdentityCollector>> collectors;
     for (unsigned i = 0; i < threads; ++i) {
       collectors.push_back(std::make_unique<IdentityCollector>(*set, types));
@@ -111,7 +130,11 @@ int run_diff(const DiffCommand& cmd) {
     bool ok = read_file_parallel(
         path, [&](unsigned i) -> RecordSink& { return *collectors[i]; },
         cmd.common.read_options(threads), reporter, &check.stats, &check.warning);
-    for (auto& c : collectors) c->flush();
+    for (auto& c : collectors) {
+      c->flush();
+      const std::optional<uint64_t> h = c->highest_generation();
+      if (highest != nullptr && h && (!*highest || *h > **highest)) *highest = h;
+    }
     set->seal(threads);
     if (ok && set->repeated_addresses() > 0) {
       const size_t n = set->repeated_addresses();
@@ -124,7 +147,7 @@ int run_diff(const DiffCommand& cmd) {
     return ok;
   };
   IdentitySet before;
-  if (!collect(cmd.before, &before)) return kExitIoError;
+  if (!collect(cmd.before, &before, &before_highest)) return kExitIoError;
   std::unique_ptr<IdentitySet> retained;
   if (!cmd.retained.empty()) {
     retained = std::make_unique<IdentitySet>();
@@ -154,6 +177,7 @@ int run_diff(const DiffCommand& cmd) {
   }
   DiffAggregator& diff = *diffs[0];
   for (size_t i = 1; i < diffs.size(); ++i) diff.merge(*diffs[i]);
+  const std::optional<uint64_t> after_highest = diff.highest_generation();
 
   if (output) {
     Status s = output->commit();
@@ -164,9 +188,15 @@ int run_diff(const DiffCommand& cmd) {
     }
     write_stderr_line(fmt::format("Writing heap dump diff to {}\n", terminal_text(*cmd.output_diff)));
   }
+  // Swapped arguments: AFTER's objects all look new, or none does.
+  if (before_highest && after_highest && *after_highest < *before_highest) {
+    print_error(fmt::format("AFTER looks older than BEFORE: the highest generation of {} is {}, "
+                            "of {} {}; were the two swapped? (diff BEFORE AFTER)",
+                            after_check.name, *after_highest, checks[0].name, *before_highest));
+  }
+
   // The gate is judged before the report is written, so that JSON and CSV
   // carry its verdict (table "gate") and CI need not read stderr.
-  const bool gated = cmd.fail_objects || cmd.fail_bytes;
   std::string not_judged;  // "FILE: why", when a gate cannot be judged
   if (gated) {
     // A gate judged on a dump that was not read whole would pass a failed
@@ -195,19 +225,41 @@ int run_diff(const DiffCommand& cmd) {
                  : cmd.by == "location" ? GateLimits::Scope::kLocation
                                         : GateLimits::Scope::kTotal;
 
+  // Every group counts for the gate, whatever --lines shows.
+  const Table all_rows = diff.to_table();
+  const std::vector<GateVerdict> verdicts = judge_gates(all_rows, limits);
   auto path_or_null = [](const std::string& p) { return p.empty() ? Cell{} : Cell{p}; };
   Report report{"diff",
                 {{"before", cmd.before},
                  {"after", cmd.after},
                  {"retained", path_or_null(cmd.retained)},
-                 {"output_diff", path_or_null(cmd.output_diff.value_or(""))}},
-                {diff.to_table()}};
-  const std::vector<GateVerdict> verdicts = judge_gates(report.tables[0], limits);
+                 {"output_diff", path_or_null(cmd.output_diff.value_or(""))},
+                 {"lines", cmd.lines ? Cell{*cmd.lines} : Cell{}},
+                 {"sort", cmd.sort}},
+                {diff.to_table(cmd.sort == "bytes" ? DiffAggregator::Sort::kBytes
+                                                   : DiffAggregator::Sort::kCount,
+                               cmd.lines.value_or(UINT64_MAX))}};
   if (gated) report.tables.push_back(gate_table(verdicts, limits, not_judged));
   std::string out;
   if (cmd.common.format == "text") render_diff_text(report.tables[0], retained != nullptr, &out);
   const int code = emit_report(cmd.common, report, out);
   if (code != kExitOk) return code;
+  if (cmd.common.format == "text" && !cmd.common.quiet) {
+    // The total, after the report: on stderr, so that stdout keeps heapy's
+    // layout line for line (../README "diff").
+    const Table& t = report.tables[0];
+    const uint128 objects = t.total("objects");
+    if (objects == 0) {
+      write_stderr_line("no new objects\n");
+    } else {
+      const size_t groups = all_rows.rows.size();
+      std::string shown;
+      if (t.rows.size() < groups) shown = fmt::format(" ({} of {} rows shown)", t.rows.size(), groups);
+      write_stderr_line(fmt::format("{} {}, {} bytes new{}{}\n", decimal(objects),
+                                    objects == 1 ? "object" : "objects", decimal(t.total("bytes")),
+                                    retained ? " and retained" : "", shown));
+    }
+  }
 
   if (!not_judged.empty()) {
     print_error(fmt::format("leak gate not judged: {}; exit status 5", not_judged));

@@ -20,6 +20,9 @@ struct DiffCommand {
   std::optional<uint64_t> fail_bytes;    ///< --fail-if-new-bytes
   std::string by = "total";              ///< --by: what the limits apply to
   uint64_t allow_skipped_lines = 0;      ///< --allow-skipped-lines: per input, before a gate is unjudged
+  const CLI::Option* by_option = nullptr;  ///< to tell whether --by was given
+  std::optional<uint64_t> lines;         ///< --lines: rows shown (default: all, as heapy)
+  std::string sort = "count";            ///< --sort: rank rows by "count" or "bytes"
   CommonOptions common;
 };
 

@@ -126,7 +126,9 @@ printf '%s\n' '{"address":"0x10", "type":"STRING", "generation":1844674407370955
   '{"address":"0x10", "type":"STRING", "generation":5, "memsize":40}' \
   '{"address":"0x20", "type":"STRING", "generation":18446744073709551615, "memsize":40}' \
   '{"address":"0x20", "type":"STRING", "generation":18446744073709551614, "memsize":40}' >"$tmp/wide.json"
-expect dup-diff-wide 0 "heapdump: $tmp/wide.json: 2 records repeat an address already seen (not a sound dump); diff keeps each as an object of its own, so an AFTER object that matches any of them is not new" -- diff "$tmp/wide.json" $L0 -q
+# (BEFORE's highest generation, 2^64-1, is above AFTER's: the swap warning too.)
+expect dup-diff-wide 0 "heapdump: $tmp/wide.json: 2 records repeat an address already seen (not a sound dump); diff keeps each as an object of its own, so an AFTER object that matches any of them is not new
+heapdump: AFTER looks older than BEFORE: the highest generation of $L0 is 2, of $tmp/wide.json 18446744073709551615; were the two swapped? (diff BEFORE AFTER)" -- diff "$tmp/wide.json" $L0 -q
 # A sound dump gets no such note.
 expect no-dup-path 0 "" -- path $L0 0x7f739d20c020 -q
 

@@ -3,7 +3,10 @@
 objects of AFTER whose identity (address, type, generation) is not in
 BEFORE, grouped by (type, file, line), counted by reading the fixtures'
 JSON with Python's json module. Checks the gate's verdict in JSON and CSV
-(limits, values judged, tripped or not), the gate message's type split.
+(limits, values judged, tripped or not), the gate message's type split;
+the rows of the text output, --lines, --sort bytes, the total line and
+"no new objects" on stderr, the swapped-arguments warning, and --by
+without a limit.
 
 Usage: diff_test.py HEAPDUMP   (run from the repository root)
 Python 3.11, standard library only. Ends with `N passed, M failed`.
@@ -57,9 +60,9 @@ def identity(r):
     return (int(r["address"], 16), r.get("type"), r.get("generation"))
 
 
-def reference_diff(before, after, retained=None):
-    """Rows (type, objects, bytes, file, line), count descending, ties by
-    first appearance in AFTER; and the AFTER objects reported."""
+def reference_diff(before, after, retained=None, sort="count"):
+    """Rows (type, objects, bytes, file, line), by count (or bytes)
+    descending, ties by first appearance in AFTER."""
     old = {identity(r) for r in objects(before)}
     keep = None if retained is None else {identity(r) for r in objects(retained)}
     groups = {}
@@ -71,7 +74,8 @@ def reference_diff(before, after, retained=None):
         g = groups.setdefault(key, [0, 0, len(groups)])
         g[0] += 1
         g[1] += r.get("memsize", 0)
-    rows = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[1][2]))
+    idx = 0 if sort == "count" else 1
+    rows = sorted(groups.items(), key=lambda kv: (-kv[1][idx], kv[1][2]))
     return [(k[0], v[0], v[1], k[1], k[2]) for k, v in rows]
 
 
@@ -196,6 +200,116 @@ def gate_cases():
             check(f"not judged ({fmt}): reason", row["reason"] == f"{cut}: it ended early", row)
 
 
+def text_rows(rows, total, word="Allocated"):
+    return "".join(f"{word} {t} {n} objects of size {b}/{total} (in bytes) at: "
+                   f"{f or ''}:{'' if l is None else l}\n" for t, n, b, f, l in rows)
+
+
+def highest_generation(path):
+    gens = [r["generation"] for r in objects(path) if r.get("generation") is not None]
+    return max(gens) if gens else None
+
+
+def total_line(rows, word="", shown=None):
+    n, b = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    cut = "" if shown is None or shown >= len(rows) else f" ({shown} of {len(rows)} rows shown)"
+    return f"{n} object{'' if n == 1 else 's'}, {b} bytes new{word}{cut}\n"
+
+
+def report_cases():
+    l0, l1, l2 = (FX + f"leak_plain.{i}.json" for i in range(3))
+    s0, s1 = FX + "slot_reuse.0.json", FX + "slot_reuse.1.json"
+    for before, after, retained in ((l0, l1, None), (l0, l1, l2), (s0, s1, None), (l1, l2, None)):
+        args = [before, after] + ([retained] if retained else [])
+        word = "Retained" if retained else "Allocated"
+        label = " ".join(a.replace(FX, "") for a in args)
+        for sort in ("count", "bytes"):
+            rows = reference_diff(before, after, retained, sort)
+            total = sum(r[2] for r in rows)
+            extra = [] if sort == "count" else ["--sort", "bytes"]
+            code, out, err = run("diff", *args, *extra)
+            check(f"{label} {sort}: exit 0", code == 0, err)
+            check(f"{label} {sort}: rows", out == text_rows(rows, total, word),
+                  f"\n{out[:400]}\nwant\n{text_rows(rows, total, word)[:400]}")
+            tail = " and retained" if retained else ""
+            check(f"{label} {sort}: total line last on stderr",
+                  err.endswith(total_line(rows, tail)), repr(err[-200:]))
+            for n in (1, 3, len(rows), len(rows) + 5):
+                code, out, err = run("diff", *args, *extra, "--lines", str(n))
+                check(f"{label} {sort} --lines {n}: rows",
+                      out == text_rows(rows[:n], total, word), out[:300])
+                check(f"{label} {sort} --lines {n}: total line",
+                      err.endswith(total_line(rows, tail, n)), repr(err[-200:]))
+                code, out, err = run("diff", *args, *extra, "--lines", str(n), "--format", "json")
+                doc = json.loads(out)
+                t = doc["tables"][0]
+                want = [[r[0], r[1], r[2], r[3], r[4]] for r in rows[:n]]
+                check(f"{label} {sort} --lines {n}: json rows", t["rows"] == want)
+                check(f"{label} {sort} --lines {n}: json totals of all rows",
+                      t["totals"] == {"objects": sum(r[1] for r in rows), "bytes": total})
+                check(f"{label} {sort} --lines {n}: json parameters",
+                      doc["parameters"]["lines"] == n and doc["parameters"]["sort"] == sort)
+                check(f"{label} --format json: nothing on stderr", err == "", err)
+            code, out, err = run("diff", *args, *extra, "--quiet")
+            check(f"{label} {sort} --quiet: no total line", "bytes new" not in err, err)
+    # A gate counts every row, also those --lines leaves out.
+    rows = reference_diff(l0, l1)
+    value, group, over = reference_gate(rows, "location", "bytes", 3000)
+    code, out, err = run("diff", l0, l1, "--lines", "1", "--fail-if-new-bytes", "3000",
+                         "--by", "location", "--format", "json")
+    gate = [t for t in json.loads(out)["tables"] if t["name"] == "gate"][0]["rows"][0]
+    check("--lines 1 with a gate: judged on every row", (gate[3], gate[4], gate[5]) ==
+          (value, group, over) and over > 1, f"{gate} vs {(value, group, over)}")
+    # Nothing new: empty stdout, "no new objects" on stderr (text only, not --quiet).
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "same.json")
+        with open(l0, "rb") as f, open(copy, "wb") as g:
+            g.write(f.read())
+        check("reference: a copy has nothing new", reference_diff(l0, copy) == [])
+        code, out, err = run("diff", l0, copy)
+        check("nothing new: exit 0, empty stdout", code == 0 and out == "", out)
+        check("nothing new: stderr", err == "no new objects\n", repr(err))
+        code, out, err = run("diff", l0, copy, "--quiet")
+        check("nothing new --quiet: no stderr", code == 0 and out == "" and err == "", repr(err))
+        code, out, err = run("diff", l0, copy, "--format", "json")
+        check("nothing new json: no stderr, no rows",
+              err == "" and json.loads(out)["tables"][0]["rows"] == [], repr(err))
+        # Swapped: AFTER's highest generation is lower than BEFORE's.
+        g0, g1 = highest_generation(l0), highest_generation(l1)
+        check("reference: leak_plain.1 is younger", g0 is not None and g1 > g0)
+        code, out, err = run("diff", l1, l0)
+        msg = (f"heapdump: AFTER looks older than BEFORE: the highest generation of {l0} is "
+               f"{g0}, of {l1} {g1}; were the two swapped? (diff BEFORE AFTER)\n")
+        check("swapped: warning", code == 0 and msg in err, repr(err))
+        code, out, err = run("diff", l0, l1)
+        check("in order: no warning", "looks older" not in err, repr(err))
+        # No warning when one of them has no generations.
+        nogen = os.path.join(tmp, "nogen.json")
+        with open(l1) as f, open(nogen, "w") as g:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    g.write(line)
+                    continue
+                r.pop("generation", None)
+                g.write(json.dumps(r) + "\n")
+        check("reference: no generations", highest_generation(nogen) is None)
+        code, out, err = run("diff", nogen, l0)
+        check("no generations in BEFORE: no warning", "looks older" not in err, repr(err))
+    # --by only says what a limit applies to: without one it is a usage error.
+    for by in ("location", "type", "total"):
+        code, out, err = run("diff", l0, l1, "--by", by)
+        check(f"--by {by} without a limit: exit 2", code == 2 and out == "" and
+              "--by says what a --fail-if-new-objects or --fail-if-new-bytes limit applies to"
+              in err, f"{code} {err!r}")
+    code, out, err = run("diff", l0, l1, "--sort", "size")
+    check("--sort size: exit 2", code == 2, err)
+    code, out, err = run("diff", l0, l1, "--lines", "0")
+    check("--lines 0: exit 2", code == 2, err)
+
+
 gate_cases()
+report_cases()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -68,24 +68,32 @@ expect diff-missing 3 "heapdump: /nonexistent/b.json: No such file or directory"
 expect diff-one-arg 2 "heapdump: AFTER is required (see 'heapdump diff --help')" -- diff $F/leak_plain.0.json
 expect diff-full-disk 3 "heapdump: /dev/full: No space left on device" -- diff $F/leak_plain.0.json $F/leak_plain.1.json --output-diff /dev/full
 expect diff-bad-output 3 "heapdump: /nonexistent/out.json: No such file or directory" -- diff $F/leak_plain.0.json $F/leak_plain.1.json --output-diff /nonexistent/out.json
-expect diff-note 0 "Writing heap dump diff to $tmp/d.json" -- diff $F/leak_plain.0.json $F/leak_plain.1.json --output-diff "$tmp/d.json"
+expect diff-note 0 "Writing heap dump diff to $tmp/d.json
+920 objects, 62072 bytes new" -- diff $F/leak_plain.0.json $F/leak_plain.1.json --output-diff "$tmp/d.json"
 
 # Leak gates, just at and just over each limit. The totals of the 0 -> 1 diff
 # (920 objects, 62,072 bytes; 676 STRING objects; 378 objects at line 79)
 # come from tests/golden/cases/diff_leak_plain_0_1, checked against heapy.
 L0=$F/leak_plain.0.json
 L1=$F/leak_plain.1.json
-expect gate-objects-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 920
-expect gate-objects-over 4 "heapdump: leak gate tripped: 920 new objects in total, limit 919 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 919
+# Text output ends stderr with the total line (README "diff"), before a gate message.
+T="920 objects, 62072 bytes new"
+expect gate-objects-at 0 "$T" -- diff $L0 $L1 --fail-if-new-objects 920
+expect gate-objects-over 4 "$T
+heapdump: leak gate tripped: 920 new objects in total, limit 919 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 919
 checks=$((checks + 1))
 cmp -s "$tmp/out" tests/golden/cases/diff_leak_plain_0_1/expected.stdout || { echo "FAIL gate: stdout not printed in full"; failures=$((failures + 1)); }
-expect gate-bytes-at 0 "" -- diff $L0 $L1 --fail-if-new-bytes 62072
-expect gate-bytes-over 4 "heapdump: leak gate tripped: 62072 new bytes in total, limit 62071 (over by 1)" -- diff $L0 $L1 --fail-if-new-bytes 62071
-expect gate-type-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 676 --by type
-expect gate-type-over 4 "heapdump: leak gate tripped: 676 new objects of type STRING, limit 675 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 675 --by type
-expect gate-location-at 0 "" -- diff $L0 $L1 --fail-if-new-objects 378 --by location
-expect gate-location-over 4 "heapdump: leak gate tripped: 378 new objects at gen/leak_sequence.rb:79 (360 STRING, 18 ARRAY), limit 377 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 377 --by location
-expect gate-both 4 "heapdump: leak gate tripped: 920 new objects in total, limit 0 (over by 920); 62072 new bytes in total, limit 0 (over by 62072)" -- diff $L0 $L1 --fail-if-new-objects 0 --fail-if-new-bytes 0
+expect gate-bytes-at 0 "$T" -- diff $L0 $L1 --fail-if-new-bytes 62072
+expect gate-bytes-over 4 "$T
+heapdump: leak gate tripped: 62072 new bytes in total, limit 62071 (over by 1)" -- diff $L0 $L1 --fail-if-new-bytes 62071
+expect gate-type-at 0 "$T" -- diff $L0 $L1 --fail-if-new-objects 676 --by type
+expect gate-type-over 4 "$T
+heapdump: leak gate tripped: 676 new objects of type STRING, limit 675 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 675 --by type
+expect gate-location-at 0 "$T" -- diff $L0 $L1 --fail-if-new-objects 378 --by location
+expect gate-location-over 4 "$T
+heapdump: leak gate tripped: 378 new objects at gen/leak_sequence.rb:79 (360 STRING, 18 ARRAY), limit 377 (over by 1)" -- diff $L0 $L1 --fail-if-new-objects 377 --by location
+expect gate-both 4 "$T
+heapdump: leak gate tripped: 920 new objects in total, limit 0 (over by 920); 62072 new bytes in total, limit 0 (over by 62072)" -- diff $L0 $L1 --fail-if-new-objects 0 --fail-if-new-bytes 0
 expect gate-bad-by 2 "heapdump: --by: bogus not in {total,type,location} (see 'heapdump diff --help')" -- diff $L0 $L1 --by bogus
 expect gate-bad-limit 2 "heapdump: --fail-if-new-objects: must be a whole number >= 0, not '-1' (see 'heapdump diff --help')" -- diff $L0 $L1 --fail-if-new-objects -1
 
@@ -182,7 +190,7 @@ checks=$((checks + 1))
 printf 'table,generation,objects,bytes,generations\r\ngenerations,,1,8,\r\ngenerations,2,1,100,\r\ngenerations.totals,,2,108,2\r\n' >"$H/dup.expected"
 cmp -s "$H/dup.expected" "$tmp/out" || { echo "FAIL hostile-duplicate-keys: stdout was:"; cat "$tmp/out"; failures=$((failures + 1)); }
 printf '{"address":"0x3", "type":"HASH", "memsize":8}\n' >"$H/dup.before.json"
-expect hostile-duplicate-keys-diff 0 "" -- diff "$H/dup.before.json" "$H/dup.json"
+expect hostile-duplicate-keys-diff 0 "1 object, 100 bytes new" -- diff "$H/dup.before.json" "$H/dup.json"
 checks=$((checks + 1))
 [ "$(cat "$tmp/out")" = "Allocated STRING 1 objects of size 100/100 (in bytes) at: a.rb:2" ] ||
   { echo "FAIL hostile-duplicate-keys-diff: stdout was:"; cat "$tmp/out"; failures=$((failures + 1)); }
@@ -201,7 +209,7 @@ wait
 same_stdout "$H/lf.summary" "$tmp/out" hostile-fifo-stdout
 expect hostile-dev-null 0 "" -- read /dev/null
 same_stdout "$H/empty.summary" "$tmp/out" hostile-dev-null-stdout
-expect hostile-dev-null-diff 5 "heapdump: leak gate not judged: /dev/null: it has no objects; exit status 5" -- diff /dev/null "$H/lf.json" --fail-if-new-objects 60
+expect hostile-dev-null-diff 5 "heapdump: leak gate not judged: /dev/null: it has no objects; exit status 5" -- diff /dev/null "$H/lf.json" --fail-if-new-objects 60 -q
 expect hostile-directory-diff 3 "heapdump: $H: Is a directory" -- diff "$H" "$H/lf.json"
 
 # An unreadable file. Root reads anything, so as root drop to nobody.

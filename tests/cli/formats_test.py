@@ -64,7 +64,7 @@ SCHEMA = {
     },
     "diff": {
         "command": "diff",
-        "params": ["before", "after", "retained", "output_diff"],
+        "params": ["before", "after", "retained", "output_diff", "lines", "sort"],
         "tables": [
             ("diff",
              [("type", "text"), ("objects", "count"), ("bytes", "bytes"),
@@ -96,7 +96,8 @@ def diff(*names):
     files = [FX + n for n in names]
     return case("diff", ["diff"] + files,
                 {"before": files[0], "after": files[1],
-                 "retained": files[2] if len(files) > 2 else None, "output_diff": None})
+                 "retained": files[2] if len(files) > 2 else None, "output_diff": None,
+                 "lines": None, "sort": "count"})
 
 
 CASES = [
@@ -174,7 +175,8 @@ def add_synthetic_cases(tmpdir):
               case("drill", ["read", b, "all", "--lines", "3"],
                    {"file": b, "generation": "all", "lines": 3}, 3),
               case("diff", ["diff", a, b], {"before": a, "after": b, "retained": None,
-                                            "output_diff": None})):
+                                            "output_diff": None, "lines": None,
+                                            "sort": "count"})):
         c["label"] = "synthetic: " + c["label"].replace(tmpdir + "/", "")
         CASES.append(c)
 
@@ -761,6 +763,18 @@ def main():
                 expect(codes["text"] == 0, f"exit code {codes['text']}: "
                        f"{res['text'][2].decode(errors='replace')[:300]}")
                 errs = {fmt: r[2] for fmt, r in res.items()}
+                if c["kind"] == "diff":
+                    # Text alone ends stderr with the total line (or "no new
+                    # objects"); its numbers are the JSON totals.
+                    head, _, last = errs["text"][:-1].rpartition(b"\n")
+                    errs["text"] = head + b"\n" if head else b""
+                    totals = [t for t in json.loads(res["json"][1])["tables"]
+                              if t["name"] == "diff"][0]["totals"]
+                    word = " and retained" if c["params"]["retained"] is not None else ""
+                    want = (b"no new objects" if totals["objects"] == 0 else
+                            f"{totals['objects']} object{'' if totals['objects'] == 1 else 's'}, "
+                            f"{totals['bytes']} bytes new{word}".encode())
+                    expect(last == want, f"text stderr ends in {last!r}, not {want!r}")
                 expect(errs["json"] == errs["text"] and errs["csv"] == errs["text"],
                        "stderr differs between formats")
             check(label, "exit", g_exit)
