@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "cli/graph_common.hpp"
+#include "graph/hop_table.hpp"
 #include "heapdump/record.hpp"
 #include "heapdump/render.hpp"
 #include "parse/chunk_reader.hpp"

@@ -12,6 +12,12 @@
 
 namespace heapdump {
 
+/// "0x7f3a1c2b4d50": an object's address as every command shows it.
+std::string format_address(uint64_t address);
+
+/// The file of a location "FILE:LINE" (or "FILE:"): FILE.
+std::string_view location_file(std::string_view location);
+
 /// What a name stands for.
 enum class NameKind : uint8_t {
   kClass,             ///< a named class or module ("Proc", "Foo::Bar"), or "#<Class:NAME>"

@@ -9,7 +9,7 @@ namespace heapdump {
 /// ok(), or a failure with a one-line message meant for the user.
 class Status {
  public:
-  enum class Code { kOk, kIoError, kInvalidArgument, kCorruption, kBrokenPipe };
+  enum class Code { kOk, kIoError, kInvalidArgument, kCorruption, kBrokenPipe, kNotFound };
 
   Status() = default;
   static Status ok_status() { return Status(); }
@@ -18,6 +18,8 @@ class Status {
     return Status(Code::kInvalidArgument, std::move(msg));
   }
   static Status corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
+  /// Nothing matched what was asked (exit status 1, not an I/O error).
+  static Status not_found(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
   /// The reader of our output went away (EPIPE): a quiet, normal end.
   static Status broken_pipe() { return Status(Code::kBrokenPipe, "broken pipe"); }
 

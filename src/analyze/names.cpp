@@ -10,6 +10,13 @@
 
 namespace heapdump {
 
+std::string format_address(uint64_t address) { return fmt::format("{:#x}", address); }
+
+std::string_view location_file(std::string_view location) {
+  const size_t colon = location.rfind(':');
+  return colon == std::string_view::npos ? location : location.substr(0, colon);
+}
+
 namespace {
 /// Deeper chains of singleton classes (#<Class:#<Class:...>>) are named by
 /// address; Ruby has at most a few levels, a crafted dump could loop.

@@ -403,11 +403,4 @@ ObjectGraph ObjectGraph::build(std::vector<GraphCollector*> collectors) {
   return g;
 }
 
-std::string_view location_file(std::string_view location) {
-  const size_t colon = location.rfind(':');
-  return colon == std::string_view::npos ? location : location.substr(0, colon);
-}
-
-std::string format_address(uint64_t address) { return fmt::format("{:#x}", address); }
-
 }  // namespace heapdump

@@ -13,6 +13,7 @@
 #include "analyze/string_pool.hpp"
 #include "heapdump/allocation_tracer.hpp"
 #include "heapdump/byte_sum.hpp"
+#include "heapdump/names.hpp"
 #include "heapdump/sink.hpp"
 
 namespace heapdump {
@@ -161,11 +162,5 @@ class ObjectGraph {
   GraphStats stats_;
   ByteSum total_bytes_;  // exact: memsizes can add up past 2^64
 };
-
-/// The file of a location "FILE:LINE" (or "FILE:"): FILE.
-std::string_view location_file(std::string_view location);
-
-/// "0x7f3a1c2b4d50".
-std::string format_address(uint64_t address);
 
 }  // namespace heapdump

@@ -1,4 +1,4 @@
-#include "graph/paths.hpp"
+#include "graph/shortest_paths.hpp"
 
 #include <algorithm>
 
