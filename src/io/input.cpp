@@ -199,74 +199,50 @@ Status corrupt_gzip(const std::string& name, const std::string& why) {
 constexpr const char* kBadPadding = "bytes other than zeros after the zero padding that follows "
                                     "the last member";
 
-#if HEAPDUMP_HAVE_ISAL
-/// Inflates gzip data with ISA-L, including several concatenated gzip members.
-class GzipInput final : public InputSource {
- public:
-  GzipInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size)
-      : raw_(std::move(raw)), in_(kCompressedBuffer) {
-    name_ = std::move(name);
-    size_hint_ = size;
-    isal_inflate_init(&st_);
-    st_.crc_flag = ISAL_GZIP;  // parse the gzip header, check the CRC and length
-  }
+/// The input and output windows of one inflate call.
+struct InflateWindow {
+  const uint8_t* next_in = nullptr;
+  uint32_t avail_in = 0;
+  uint8_t* next_out = nullptr;
+  uint32_t avail_out = 0;
+};
 
-  Status read(char* buf, size_t n, size_t* got) override {
-    *got = 0;
-    if (done_) return Status();
-    st_.next_out = reinterpret_cast<uint8_t*>(buf);
-    st_.avail_out = static_cast<uint32_t>(std::min(n, kMostOut));
-    while (st_.avail_out > 0) {
-      if (st_.avail_in == 0 && !input_ended_) {
-        ssize_t r = raw_->read_full(in_.data(), in_.size());
-        if (r < 0) return Status::io_error(errno_message(name_, errno));
-        input_ended_ = r == 0;
-        st_.next_in = reinterpret_cast<uint8_t*>(in_.data());
-        st_.avail_in = static_cast<uint32_t>(r);
-      }
-      if (!in_member_) {
-        if (st_.avail_in == 0 && input_ended_) {
-          done_ = true;
-          break;
-        }
-        const uint8_t* next = st_.next_in;
-        if (!members_.skip_padding(&next, &st_.avail_in)) return corrupt_gzip(name_, kBadPadding);
-        st_.next_in = const_cast<uint8_t*>(next);
-        if (st_.avail_in == 0) continue;
-        in_member_ = true;
-      }
-      // Once the input has ended, the decoder is still called: it may hold
-      // decoded bytes it has not handed over (ISA-L keeps them in its own
-      // buffer), and they come out before the end.
-      const uint32_t in_before = st_.avail_in, out_before = st_.avail_out;
-      const int rc = isal_inflate(&st_);
-      if (rc != ISAL_DECOMP_OK) return corrupt_gzip(name_, isal_reason(rc));
-      if (st_.block_state == ISAL_BLOCK_FINISH) {
-        // The member and its trailer are done; the bytes after it are
-        // back in next_in. Another member may follow.
-        in_member_ = false;
-        members_.member_done();
-        isal_inflate_reset(&st_);  // keeps next_in/out, avail_in/out and crc_flag
-        continue;
-      }
-      if (st_.avail_in == in_before && st_.avail_out == out_before) {
-        if (!input_ended_) {
-          return corrupt_gzip(name_, "the decoder made no progress");  // never seen; no endless loop
-        }
-        warning_ = truncated_warning(name_, "gzip");  // the input ended inside a member
-        done_ = true;
-        break;
-      }
-    }
-    *got = static_cast<size_t>(reinterpret_cast<char*>(st_.next_out) - buf);
-    return Status();
+enum class InflateResult { kOk, kMemberEnd, kError };
+
+#if HEAPDUMP_HAVE_ISAL
+/// One gzip member at a time with ISA-L (header, CRC and length checked).
+class Inflater {
+ public:
+  Inflater() {
+    isal_inflate_init(&st_);
+    st_.crc_flag = ISAL_GZIP;
   }
-  uint64_t raw_bytes_consumed() const override { return raw_->consumed() - st_.avail_in; }
-  bool compressed() const override { return true; }
-  std::string warning() const override { return warning_; }
+  bool ready() const { return true; }
+
+  /// Decodes what it can. kMemberEnd: the member and its trailer are done,
+  /// the bytes after it are left in the window and the next call starts a
+  /// new member. kError: *why says what is wrong.
+  InflateResult run(InflateWindow* w, std::string* why) {
+    st_.next_in = const_cast<uint8_t*>(w->next_in);
+    st_.avail_in = w->avail_in;
+    st_.next_out = w->next_out;
+    st_.avail_out = w->avail_out;
+    const int rc = isal_inflate(&st_);
+    w->next_in = st_.next_in;
+    w->avail_in = st_.avail_in;
+    w->next_out = st_.next_out;
+    w->avail_out = st_.avail_out;
+    if (rc != ISAL_DECOMP_OK) {
+      *why = reason(rc);
+      return InflateResult::kError;
+    }
+    if (st_.block_state != ISAL_BLOCK_FINISH) return InflateResult::kOk;
+    isal_inflate_reset(&st_);  // keeps crc_flag
+    return InflateResult::kMemberEnd;
+  }
 
  private:
-  static std::string isal_reason(int rc) {
+  static std::string reason(int rc) {
     switch (rc) {
       case ISAL_INVALID_BLOCK: return "invalid block type";
       case ISAL_INVALID_SYMBOL: return "invalid code";
@@ -279,91 +255,120 @@ class GzipInput final : public InputSource {
     }
   }
 
-  std::unique_ptr<RawReader> raw_;
-  std::vector<char> in_;
   inflate_state st_;
-  bool done_ = false;
-  bool input_ended_ = false;  // the raw reader returned 0
-  bool in_member_ = false;
-  GzipMembers members_;
-  std::string warning_;
 };
 #else
-/// Inflates gzip data with zlib, including several concatenated gzip members.
+/// One gzip member at a time with zlib (when built without ISA-L).
+class Inflater {
+ public:
+  Inflater() { ready_ = inflateInit2(&zs_, 15 + 16) == Z_OK; }
+  ~Inflater() {
+    if (ready_) inflateEnd(&zs_);
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  bool ready() const { return ready_; }
+
+  /// As the ISA-L Inflater::run above.
+  InflateResult run(InflateWindow* w, std::string* why) {
+    zs_.next_in = const_cast<Bytef*>(w->next_in);
+    zs_.avail_in = w->avail_in;
+    zs_.next_out = w->next_out;
+    zs_.avail_out = w->avail_out;
+    const int rc = inflate(&zs_, Z_NO_FLUSH);
+    w->next_in = zs_.next_in;
+    w->avail_in = zs_.avail_in;
+    w->next_out = zs_.next_out;
+    w->avail_out = zs_.avail_out;
+    if (rc == Z_STREAM_END) {
+      inflateReset(&zs_);
+      return InflateResult::kMemberEnd;
+    }
+    if (rc == Z_OK || rc == Z_BUF_ERROR) return InflateResult::kOk;  // Z_BUF_ERROR: no progress
+    *why = zs_.msg != nullptr ? std::string(zs_.msg) : std::to_string(rc);
+    return InflateResult::kError;
+  }
+
+ private:
+  z_stream zs_{};
+  bool ready_ = false;
+};
+#endif
+
+/// Inflates gzip data, including several concatenated gzip members.
 class GzipInput final : public InputSource {
  public:
   GzipInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size)
       : raw_(std::move(raw)), in_(kCompressedBuffer) {
     name_ = std::move(name);
     size_hint_ = size;
-    std::memset(&zs_, 0, sizeof zs_);
-    ok_ = inflateInit2(&zs_, 15 + 16) == Z_OK;
   }
-  ~GzipInput() override { inflateEnd(&zs_); }
 
   Status read(char* buf, size_t n, size_t* got) override {
     *got = 0;
-    if (!ok_) return Status::io_error(name_ + ": cannot initialise zlib");
+    if (!inflater_.ready()) return Status::io_error(name_ + ": cannot initialise zlib");
     if (done_) return Status();
-    zs_.next_out = reinterpret_cast<Bytef*>(buf);
-    zs_.avail_out = static_cast<uInt>(std::min(n, kMostOut));
-    while (zs_.avail_out > 0) {
-      if (zs_.avail_in == 0 && !input_ended_) {
+    w_.next_out = reinterpret_cast<uint8_t*>(buf);
+    w_.avail_out = static_cast<uint32_t>(std::min(n, kMostOut));
+    while (w_.avail_out > 0) {
+      if (w_.avail_in == 0 && !input_ended_) {
         ssize_t r = raw_->read_full(in_.data(), in_.size());
         if (r < 0) return Status::io_error(errno_message(name_, errno));
         input_ended_ = r == 0;
-        zs_.next_in = reinterpret_cast<Bytef*>(in_.data());
-        zs_.avail_in = static_cast<uInt>(r);
+        w_.next_in = reinterpret_cast<const uint8_t*>(in_.data());
+        w_.avail_in = static_cast<uint32_t>(r);
       }
       if (!in_member_) {
-        if (zs_.avail_in == 0 && input_ended_) {
+        if (w_.avail_in == 0 && input_ended_) {
           done_ = true;
           break;
         }
-        const uint8_t* next = zs_.next_in;
-        if (!members_.skip_padding(&next, &zs_.avail_in)) return corrupt_gzip(name_, kBadPadding);
-        zs_.next_in = const_cast<Bytef*>(next);
-        if (zs_.avail_in == 0) continue;
+        if (!members_.skip_padding(&w_.next_in, &w_.avail_in)) {
+          return corrupt_gzip(name_, kBadPadding);
+        }
+        if (w_.avail_in == 0) continue;
         in_member_ = true;
       }
-      // Once the input has ended, inflate is still called: it may hold a
-      // match it could not finish copying when the output was full.
-      const uInt in_before = zs_.avail_in, out_before = zs_.avail_out;
-      int rc = inflate(&zs_, Z_NO_FLUSH);
-      if (rc == Z_STREAM_END) {
-        in_member_ = false;
+      // Once the input has ended, the decoder is still called: it may hold
+      // decoded bytes it has not handed over (ISA-L keeps them in its own
+      // buffer, zlib a match it could not finish copying), and they come out
+      // before the end.
+      const uint32_t in_before = w_.avail_in, out_before = w_.avail_out;
+      std::string why;
+      const InflateResult result = inflater_.run(&w_, &why);
+      if (result == InflateResult::kError) return corrupt_gzip(name_, why);
+      if (result == InflateResult::kMemberEnd) {
+        in_member_ = false;  // another member may follow
         members_.member_done();
-        inflateReset(&zs_);  // another gzip member may follow
         continue;
       }
-      if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return corrupt_gzip(name_, zs_.msg ? std::string(zs_.msg) : std::to_string(rc));
-      }
-      if (input_ended_ && zs_.avail_in == in_before && zs_.avail_out == out_before) {
+      if (w_.avail_in == in_before && w_.avail_out == out_before) {
+        if (!input_ended_) {
+          return corrupt_gzip(name_, "the decoder made no progress");  // never seen; no endless loop
+        }
         warning_ = truncated_warning(name_, "gzip");  // the input ended inside a member
         done_ = true;
         break;
       }
     }
-    *got = static_cast<size_t>(reinterpret_cast<char*>(zs_.next_out) - buf);
+    *got = static_cast<size_t>(reinterpret_cast<char*>(w_.next_out) - buf);
     return Status();
   }
-  uint64_t raw_bytes_consumed() const override { return raw_->consumed() - zs_.avail_in; }
+  uint64_t raw_bytes_consumed() const override { return raw_->consumed() - w_.avail_in; }
   bool compressed() const override { return true; }
   std::string warning() const override { return warning_; }
 
  private:
   std::unique_ptr<RawReader> raw_;
   std::vector<char> in_;
-  z_stream zs_;
-  bool ok_ = false;
+  Inflater inflater_;
+  InflateWindow w_;
   bool done_ = false;
   bool input_ended_ = false;  // the raw reader returned 0
   bool in_member_ = false;
   GzipMembers members_;
   std::string warning_;
 };
-#endif
 
 /// Decompresses zstd data: several concatenated frames, skippable frames
 /// skipped.
