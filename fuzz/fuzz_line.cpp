@@ -25,7 +25,6 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/graph_common.hpp"
 #include "graph/hop_table.hpp"
 #include "heapdump/record.hpp"
 #include "heapdump/render.hpp"
@@ -176,7 +175,7 @@ void check_text_output(const ObjectRecord& r) {
     hops.rows.push_back({uint64_t{1}, hop, hop == 0 ? text(r.root_name) : Cell{}, text(f),
                          text(f), text(f), text(f), text(f), r.memsize});
   }
-  render_path_text(hops, 1, &out);
+  render_path_hops_text(hops, 1, &out);
   heapdump_fuzz::check_terminal_safe(out, "fuzz_line");
 }
 

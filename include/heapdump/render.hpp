@@ -1,6 +1,7 @@
 // Renderers: Tables in, bytes out. They never see the parser.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,30 @@ void render_strings_text(const std::vector<Table>& tables, std::string* out);
 /// "compare_by_KEY" table with signed deltas and NEW/GONE markers.
 void render_compare_text(std::string_view a, std::string_view b, const std::vector<Table>& tables,
                          std::string* out);
+
+/// `path` and `retained` (src/render/graph_text.cpp), from the tables of
+/// path_tables() and retained_tables() (heapdump/path.hpp, retained.hpp),
+/// found by table and column name.
+///
+/// One path of a hop table (columns hop, root, address, type, class, name,
+/// location, memsize after the path number, which is the first column):
+/// the rows whose first cell is `key`, at most the first and last
+/// kPathEndHops hops, with a line "… 4,999,980 hops …" for a gap in the hop
+/// numbers (hops the table left out, or this function).
+void render_path_hops_text(const Table& hops, uint64_t key, std::string* out);
+/// `path`: `what` names the target (describe() in heapdump/path.hpp),
+/// `file` the dump.
+void render_path_text(std::string_view what, std::string_view file,
+                      const std::vector<Table>& tables, std::string* out);
+/// What the text of `retained` says beside its tables.
+struct RetainedText {
+  std::string_view file;        ///< the dump, as given
+  uint64_t threshold = 10;      ///< --threshold
+  bool has_tracer = false;      ///< has_allocation_tracer() of the graph
+  bool include_tracer = false;  ///< --include-tracer
+};
+void render_retained_text(const RetainedText& what, const std::vector<Table>& tables,
+                          std::string* out);
 
 /// Any command's Report as one JSON document (schema_version 1), ending in
 /// "\n". The schema is docs/output-formats.md; integers are exact, text

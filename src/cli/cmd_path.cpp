@@ -6,11 +6,12 @@
 
 #include "cli/graph_common.hpp"
 #include "heapdump/path.hpp"
+#include "heapdump/render.hpp"
 #include "heapdump/names.hpp"
 #include "parse/address.hpp"
-#include "render/terminal_text.hpp"
 
 namespace heapdump {
+
 CLI::App* setup_path(CLI::App& app, PathCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
       "path", "Why is it still alive: shortest paths from GC roots to an object or a group");
@@ -67,56 +68,15 @@ int run_path(const PathCommand& cmd) {
     return status.code() == Status::Code::kNotFound ? kExitNoObjects : kExitIoError;
   }
   const std::string what = describe(target);
-  const uint128 reachable_targets = report.tables[0].total("reachable_targets");
-  const uint128 target_count = report.tables[0].total("targets");
 
   std::string out;
-  if (cmd.common.format == "text") {
-    const Table& pt = report.tables[0];
-    out += fmt::format("Paths from GC roots to {} in {}\n", terminal_text(what),
-                       terminal_text(cmd.file));
-    out += "-------------------------------\n\n";
-    out += fmt::format("targets: {} objects, {} bytes; reachable from a root: {}; unreachable: {}\n",
-                       pt.total("targets"), pt.total("target_bytes"), pt.total("reachable_targets"),
-                       pt.total("unreachable_targets"));
-    for (uint64_t i = 1; i <= pt.total("paths"); ++i) {
-      // The hop number of a path's last row (its target) is its length.
-      uint128 hops = 0;
-      for (const auto& r : pt.rows) {
-        if (as_int(r[0]) == i) hops = as_int(r[1]);
-      }
-      out += fmt::format("\nPath {} of {} ({} hops)\n==============================\n", i,
-                         pt.total("paths"), hops);
-      render_path_text(pt, i, &out);
-    }
-    const Table& at = report.tables[1];
-    if (!at.rows.empty()) {
-      const auto& r = at.rows[0];
-      std::string cls = terminal_text(as_text(r[2]));
-      if (!is_null(r[3])) cls += " " + terminal_text(as_text(r[3]));
-      out += fmt::format(
-          "\nAccumulation point\n==============================\n"
-          "  {} {} {} at {} (depth {}): on the paths of {} of {} reachable targets ({} bytes)\n",
-          terminal_text(as_text(r[0])), terminal_text(as_text(r[1])), cls,
-          is_null(r[4]) ? "-" : terminal_text(as_text(r[4])), as_int(r[6]),
-          as_int(r[7]), pt.total("reachable_targets"), as_int(r[8]));
-    }
-    const Table& mt = report.tables[2];
-    if (!mt.rows.empty()) {
-      out += "\nMerged shortest paths (by class)\n==============================\n";
-      out += "  targets    bytes  objects  class\n";
-      for (const auto& r : mt.rows) {
-        out += fmt::format("  {:>7} {:>8} {:>8}  {:{}}{}{}\n", as_int(r[4]), as_int(r[5]),
-                           as_int(r[2]), "", 2 * as_int(r[0]), terminal_text(as_text(r[1])),
-                           is_null(r[3]) ? std::string() : " " + terminal_text(as_text(r[3])));
-      }
-    }
-  }
+  if (cmd.common.format == "text") render_path_text(what, cmd.file, report.tables, &out);
   const int code = emit_report(cmd.common, report, out);
-  if (code == kExitOk && reachable_targets == 0) {
+  const Table& paths = report.tables[0];  // "paths"
+  if (code == kExitOk && paths.total("reachable_targets") == 0) {
     print_error(fmt::format("{}: no GC root reaches {} ({} objects): they are garbage not yet "
                             "collected, or the dump is partial",
-                            cmd.file, what, target_count));
+                            cmd.file, what, paths.total("targets")));
     return kExitNoObjects;
   }
   return code;

@@ -1,4 +1,4 @@
-// What `path` and `retained` share: loading the object graph, timing, text.
+// What `path` and `retained` share: loading the object graph, timing.
 #pragma once
 
 #include <cstdint>
@@ -18,12 +18,6 @@ namespace heapdump {
 bool load_graph(const std::string& file, const CommonOptions& options,
                 std::shared_ptr<const LoadedGraph>* out);
 
-/// Renders `path` (rows of one path in a hop table) for the text output:
-/// at most the first and last kPathEndHops hops, with a line
-/// "… 4,999,980 hops …" for those between (left out here, or by
-/// add_path_rows: a gap in the hop numbers).
-void render_path_text(const Table& hops, uint64_t key, std::string* out);
-
 /// With HEAPDUMP_TIMING=1 in the environment, prints the time of each phase
 /// to stderr (for benchmarking; off otherwise).
 class PhaseTimer {
@@ -35,8 +29,5 @@ class PhaseTimer {
   bool on_;
   double last_;
 };
-
-/// "12.3 kB"-free exact figure with a percentage, e.g. "1234 (12.5%)".
-std::string with_share(uint128 part, uint128 whole);
 
 }  // namespace heapdump

@@ -1,0 +1,262 @@
+// Text layout of `path` and `retained`, from the tables of path_tables()
+// and retained_tables(). Cells are found by table and column name.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "heapdump/graph.hpp"
+#include "heapdump/render.hpp"
+#include "render/terminal_text.hpp"
+
+namespace heapdump {
+namespace {
+
+constexpr std::string_view kRule = "==============================";  // 30
+
+/// The table called `name` (an internal error when there is none).
+const Table& table_named(const std::vector<Table>& tables, std::string_view name) {
+  for (const Table& t : tables) {
+    if (t.name == name) return t;
+  }
+  throw std::logic_error(fmt::format("no table '{}' to render", name));
+}
+
+/// The index of column `name` of `t` (an internal error when there is none).
+size_t col(const Table& t, const std::string& name) {
+  const int i = t.column(name);
+  if (i < 0) throw std::logic_error(fmt::format("table '{}' has no column '{}'", t.name, name));
+  return static_cast<size_t>(i);
+}
+
+/// Text of a cell, escaped for a terminal; `dflt` for a null cell.
+std::string text_or(const Cell& c, const char* dflt) {
+  return is_null(c) ? std::string(dflt) : terminal_text(as_text(c));
+}
+
+/// "CLASS" or "CLASS NAME" (a class or module's own name after its class).
+std::string class_and_name(const Cell& cls, const Cell& name) {
+  std::string out = terminal_text(as_text(cls));
+  if (!is_null(name)) out += " " + terminal_text(as_text(name));
+  return out;
+}
+
+/// An exact figure with a percentage, e.g. "1234 (12.5%)".
+std::string with_share(uint128 part, uint128 whole) {
+  const double pct =
+      whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+  return fmt::format("{} ({:.1f}%)", part, pct);
+}
+
+/// 4999980 -> "4,999,980".
+std::string with_commas(uint128 n) {
+  const std::string digits = decimal(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+void section(const std::string& title, std::string* out) {
+  *out += fmt::format("\n{}\n{}\n", title, kRule);
+}
+
+}  // namespace
+
+void render_path_hops_text(const Table& hops, uint64_t key, std::string* out) {
+  const size_t c_hop = col(hops, "hop"), c_root = col(hops, "root"),
+               c_address = col(hops, "address"), c_type = col(hops, "type"),
+               c_class = col(hops, "class"), c_name = col(hops, "name"),
+               c_location = col(hops, "location"), c_memsize = col(hops, "memsize");
+  // This path's rows (in hop order), at most kPathEndHops at each end.
+  std::vector<const std::vector<Cell>*> rows;
+  for (const auto& r : hops.rows) {
+    if (as_int(r[0]) == key) rows.push_back(&r);
+  }
+  if (rows.size() > 2 * kPathEndHops) {
+    rows.erase(rows.begin() + kPathEndHops, rows.end() - kPathEndHops);
+  }
+  // Aligned columns over the rows shown; the root kind first.
+  std::vector<std::vector<std::string>> cells;
+  std::vector<uint128> sizes;
+  std::vector<uint128> left_out;  // hops left out before each row
+  uint128 next_hop = 0;
+  for (const std::vector<Cell>* row : rows) {
+    const auto& r = *row;
+    if (cells.empty()) *out += fmt::format("  ROOT {}\n", terminal_text(as_text(r[c_root])));
+    cells.push_back({decimal(as_int(r[c_hop])), terminal_text(as_text(r[c_address])),
+                     terminal_text(as_text(r[c_type])), class_and_name(r[c_class], r[c_name]),
+                     text_or(r[c_location], "-")});
+    sizes.push_back(as_int(r[c_memsize]));
+    left_out.push_back(as_int(r[c_hop]) - next_hop);
+    next_hop = as_int(r[c_hop]) + 1;
+  }
+  const std::vector<std::string> head = {"hop", "address", "type", "class", "location"};
+  std::vector<size_t> w(head.size());
+  for (size_t c = 0; c < head.size(); ++c) {
+    w[c] = head[c].size();
+    for (const auto& row : cells) w[c] = std::max(w[c], row[c].size());
+  }
+  *out += fmt::format("  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>8}\n", head[0], w[0], head[1],
+                      w[1], head[2], w[2], head[3], w[3], head[4], w[4], "memsize");
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const auto& row = cells[i];
+    if (left_out[i] > 0) {
+      *out += fmt::format("  {:>{}}  \u2026 {} hops \u2026\n", "", w[0], with_commas(left_out[i]));
+    }
+    *out += fmt::format("  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>8}\n", row[0], w[0], row[1],
+                        w[1], row[2], w[2], row[3], w[3], row[4], w[4], sizes[i]);
+  }
+}
+
+void render_path_text(std::string_view what, std::string_view file,
+                      const std::vector<Table>& tables, std::string* out) {
+  const Table& pt = table_named(tables, "paths");
+  *out += fmt::format("Paths from GC roots to {} in {}\n", terminal_text(what),
+                      terminal_text(file));
+  *out += "-------------------------------\n\n";
+  *out += fmt::format("targets: {} objects, {} bytes; reachable from a root: {}; unreachable: {}\n",
+                      pt.total("targets"), pt.total("target_bytes"), pt.total("reachable_targets"),
+                      pt.total("unreachable_targets"));
+  const size_t c_hop = col(pt, "hop");
+  for (uint64_t i = 1; i <= pt.total("paths"); ++i) {
+    // The hop number of a path's last row (its target) is its length.
+    uint128 hops = 0;
+    for (const auto& r : pt.rows) {
+      if (as_int(r[0]) == i) hops = as_int(r[c_hop]);
+    }
+    *out += fmt::format("\nPath {} of {} ({} hops)\n{}\n", i, pt.total("paths"), hops, kRule);
+    render_path_hops_text(pt, i, out);
+  }
+  const Table& at = table_named(tables, "accumulation_point");
+  if (!at.rows.empty()) {
+    const auto& r = at.rows[0];
+    *out += fmt::format(
+        "\nAccumulation point\n{}\n"
+        "  {} {} {} at {} (depth {}): on the paths of {} of {} reachable targets ({} bytes)\n",
+        kRule, terminal_text(as_text(r[col(at, "address")])),
+        terminal_text(as_text(r[col(at, "type")])),
+        class_and_name(r[col(at, "class")], r[col(at, "name")]),
+        text_or(r[col(at, "location")], "-"), as_int(r[col(at, "depth")]),
+        as_int(r[col(at, "targets")]), pt.total("reachable_targets"),
+        as_int(r[col(at, "target_bytes")]));
+  }
+  const Table& mt = table_named(tables, "merged_paths");
+  if (!mt.rows.empty()) {
+    const size_t c_depth = col(mt, "depth"), c_class = col(mt, "class"),
+                 c_objects = col(mt, "objects"), c_address = col(mt, "address"),
+                 c_targets = col(mt, "targets"), c_bytes = col(mt, "target_bytes");
+    *out += fmt::format("\nMerged shortest paths (by class)\n{}\n", kRule);
+    *out += "  targets    bytes  objects  class\n";
+    for (const auto& r : mt.rows) {
+      *out += fmt::format("  {:>7} {:>8} {:>8}  {:{}}{}{}\n", as_int(r[c_targets]),
+                          as_int(r[c_bytes]), as_int(r[c_objects]), "",
+                          2 * as_int(r[c_depth]), terminal_text(as_text(r[c_class])),
+                          is_null(r[c_address]) ? std::string()
+                                                : " " + terminal_text(as_text(r[c_address])));
+    }
+  }
+}
+
+void render_retained_text(const RetainedText& what, const std::vector<Table>& tables,
+                          std::string* out) {
+  const Table& gt = table_named(tables, "graph");
+  const uint128 heap = gt.total("bytes");
+  *out += fmt::format("Retained memory (dominator tree) of {}\n", terminal_text(what.file));
+  *out += "-------------------------------\n\n";
+  *out += fmt::format("objects {}, references {} ({} of them class links), GC root references {}\n",
+                      gt.total("objects"), gt.total("edges"), gt.total("class_edges"),
+                      gt.total("root_references"));
+  *out += fmt::format(
+      "heap {} bytes; reachable from roots {} in {} objects; unreachable {} in {} objects\n", heap,
+      with_share(gt.total("reachable_bytes"), heap), gt.total("reachable_objects"),
+      with_share(gt.total("unreachable_bytes"), heap), gt.total("unreachable_objects"));
+  if (gt.total("dangling_references") > 0) {
+    *out += fmt::format("references to objects not in the dump (left out): {}\n",
+                        gt.total("dangling_references"));
+  }
+  if (what.has_tracer) {
+    const uint128 tb = gt.total("allocation_tracer_bytes");
+    *out += fmt::format(
+        "allocation tracing itself holds {} bytes ({:.1f}%){}\n", tb,
+        heap == 0 ? 0.0 : 100.0 * static_cast<double>(tb) / static_cast<double>(heap),
+        what.include_tracer ? "" : " (never a leak suspect; --include-tracer counts it)");
+  }
+
+  const Table& sus = table_named(tables, "leak_suspects");
+  const size_t c_key = col(sus, "suspect"), c_kind = col(sus, "kind"), c_class = col(sus, "class"),
+               c_address = col(sus, "address"), c_objects = col(sus, "objects"),
+               c_retained = col(sus, "retained"), c_acc_address = col(sus, "accumulation_address"),
+               c_acc_type = col(sus, "accumulation_type"),
+               c_acc_class = col(sus, "accumulation_class"),
+               c_acc_location = col(sus, "accumulation_location"),
+               c_acc_retained = col(sus, "accumulation_retained");
+  section(fmt::format("Leak suspects (retaining >= {}% of the heap)", what.threshold), out);
+  if (sus.rows.empty()) *out += "  none\n";
+  for (const auto& r : sus.rows) {
+    const uint64_t key = static_cast<uint64_t>(as_int(r[c_key]));
+    if (as_text(r[c_kind]) == "object") {
+      *out += fmt::format("{}. {} {} retains {}\n", key, terminal_text(as_text(r[c_class])),
+                          terminal_text(as_text(r[c_address])),
+                          with_share(as_int(r[c_retained]), heap));
+    } else {
+      *out += fmt::format("{}. class {} ({} objects) retains {}\n", key,
+                          terminal_text(as_text(r[c_class])), as_int(r[c_objects]),
+                          with_share(as_int(r[c_retained]), heap));
+    }
+    if (is_null(r[c_acc_address])) {
+      *out += "   accumulation point: none, spread over the roots\n";
+      continue;
+    }
+    *out += fmt::format("   accumulation point: {} {} {} at {}, retaining {}\n",
+                        terminal_text(as_text(r[c_acc_class])),
+                        terminal_text(as_text(r[c_acc_type])),
+                        terminal_text(as_text(r[c_acc_address])), text_or(r[c_acc_location], "-"),
+                        with_share(as_int(r[c_acc_retained]), heap));
+    *out += "   shortest path from a GC root:\n";
+    render_path_hops_text(table_named(tables, "suspect_paths"), key, out);
+  }
+
+  const Table& top = table_named(tables, "top_retainers");
+  section("Top retainers (retained bytes, own bytes)", out);
+  for (const auto& r : top.rows) {
+    *out += fmt::format("  {:>12} {:>10}  {} {} {}  {}\n", as_int(r[col(top, "retained")]),
+                        as_int(r[col(top, "shallow")]),
+                        terminal_text(as_text(r[col(top, "address")])),
+                        terminal_text(as_text(r[col(top, "type")])),
+                        class_and_name(r[col(top, "class")], r[col(top, "name")]),
+                        text_or(r[col(top, "location")], "-"));
+  }
+  auto groups = [&](const char* table, const std::string& key, const std::string& title,
+                    const char* null_text) {
+    const Table& tb = table_named(tables, table);
+    section(title, out);
+    const size_t c_group = col(tb, key), c_objs = col(tb, "objects"),
+                 c_shallow = col(tb, "shallow"), c_ret = col(tb, "retained");
+    for (const auto& r : tb.rows) {
+      *out += fmt::format("  {:>12} {:>10} {:>9}  {}\n", as_int(r[c_ret]), as_int(r[c_shallow]),
+                          as_int(r[c_objs]), text_or(r[c_group], null_text));
+    }
+  };
+  *out += "\n(columns: retained bytes, own bytes, objects)";
+  groups("retained_by_class", "class", "Retained by class", "-");
+  groups("retained_by_location", "location", "Retained by location", "(no allocation info)");
+  groups("retained_by_gem", "gem", "Retained by gem", "-");
+
+  const Table& un = table_named(tables, "unreachable");
+  section(fmt::format("Unreachable from any GC root: {} objects, {} bytes", un.total("objects"),
+                      un.total("bytes")),
+          out);
+  for (const auto& r : un.rows) {
+    *out += fmt::format("  {:>10}  {} {} {}  {}\n", as_int(r[col(un, "memsize")]),
+                        terminal_text(as_text(r[col(un, "address")])),
+                        terminal_text(as_text(r[col(un, "type")])),
+                        class_and_name(r[col(un, "class")], r[col(un, "name")]),
+                        text_or(r[col(un, "location")], "-"));
+  }
+}
+
+}  // namespace heapdump
