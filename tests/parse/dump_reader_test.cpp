@@ -101,6 +101,8 @@ TEST_CASE("read_dump on the real fixtures matches their documented counts") {
       {"edge_truncated.json", 2176, 2170, 1},    {"edge_empty.json", 0, 0, 0},
       {"edge_since.json", 154, 154, 0},          {"edge_badjson_path.json", 102, 70, 32},
       {"boot_sinatra.json.gz", 47430, 47425, 0}, {"edge_values_notrace.json.gz", 10644, 10639, 0},
+      {"leak_suspects.0.json.gz", 7029, 7025, 0}, {"leak_suspects.1.json.gz", 17832, 17828, 0},
+      {"leak_suspects.2.json.gz", 28632, 28628, 0},
   };
   for (const Fixture& f : fixtures) {
     INFO(f.name);
