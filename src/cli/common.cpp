@@ -140,6 +140,8 @@ int run_guarded(const std::function<int()>& command) {
         "container's limit, or the machine's); the command was stopped");
   } catch (const std::exception& e) {
     print_error(fmt::format("internal error: {}", e.what()));
+  } catch (...) {
+    print_error("internal error: an exception that is not a std::exception");
   }
   return kExitIoError;
 }

@@ -44,11 +44,8 @@ bool known_option(const CLI::App& app, const std::string& token) {
   return false;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is seen as EPIPE and ends quietly
-
+/// Parses the command line and runs the command; main() guards it all.
+int run(int argc, char** argv) {
   CLI::App app{"heapdump: fast, heapy-compatible analysis of Ruby heap dumps"};
   app.name("heapdump");  // usage lines say heapdump, not the path it was run by
   app.formatter(std::make_shared<heapdump::HelpFormatter>(heapdump::help_width()));
@@ -159,7 +156,16 @@ int main(int argc, char** argv) {
     return heapdump::kExitUsage;
   }
   for (const Command& c : commands) {
-    if (c.app->parsed()) return heapdump::run_guarded(c.run);
+    if (c.app->parsed()) return c.run();
   }
   return heapdump::kExitUsage;  // unreachable: CLI11 requires one subcommand
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is seen as EPIPE and ends quietly
+  // Any exception that escapes, from setting up the command line as much as
+  // from running a command, is one message and exit 3, never an abort.
+  return heapdump::run_guarded([argc, argv] { return run(argc, argv); });
 }

@@ -152,5 +152,30 @@ for threads in $oom_threads; do
   done
 done
 
+# 6. Out of memory before the command runs (setting up the command line):
+# also a message and exit 3. Address-space limits from 6 MB (the shared
+# libraries do not load: 127) to 40 MB in 64 KB steps cross the point where
+# the set-up's allocations fail. The one abort allowed is the C++ runtime's
+# own, when it cannot even allocate an exception ("terminate called without
+# an active exception": nothing in the program can catch that).
+if [ -z "$sanitized" ]; then
+  checks=$((checks + 1))
+  for kb in $(seq 6144 64 40960); do
+    # (in a subshell whose stderr is dropped: bash's own "Aborted" notice)
+    ( timeout 10 prlimit --as=$((kb * 1024)) "$hd" read fixtures/edge_values.json \
+      >/dev/null 2>"$tmp/err" </dev/null ) 2>/dev/null
+    code=$?
+    case $code in
+      0 | 3 | 127) ;;
+      *)
+        if [ "$(cat "$tmp/err")" != "terminate called without an active exception" ]; then
+          fail "set-up under ${kb} KB: exit $code"; sed 's/^/  stderr: /' "$tmp/err" | head -3
+          break
+        fi
+        ;;
+    esac
+  done
+fi
+
 echo "$checks checks, $failures failed"
 [ "$failures" = 0 ]
