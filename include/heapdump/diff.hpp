@@ -32,11 +32,17 @@ class DiffAggregator final : public RecordSink {
   /// Table "diff": type, objects, bytes, file (null if none), line (null if
   /// none); by `sort` (count or bytes) descending, ties in order of first
   /// appearance in AFTER; the first `lines` rows. Totals: "objects",
-  /// "bytes", of all groups (shown or not).
-  Table to_table(Sort sort = Sort::kCount, uint64_t lines = UINT64_MAX) const;
+  /// "bytes", of all groups (shown or not). With `leave_out_tracer`, new
+  /// objects that are Ruby's allocation tracer (allocation_tracer.hpp) are
+  /// not counted (what the leak gates judge by default).
+  Table to_table(Sort sort = Sort::kCount, uint64_t lines = UINT64_MAX,
+                 bool leave_out_tracer = false) const;
   /// The highest generation of AFTER's objects (all of them, new or not),
   /// if any has one.
   std::optional<uint64_t> highest_generation() const;
+  /// New objects that are Ruby's allocation tracer, and their memsize.
+  uint64_t new_tracer_objects() const;
+  uint128 new_tracer_bytes() const;
 
  private:
   struct State;

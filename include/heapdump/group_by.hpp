@@ -53,8 +53,10 @@ struct Group {
 class GroupBy final : public RecordSink {
  public:
   /// With a selection, only objects it matches that have a "file" (as the
-  /// drill-down); without one, every object of the dump.
-  GroupBy(GroupKey key, std::optional<Selection> selection);
+  /// drill-down); without one, every object of the dump. With
+  /// `leave_out_tracer`, Ruby's allocation tracer (allocation_tracer.hpp) is
+  /// not counted at all (compare's default).
+  GroupBy(GroupKey key, std::optional<Selection> selection, bool leave_out_tracer = false);
   ~GroupBy() override;
   GroupBy(const GroupBy&) = delete;
   GroupBy& operator=(const GroupBy&) = delete;
@@ -81,6 +83,7 @@ class GroupBy final : public RecordSink {
   struct State;
   GroupKey key_;
   std::optional<Selection> selection_;
+  bool leave_out_tracer_;
   std::unique_ptr<State> state_;
 };
 

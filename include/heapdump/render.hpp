@@ -32,10 +32,12 @@ void render_analyzing_title(std::string_view label, std::string* out);
 void render_groups_text(const Table& by, std::string* out);
 /// The three tables of StringReport::to_tables as sections.
 void render_strings_text(const std::vector<Table>& tables, std::string* out);
-/// `compare A B`: a header naming both dumps, then one section per
-/// "compare_by_KEY" table with signed deltas and NEW/GONE markers.
+/// `compare A B`: a header naming both dumps (and, when either has Ruby's
+/// allocation tracer, a note of its size: left out of the groups, or counted
+/// with `tracer_included`), then one section per "compare_by_KEY" table with
+/// signed deltas and NEW/GONE markers.
 void render_compare_text(std::string_view a, std::string_view b, const std::vector<Table>& tables,
-                         std::string* out);
+                         bool tracer_included, std::string* out);
 
 /// `path` and `retained` (src/render/graph_text.cpp), from the tables of
 /// path_tables() and retained_tables() (heapdump/path.hpp, retained.hpp),

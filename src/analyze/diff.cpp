@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analyze/string_pool.hpp"
+#include "heapdump/allocation_tracer.hpp"
 #include "heapdump/byte_sum.hpp"
 
 namespace heapdump {
@@ -30,12 +31,15 @@ struct DiffAggregator::State {
     uint64_t objects = 0;
     ByteSum bytes;
     uint64_t first = 0;
+    uint64_t tracer_objects = 0;  // of `objects`, those that are the allocation tracer
+    ByteSum tracer_bytes;
   };
   StringPool files;
   std::unordered_map<Key, uint32_t, KeyHash> ids;
   std::vector<Group> groups;
   bool has_generation = false;
   uint64_t highest_generation = 0;
+  AllocationTracerTally tracer;  // new tracer objects
 };
 
 DiffAggregator::DiffAggregator(TypeIds& types, const IdentitySet& before,
@@ -67,6 +71,11 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
   State::Group& g = s.groups[it->second];
   g.objects += 1;
   g.bytes.add(r.memsize);
+  if (is_allocation_tracer(r.type, r.struct_name)) {
+    s.tracer.on_record(r);
+    g.tracer_objects += 1;
+    g.tracer_bytes.add(r.memsize);
+  }
 }
 
 void DiffAggregator::merge(const DiffAggregator& other) {
@@ -76,6 +85,7 @@ void DiffAggregator::merge(const DiffAggregator& other) {
     s.has_generation = true;
     s.highest_generation = other.state_->highest_generation;
   }
+  s.tracer.merge(other.state_->tracer);
   for (const State::Group& theirs : other.state_->groups) {
     State::Key key = theirs.key;
     if (key.file != 0) key.file = s.files.intern(other.state_->files.get(key.file - 1)) + 1;
@@ -84,16 +94,21 @@ void DiffAggregator::merge(const DiffAggregator& other) {
     State::Group& g = s.groups[it->second];
     g.objects += theirs.objects;
     g.bytes.add(theirs.bytes);
+    g.tracer_objects += theirs.tracer_objects;
+    g.tracer_bytes.add(theirs.tracer_bytes);
     g.first = std::min(g.first, theirs.first);
   }
 }
+
+uint64_t DiffAggregator::new_tracer_objects() const { return state_->tracer.objects(); }
+uint128 DiffAggregator::new_tracer_bytes() const { return state_->tracer.bytes(); }
 
 std::optional<uint64_t> DiffAggregator::highest_generation() const {
   if (!state_->has_generation) return std::nullopt;
   return state_->highest_generation;
 }
 
-Table DiffAggregator::to_table(Sort sort, uint64_t lines) const {
+Table DiffAggregator::to_table(Sort sort, uint64_t lines, bool leave_out_tracer) const {
   const State& s = *state_;
   Table t;
   t.name = "diff";
@@ -102,32 +117,43 @@ Table DiffAggregator::to_table(Sort sort, uint64_t lines) const {
                {"bytes", Column::Kind::kBytes},
                {"file", Column::Kind::kText},
                {"line", Column::Kind::kInteger}};
-  std::vector<const State::Group*> order;
+  struct Counted {
+    const State::Group* group;
+    uint64_t objects;
+    uint128 bytes;
+  };
+  std::vector<Counted> order;
   uint64_t objects = 0;
-  ByteSum bytes;
+  uint128 bytes = 0;
   for (const auto& g : s.groups) {
-    order.push_back(&g);
-    objects += g.objects;
-    bytes.add(g.bytes);
+    Counted c{&g, g.objects, g.bytes.value()};
+    if (leave_out_tracer) {
+      c.objects -= g.tracer_objects;
+      c.bytes -= g.tracer_bytes.value();
+      if (c.objects == 0) continue;
+    }
+    order.push_back(c);
+    objects += c.objects;
+    bytes += c.bytes;
   }
   if (sort == Sort::kBytes) {
-    std::sort(order.begin(), order.end(), [](const State::Group* a, const State::Group* b) {
-      const uint128 x = a->bytes.value(), y = b->bytes.value();
-      return x != y ? x > y : a->first < b->first;
+    std::sort(order.begin(), order.end(), [](const Counted& a, const Counted& b) {
+      return a.bytes != b.bytes ? a.bytes > b.bytes : a.group->first < b.group->first;
     });
   } else {
-    std::sort(order.begin(), order.end(), [](const State::Group* a, const State::Group* b) {
-      return a->objects != b->objects ? a->objects > b->objects : a->first < b->first;
+    std::sort(order.begin(), order.end(), [](const Counted& a, const Counted& b) {
+      return a.objects != b.objects ? a.objects > b.objects : a.group->first < b.group->first;
     });
   }
   if (order.size() > lines) order.resize(static_cast<size_t>(lines));
-  for (const State::Group* g : order) {
+  for (const Counted& c : order) {
+    const State::Group* g = c.group;
     Cell file = g->key.file == 0 ? Cell{} : Cell{std::string(s.files.get(g->key.file - 1))};
     Cell line = g->key.has_line ? Cell{g->key.line} : Cell{};
-    t.rows.push_back({std::string(types_.name(g->key.type)), g->objects, int_cell(g->bytes.value()),
+    t.rows.push_back({std::string(types_.name(g->key.type)), c.objects, int_cell(c.bytes),
                       std::move(file), std::move(line)});
   }
-  t.totals = {{"objects", objects}, {"bytes", bytes.value()}};
+  t.totals = {{"objects", objects}, {"bytes", bytes}};
   return t;
 }
 

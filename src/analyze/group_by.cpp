@@ -71,8 +71,11 @@ bool parse_group_key(std::string_view name, GroupKey* key) {
   return false;
 }
 
-GroupBy::GroupBy(GroupKey key, std::optional<Selection> selection)
-    : key_(key), selection_(selection), state_(std::make_unique<State>()) {}
+GroupBy::GroupBy(GroupKey key, std::optional<Selection> selection, bool leave_out_tracer)
+    : key_(key),
+      selection_(selection),
+      leave_out_tracer_(leave_out_tracer),
+      state_(std::make_unique<State>()) {}
 GroupBy::~GroupBy() = default;
 
 uint64_t GroupBy::selected_objects() const { return state_->objects; }
@@ -81,6 +84,7 @@ uint128 GroupBy::selected_bytes() const { return state_->bytes.value(); }
 void GroupBy::on_record(const ObjectRecord& r) {
   if (r.kind != RecordKind::kObject) return;
   if (selection_ && (!r.has_file || !selection_->matches(r))) return;
+  if (leave_out_tracer_ && is_allocation_tracer(r.type, r.struct_name)) return;
   State& s = *state_;
   ++s.objects;
   s.bytes.add(r.memsize);

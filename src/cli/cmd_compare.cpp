@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "heapdump/allocation_tracer.hpp"
 #include "heapdump/class_names.hpp"
 #include "heapdump/compare.hpp"
 #include "heapdump/group_by.hpp"
@@ -16,20 +17,23 @@ namespace {
 
 /// What one parsing thread folds one dump into: one GroupBy per key.
 struct CompareWork {
-  explicit CompareWork(const std::vector<GroupKey>& keys) {
+  CompareWork(const std::vector<GroupKey>& keys, bool include_tracer) {
     for (GroupKey key : keys) {
-      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt));
+      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt, !include_tracer));
       tee.add(*groups.back());
     }
     tee.add(names);
+    tee.add(tracer);
   }
   RecordSink& sink() { return tee; }
   void merge(const CompareWork& o) {
     for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
     names.merge(o.names);
+    tracer.merge(o.tracer);
   }
   std::vector<std::unique_ptr<GroupBy>> groups;
   ClassNames names;
+  AllocationTracerTally tracer;
   TeeSink tee;
 };
 
@@ -48,6 +52,10 @@ CLI::App* setup_compare(CLI::App& app, CompareCommand* cmd) {
       ->delimiter(',')
       ->check(CLI::IsMember({"location", "file", "gem", "class", "type", "method"}));
   add_lines_option(sub, &cmd->lines, "Rows per section (the groups that grew most)");
+  sub->add_flag("--include-tracer", cmd->include_tracer,
+                "Count Ruby's allocation tracer (the DATA object of "
+                "trace_object_allocations_start, named '(allocation tracer)') like any object; "
+                "by default it is left out of every group and its size given in a note");
   add_common_options(sub, &cmd->common);
   return sub;
 }
@@ -76,22 +84,31 @@ int run_compare(const CompareCommand& cmd) {
 
   StderrReporter reporter(cmd.common);
   const unsigned threads = cmd.common.thread_count();
-  PerThread<CompareWork> work_a(threads, keys);
+  PerThread<CompareWork> work_a(threads, keys, cmd.include_tracer);
   if (!read_file_parallel(cmd.a, work_a.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   CompareWork& a = work_a.merged();
-  PerThread<CompareWork> work_b(threads, keys);
+  PerThread<CompareWork> work_b(threads, keys, cmd.include_tracer);
   if (!read_file_parallel(cmd.b, work_b.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   CompareWork& b = work_b.merged();
 
   Report report{"compare",
-                {{"a", cmd.a}, {"b", cmd.b}, {"by", by_text}, {"lines", cmd.lines}},
+                {{"a", cmd.a},
+                 {"b", cmd.b},
+                 {"by", by_text},
+                 {"lines", cmd.lines},
+                 {"include_tracer", uint64_t{cmd.include_tracer ? 1u : 0u}}},
                 {}};
   for (size_t i = 0; i < keys.size(); ++i) {
     report.tables.push_back(compare_groups(keys[i], a.groups[i]->groups(a.names),
                                            b.groups[i]->groups(b.names), cmd.lines));
+    // What Ruby's allocation tracer holds in each dump, counted or not.
+    report.tables.back().totals.emplace_back("allocation_tracer_bytes_a", a.tracer.bytes());
+    report.tables.back().totals.emplace_back("allocation_tracer_bytes_b", b.tracer.bytes());
   }
   std::string out;
-  if (cmd.common.format == "text") render_compare_text(cmd.a, cmd.b, report.tables, &out);
+  if (cmd.common.format == "text") {
+    render_compare_text(cmd.a, cmd.b, report.tables, cmd.include_tracer, &out);
+  }
   return emit_report(cmd.common, report, out);
 }
 

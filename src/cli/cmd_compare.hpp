@@ -16,6 +16,7 @@ struct CompareCommand {
   std::string b;
   std::vector<std::string> by;  ///< --by keys; empty means class
   uint64_t lines = 50;
+  bool include_tracer = false;  ///< --include-tracer: count Ruby's allocation tracer like any object
   CommonOptions common;
 };
 

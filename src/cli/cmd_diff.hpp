@@ -23,6 +23,7 @@ struct DiffCommand {
   const CLI::Option* by_option = nullptr;  ///< to tell whether --by was given
   std::optional<uint64_t> lines;         ///< --lines: rows shown (default: all, as heapy)
   std::string sort = "count";            ///< --sort: rank rows by "count" or "bytes"
+  bool include_tracer = false;           ///< --include-tracer: report a new allocation tracer
   CommonOptions common;
 };
 

@@ -112,7 +112,7 @@ void render_strings_text(const std::vector<Table>& tables, std::string* out) {
 }
 
 void render_compare_text(std::string_view a, std::string_view b, const std::vector<Table>& tables,
-                         std::string* out) {
+                         bool tracer_included, std::string* out) {
   *out += "\nComparing heap dumps\n-------------------------------\n";
   if (!tables.empty()) {
     const Table& t = tables[0];
@@ -120,6 +120,16 @@ void render_compare_text(std::string_view a, std::string_view b, const std::vect
                    t.total("objects_a"), t.total("bytes_a"));
     fmt::format_to(std::back_inserter(*out), "B: {} ({} objects, {} bytes)\n", terminal_text(b),
                    t.total("objects_b"), t.total("bytes_b"));
+    const uint128 tracer_a = t.total("allocation_tracer_bytes_a");
+    const uint128 tracer_b = t.total("allocation_tracer_bytes_b");
+    if (tracer_a + tracer_b > 0) {
+      fmt::format_to(std::back_inserter(*out),
+                     "Note: allocation tracing itself holds {} bytes in A and {} bytes in B "
+                     "(Ruby's allocation tracer; {})\n",
+                     decimal(tracer_a), decimal(tracer_b),
+                     tracer_included ? "counted as the group (allocation tracer), --include-tracer"
+                                     : "left out of every group and total; --include-tracer counts it");
+    }
   }
   for (const Table& t : tables) {
     const std::string& key = t.columns.at(0).name;

@@ -179,10 +179,17 @@ def gem_of(path):
     return "app"
 
 
+def is_tracer(o):
+    """Ruby's allocation tracer; the era fixtures write its struct without
+    the "ObjectTracing/" prefix (fixtures/eras/README.md)."""
+    return o.get("type") == "DATA" and o.get("struct") in (
+        "ObjectTracing/allocation_info_tracer", "allocation_info_tracer")
+
+
 def class_of(o, classes):
     """(name, kind) of an object's class."""
     t = o.get("type")
-    if t == "DATA" and o.get("struct") == "ObjectTracing/allocation_info_tracer":
+    if is_tracer(o):
         return ("(allocation tracer)", "tracer")
     if t == "IMEMO":
         return (f"<{o['imemo_type']}> (IMEMO)" if o.get("imemo_type") else "(IMEMO)", "none")
@@ -372,7 +379,14 @@ for fx, gen in [("leak_plain.2.json", "all"), ("leak_plain.2.json", None), ("edg
 # --------------------------------------------------------------------------
 # compare A B: the leak sequence.
 
-def compare_expected(a, b, key, lines):
+def compare_expected(a, b, key, lines, include_tracer=False):
+    """compare leaves Ruby's allocation tracer out of every group and total
+    unless --include-tracer; the totals give its bytes in each dump."""
+    tracer_a = sum(memsize(o) for o in a[0] if is_tracer(o))
+    tracer_b = sum(memsize(o) for o in b[0] if is_tracer(o))
+    if not include_tracer:
+        a = ([o for o in a[0] if not is_tracer(o)], a[1])
+        b = ([o for o in b[0] if not is_tracer(o)], b[1])
     ga, _ = grouped(*a, key, 10 ** 9, summed=True)
     gb, _ = grouped(*b, key, 10 ** 9, summed=True)
     rows = []
@@ -391,7 +405,8 @@ def compare_expected(a, b, key, lines):
             "totals": {"objects_a": len(a[0]), "bytes_a": sum(map(memsize, a[0])),
                        "objects_b": len(b[0]), "bytes_b": sum(map(memsize, b[0])),
                        **({"address_groups_a": address_groups(a), "address_groups_b": address_groups(b)}
-                          if key == "class" else {})}}
+                          if key == "class" else {}),
+                       "allocation_tracer_bytes_a": tracer_a, "allocation_tracer_bytes_b": tracer_b}}
 
 
 def address_groups(dump):
@@ -402,13 +417,25 @@ def address_groups(dump):
 LEAK = [load(FX + f"leak_plain.{i}.json") for i in range(3)]
 for (i, j) in [(0, 1), (0, 2), (2, 0)]:
     for lines in (10, 1000000):
-        doc = run_json("compare", FX + f"leak_plain.{i}.json", FX + f"leak_plain.{j}.json",
-                       "--by", "class,location,gem,type,file,method", "--lines", str(lines))
-        for got in doc["tables"]:
-            key = got["name"][len("compare_by_"):]
-            exp = compare_expected(LEAK[i], LEAK[j], key, lines)
-            check(f"compare leak_plain.{i} leak_plain.{j} --by {key} --lines {lines}", got == exp,
-                  first_diff(got, exp))
+        for tracer in ([], ["--include-tracer"]):
+            doc = run_json("compare", FX + f"leak_plain.{i}.json", FX + f"leak_plain.{j}.json",
+                           "--by", "class,location,gem,type,file,method", "--lines", str(lines),
+                           *tracer)
+            check(f"compare {i} {j} {tracer}: include_tracer parameter",
+                  doc["parameters"]["include_tracer"] == (1 if tracer else 0), doc["parameters"])
+            for got in doc["tables"]:
+                key = got["name"][len("compare_by_"):]
+                exp = compare_expected(LEAK[i], LEAK[j], key, lines, include_tracer=bool(tracer))
+                check(f"compare leak_plain.{i} leak_plain.{j} --by {key} --lines {lines} {tracer}",
+                      got == exp, first_diff(got, exp))
+# By default the tracer (which grew from 115720 to 230408 bytes, the largest
+# growth of any group) is no group; with --include-tracer it tops the growth.
+for tracer, top in (([], "String"), (["--include-tracer"], "(allocation tracer)")):
+    doc = run_json("compare", FX + "leak_plain.0.json", FX + "leak_plain.1.json", *tracer)
+    rows = doc["tables"][0]["rows"]
+    check(f"compare leak 0->1 {tracer}: top growth is {top}", rows[0][0] == top, rows[:2])
+    check(f"compare leak 0->1 {tracer}: tracer row only when included",
+          any(r[0] == "(allocation tracer)" for r in rows) == bool(tracer))
 
 # 18 /users requests between dumps 0 and 1 leak, per request, a HASH and a
 # STRING at :74, a DATA proc and an IMEMO env at :78, an ARRAY and 20 STRINGs at :79.
@@ -450,7 +477,10 @@ records = list(csv.reader(io.StringIO(out.decode(), newline="")))
 jdoc = run_json("compare", FX + "leak_plain.1.json", FX + "leak_plain.0.json", "--by", "type")
 want = [["compare_by_type"] + ["" if v is None else str(v) for v in r] for r in jdoc["tables"][0]["rows"]]
 check("compare --format csv: rows equal the JSON, negative deltas as -N",
-      records[1:1 + len(want)] == want and any(r[6].startswith("-") for r in records[1:1 + len(want)]),
+      # (the last two fields are the tracer totals' columns, empty in a row)
+      [r[:9] for r in records[1:1 + len(want)]] == want
+      and all(r[9:] == ["", ""] for r in records[1:1 + len(want)])
+      and any(r[6].startswith("-") for r in records[1:1 + len(want)]),
       records[:4])
 code, out, _ = run("compare", FX + "leak_plain.0.json", FX + "boot_sinatra.json.gz", "--by", "gem")
 check("compare text: NEW marker and signed deltas",

@@ -60,15 +60,23 @@ def identity(r):
     return (int(r["address"], 16), r.get("type"), r.get("generation"))
 
 
-def reference_diff(before, after, retained=None, sort="count"):
+def is_tracer(r):
+    """Ruby's allocation tracer (the era fixtures write its struct without
+    the prefix, fixtures/eras/README.md)."""
+    return r.get("type") == "DATA" and r.get("struct") in (
+        "ObjectTracing/allocation_info_tracer", "allocation_info_tracer")
+
+
+def reference_diff(before, after, retained=None, sort="count", tracer=True):
     """Rows (type, objects, bytes, file, line), by count (or bytes)
-    descending, ties by first appearance in AFTER."""
+    descending, ties by first appearance in AFTER; without the allocation
+    tracer when `tracer` is false."""
     old = {identity(r) for r in objects(before)}
     keep = None if retained is None else {identity(r) for r in objects(retained)}
     groups = {}
     for r in objects(after):
         i = identity(r)
-        if i in old or (keep is not None and i not in keep):
+        if i in old or (keep is not None and i not in keep) or (not tracer and is_tracer(r)):
             continue
         key = (r.get("type"), r.get("file") or None, r.get("line"))
         g = groups.setdefault(key, [0, 0, len(groups)])
@@ -309,7 +317,54 @@ def report_cases():
     check("--lines 0: exit 2", code == 2, err)
 
 
+def tracer_cases():
+    """A new allocation tracer (tracing started between the dumps): the
+    report lists it as heapy does, the gates leave it out by default."""
+    l0, l1 = FX + "leak_plain.0.json", FX + "leak_plain.1.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        before = os.path.join(tmp, "before.json")
+        with open(l0) as f, open(before, "w") as g:
+            g.writelines(line for line in f if "allocation_info_tracer" not in line)
+        tracers = [r for r in objects(l1) if is_tracer(r)]
+        check("reference: one tracer in AFTER, none in BEFORE",
+              len(tracers) == 1 and not any(is_tracer(r) for r in objects(before)))
+        tracer_bytes = sum(r["memsize"] for r in tracers)
+        rows = reference_diff(before, l1)
+        rows_wo = reference_diff(before, l1, tracer=False)
+        check("reference: the tracer is a new DATA row",
+              sum(r[2] for r in rows) - sum(r[2] for r in rows_wo) == tracer_bytes)
+        code, out, err = run("diff", before, l1, "--format", "json")
+        t = json.loads(out)["tables"][0]
+        check("tracer: the report lists it (heapy's rows)",
+              t["rows"] == [list(r) for r in rows], t["rows"][:3])
+        check("tracer: no note without a limit", "allocation tracing" not in err, err)
+        note = (f"heapdump: note: allocation tracing itself holds {tracer_bytes} bytes, new in "
+                f"{l1} (Ruby's allocation tracer: a DATA object); the --fail-if-new-* limits "
+                f"leave it out, --include-tracer counts it\n")
+        for by in ("total", "type", "location"):
+            for extra, ref in (([], rows_wo), (["--include-tracer"], rows)):
+                value, group, over = reference_gate(ref, by, "bytes", 10000)
+                code, out, err = run("diff", before, l1, "--fail-if-new-bytes", "10000", "--by", by,
+                                     "--format", "json", *extra)
+                doc = json.loads(out)
+                gate = [x for x in doc["tables"] if x["name"] == "gate"][0]["rows"][0]
+                check(f"tracer --by {by} {extra}: gate value", (gate[3], gate[4], gate[5]) ==
+                      (value, group, over), f"{gate} vs {(value, group, over)}")
+                check(f"tracer --by {by} {extra}: exit", code == (4 if over else 0), code)
+                check(f"tracer --by {by} {extra}: note once, only when left out",
+                      err.count(note) == (0 if extra else 1), err)
+                check(f"tracer --by {by} {extra}: include_tracer parameter",
+                      doc["parameters"]["include_tracer"] == (1 if extra else 0))
+        # The tracer alone decides a total bytes gate here: left out it passes.
+        total_wo = sum(r[2] for r in rows_wo)
+        code, _, _ = run("diff", before, l1, "--fail-if-new-bytes", str(total_wo))
+        check("tracer: a total gate at the bytes without it passes", code == 0, code)
+        code, _, _ = run("diff", before, l1, "--fail-if-new-bytes", str(total_wo), "--include-tracer")
+        check("tracer: ... and trips with --include-tracer", code == 4, code)
+
+
 gate_cases()
 report_cases()
+tracer_cases()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -64,7 +64,8 @@ SCHEMA = {
     },
     "diff": {
         "command": "diff",
-        "params": ["before", "after", "retained", "output_diff", "lines", "sort"],
+        "params": ["before", "after", "retained", "output_diff", "lines", "sort",
+                   "include_tracer"],
         "tables": [
             ("diff",
              [("type", "text"), ("objects", "count"), ("bytes", "bytes"),
@@ -97,7 +98,7 @@ def diff(*names):
     return case("diff", ["diff"] + files,
                 {"before": files[0], "after": files[1],
                  "retained": files[2] if len(files) > 2 else None, "output_diff": None,
-                 "lines": None, "sort": "count"})
+                 "lines": None, "sort": "count", "include_tracer": 0})
 
 
 CASES = [
@@ -176,7 +177,7 @@ def add_synthetic_cases(tmpdir):
                    {"file": b, "generation": "all", "lines": 3}, 3),
               case("diff", ["diff", a, b], {"before": a, "after": b, "retained": None,
                                             "output_diff": None, "lines": None,
-                                            "sort": "count"})):
+                                            "sort": "count", "include_tracer": 0})):
         c["label"] = "synthetic: " + c["label"].replace(tmpdir + "/", "")
         CASES.append(c)
 

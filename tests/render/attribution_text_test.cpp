@@ -74,7 +74,7 @@ TEST_CASE("render_compare_text: signed deltas, markers, header widths") {
              int64_t{-30}, "GONE"s}};
   t.totals = {{"objects_a", 14}, {"bytes_a", 138}, {"objects_b", 43}, {"bytes_b", 424}};
   std::string out;
-  render_compare_text("a.json", "b.json", {t}, &out);
+  render_compare_text("a.json", "b.json", {t}, false, &out);
   CHECK(out ==
         "\nComparing heap dumps\n-------------------------------\n"
         "A: a.json (14 objects, 138 bytes)\n"
@@ -86,4 +86,27 @@ TEST_CASE("render_compare_text: signed deltas, markers, header widths") {
         "     +16        +2        0          0       16          2  NEW   New\n"
         "       0         0        8          1        8          1        Same\n"
         "     -30        -3       30          3        0          0  GONE  Gone\n");
+}
+
+TEST_CASE("render_compare_text: one note of the allocation tracer's size, left out or counted") {
+  Table t;
+  t.name = "compare_by_type";
+  t.columns = {{"type", Column::Kind::kText}};
+  t.totals = {{"objects_a", 1}, {"bytes_a", 8}, {"objects_b", 1}, {"bytes_b", 8},
+              {"allocation_tracer_bytes_a", 115720}, {"allocation_tracer_bytes_b", 230408}};
+  std::string out;
+  render_compare_text("a.json", "b.json", {t, t}, false, &out);
+  const std::string note =
+      "Note: allocation tracing itself holds 115720 bytes in A and 230408 bytes in B (Ruby's "
+      "allocation tracer; left out of every group and total; --include-tracer counts it)\n";
+  CHECK(out.find("B: b.json (1 objects, 8 bytes)\n" + note) != std::string::npos);
+  CHECK(out.find(note) == out.rfind(note));  // once, not per table
+  out.clear();
+  render_compare_text("a.json", "b.json", {t}, true, &out);
+  CHECK(out.find("(Ruby's allocation tracer; counted as the group (allocation tracer), "
+                 "--include-tracer)\n") != std::string::npos);
+  t.totals.resize(4);  // no tracer in either dump: no note
+  out.clear();
+  render_compare_text("a.json", "b.json", {t}, false, &out);
+  CHECK(out.find("Note:") == std::string::npos);
 }
