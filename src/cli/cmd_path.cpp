@@ -19,7 +19,8 @@ CLI::App* setup_path(CLI::App& app, PathCommand* cmd) {
   sub->add_option("TARGET", cmd->address, "Address of the object, e.g. 0x7f3a1c2b4d50");
   sub->add_option("--class", cmd->class_name, "Every object of this class (e.g. Hash, Foo::Bar)");
   sub->add_option("--location", cmd->location,
-                  "Every object allocated at FILE:LINE (as `read` shows it)");
+                  "Every object allocated at FILE:LINE, or anywhere in FILE; FILE may be the "
+                  "end of a path (leak.rb:79)");
   sub->add_option("--paths", cmd->paths, "Representative paths shown for a group")
       ->check(whole_number(1, UINT64_MAX))
       ->capture_default_str();
@@ -65,6 +66,7 @@ int run_path(const PathCommand& cmd) {
   const Status status = path_tables(lg, target, options, &report.tables);
   if (!status.ok()) {
     print_error(fmt::format("{}: {}", cmd.file, status.message()));
+    if (status.code() == Status::Code::kInvalidArgument) return kExitUsage;  // an ambiguous --location
     return status.code() == Status::Code::kNotFound ? kExitNoObjects : kExitIoError;
   }
   const std::string what = describe(target);

@@ -56,6 +56,73 @@ std::string merged_key(const LoadedGraph& lg, uint32_t v) {
   return key;
 }
 
+/// Splits a location name "FILE:LINE" (or "FILE:") at its last ':'.
+void split_location(std::string_view name, std::string_view* file, std::string_view* line) {
+  const size_t colon = name.rfind(':');
+  *file = colon == std::string_view::npos ? name : name.substr(0, colon);
+  *line = colon == std::string_view::npos ? std::string_view() : name.substr(colon + 1);
+}
+
+/// Marks in `hit` (by location id) the locations that `query` names:
+/// "FILE:LINE" or "FILE:" exactly as printed; else FILE may be the end of
+/// one file's path (after a '/'), and without ":LINE" it names every line
+/// of the file. Status::invalid_argument when FILE ends several paths.
+Status match_locations(const ObjectGraph& g, std::string_view query, std::vector<uint8_t>* hit) {
+  hit->assign(g.location_count(), 0);
+  bool exact = false;
+  for (uint32_t l = 1; l < g.location_count(); ++l) {
+    if (g.location_name(l) == query) (*hit)[l] = exact = true;
+  }
+  if (exact) return Status();
+  std::string_view qfile = query, qline;
+  bool by_line = false;
+  const size_t colon = query.rfind(':');
+  if (colon != std::string_view::npos &&
+      query.find_first_not_of("0123456789", colon + 1) == std::string_view::npos) {
+    qfile = query.substr(0, colon);
+    qline = query.substr(colon + 1);
+    by_line = true;
+  }
+  if (qfile.empty()) return Status();
+  // The files whose path is qfile or ends with "/" + qfile (qfile itself wins).
+  std::vector<std::string_view> files;
+  bool whole = false;
+  for (uint32_t l = 1; l < g.location_count(); ++l) {
+    std::string_view file, line;
+    split_location(g.location_name(l), &file, &line);
+    const bool same = file == qfile;
+    const bool suffix = file.size() > qfile.size() &&
+                        file.compare(file.size() - qfile.size(), qfile.size(), qfile) == 0 &&
+                        file[file.size() - qfile.size() - 1] == '/';
+    if (same && !whole) {
+      whole = true;
+      files.clear();
+    }
+    if ((same || (suffix && !whole)) &&
+        std::find(files.begin(), files.end(), file) == files.end()) {
+      files.push_back(file);
+    }
+  }
+  if (files.size() > 1) {
+    std::sort(files.begin(), files.end());
+    std::string list;
+    for (size_t i = 0; i < files.size() && i < 8; ++i) {
+      list += (i == 0 ? "" : ", ") + std::string(files[i]);
+    }
+    if (files.size() > 8) list += fmt::format(", and {} more", files.size() - 8);
+    return Status::invalid_argument(fmt::format(
+        "--location {} ends the path of {} files: {}; give more of the path", query,
+        files.size(), list));
+  }
+  if (files.empty()) return Status();
+  for (uint32_t l = 1; l < g.location_count(); ++l) {
+    std::string_view file, line;
+    split_location(g.location_name(l), &file, &line);
+    if (file == files[0] && (!by_line || line == qline)) (*hit)[l] = 1;
+  }
+  return Status();
+}
+
 }  // namespace
 
 std::string describe(const PathTarget& target) {
@@ -120,11 +187,11 @@ Status path_tables(std::shared_ptr<const LoadedGraph> graph, const PathTarget& t
           "no object matches {}{}", what, close.empty() ? std::string() : "; close names: " + list));
     }
   } else {
-    for (uint32_t l = 1; l < g.location_count(); ++l) {
-      if (g.location_name(l) != target.location) continue;
-      for (uint32_t v = 0; v < n; ++v) {
-        if (g.location_id(v) == l) targets.push_back(v);
-      }
+    std::vector<uint8_t> hit;
+    const Status s = match_locations(g, target.location, &hit);
+    if (!s.ok()) return s;
+    for (uint32_t v = 0; v < n; ++v) {
+      if (hit[g.location_id(v)]) targets.push_back(v);
     }
   }
   if (targets.empty()) {
@@ -160,26 +227,6 @@ Status path_tables(std::shared_ptr<const LoadedGraph> graph, const PathTarget& t
     }
   }
 
-  // Representative paths: the shortest, ties by address.
-  Table paths;
-  paths.name = "paths";
-  paths.columns = hop_columns("path");
-  std::vector<uint32_t> reps;
-  for (uint32_t v : targets) {
-    if (sp.reachable(v)) reps.push_back(v);
-  }
-  std::stable_sort(reps.begin(), reps.end(),
-                   [&](uint32_t a, uint32_t b) { return depth[a] < depth[b]; });
-  if (reps.size() > options.paths) reps.resize(options.paths);
-  for (size_t i = 0; i < reps.size(); ++i) {
-    add_path_rows(graph, shared_sp, sp.path_to(reps[i]), i + 1, options.every_hop, &paths);
-  }
-  paths.totals = {{"targets", targets.size()},
-                  {"reachable_targets", reachable_targets},
-                  {"unreachable_targets", targets.size() - reachable_targets},
-                  {"target_bytes", target_bytes},
-                  {"paths", reps.size()}};
-
   // Accumulation point: the deepest object on the paths of at least half
   // the reachable targets (and of two at least).
   Table acc;
@@ -187,8 +234,8 @@ Status path_tables(std::shared_ptr<const LoadedGraph> graph, const PathTarget& t
   acc.columns = {{"address", kText}, {"type", kText},     {"class", kText},
                  {"name", kText},    {"location", kText}, {"memsize", kBytes},
                  {"depth", kInteger}, {"targets", kCount}, {"target_bytes", kBytes}};
+  uint32_t best = kNoNode;
   if (reachable_targets >= 2) {
-    uint32_t best = kNoNode;
     for (uint32_t v : sp.order) {
       if (below[v] >= 2 && below[v] * 2 >= reachable_targets &&
           (best == kNoNode || depth[v] > depth[best])) {
@@ -208,9 +255,9 @@ Status path_tables(std::shared_ptr<const LoadedGraph> graph, const PathTarget& t
   merged.name = "merged_paths";
   merged.columns = {{"depth", kInteger},        {"class", kText},   {"objects", kCount},
                     {"address", kText},         {"targets", kCount}, {"target_bytes", kBytes}};
+  std::vector<uint32_t> trie_of(n, kNoNode);  // BFS-tree node -> merged-view node
   {
     std::vector<TrieNode> trie;
-    std::vector<uint32_t> trie_of(n, kNoNode);
     FlatMap<TrieKey, uint32_t, TrieKeyOps> index;
     std::vector<std::unique_ptr<std::string>> keep;  // keys outlive the map's views
     auto child = [&](uint32_t parent, std::string key) -> uint32_t {
@@ -269,9 +316,80 @@ Status path_tables(std::shared_ptr<const LoadedGraph> graph, const PathTarget& t
     }
   }
 
+  // Routes: the reachable targets grouped by the place their shortest path
+  // ends in the merged view (the same root kind and the same class at every
+  // hop). One representative path per route, the shortest (ties: lowest
+  // address), taken among the route's targets below the accumulation point
+  // when it has any; routes through the accumulation point first, then by
+  // targets, hops and address.
+  std::vector<uint8_t> under_best(n, 0);
+  if (best != kNoNode) {
+    for (uint32_t v : sp.order) {
+      const uint32_t p = sp.parent[v];
+      under_best[v] = v == best || (p != ShortestPaths::kRootParent && under_best[p]);
+    }
+  }
+  struct Route {
+    uint32_t rep = kNoNode;
+    uint64_t targets = 0, via_best = 0;
+    uint128 target_bytes = 0;
+  };
+  std::vector<Route> routes;
+  FlatMap<uint64_t, uint32_t, U64KeyOps> route_of;  // merged-view node -> route
+  for (uint32_t v : targets) {
+    if (!sp.reachable(v)) continue;
+    bool inserted = false;
+    uint32_t& r = route_of.find_or_insert(trie_of[v], &inserted);
+    if (inserted) {
+      r = static_cast<uint32_t>(routes.size());
+      routes.emplace_back();
+    }
+    Route& route = routes[r];
+    ++route.targets;
+    route.target_bytes += g.memsize(v);
+    if (under_best[v]) ++route.via_best;
+    const auto better = [&](uint32_t a, uint32_t b) {  // a before b (b: kNoNode or earlier)
+      if (b == kNoNode) return true;
+      if (under_best[a] != under_best[b]) return under_best[a] > under_best[b];
+      return depth[a] < depth[b];  // ties: b, seen first, has the lower address
+    };
+    if (better(v, route.rep)) route.rep = v;
+  }
+  std::sort(routes.begin(), routes.end(), [&](const Route& a, const Route& b) {
+    if ((a.via_best > 0) != (b.via_best > 0)) return a.via_best > 0;
+    if (a.targets != b.targets) return a.targets > b.targets;
+    if (depth[a.rep] != depth[b.rep]) return depth[a.rep] < depth[b.rep];
+    return a.rep < b.rep;  // node order is address order
+  });
+  const size_t shown = std::min<size_t>(routes.size(), options.paths);
+
+  Table paths;
+  paths.name = "paths";
+  paths.columns = hop_columns("path");
+  for (size_t i = 0; i < shown; ++i) {
+    add_path_rows(graph, shared_sp, sp.path_to(routes[i].rep), i + 1, options.every_hop, &paths);
+  }
+  paths.totals = {{"targets", targets.size()},
+                  {"reachable_targets", reachable_targets},
+                  {"unreachable_targets", targets.size() - reachable_targets},
+                  {"target_bytes", target_bytes},
+                  {"paths", shown}};
+
+  Table route_table;
+  route_table.name = "routes";
+  route_table.columns = {{"path", kCount},   {"hops", kInteger},         {"targets", kCount},
+                         {"target_bytes", kBytes}, {"via_accumulation_point", kCount}};
+  for (size_t i = 0; i < shown; ++i) {
+    const Route& r = routes[i];
+    route_table.rows.push_back(make_row(uint64_t{i + 1}, uint64_t{depth[r.rep]}, r.targets,
+                                        int_cell(r.target_bytes), r.via_best));
+  }
+  route_table.totals = {{"routes", routes.size()}};
+
   tables->push_back(std::move(paths));
   tables->push_back(std::move(acc));
   tables->push_back(std::move(merged));
+  tables->push_back(std::move(route_table));
   return Status();
 }
 

@@ -121,14 +121,15 @@ void render_path_text(std::string_view what, std::string_view file,
   *out += fmt::format("targets: {} objects, {} bytes; reachable from a root: {}; unreachable: {}\n",
                       pt.total("targets"), pt.total("target_bytes"), pt.total("reachable_targets"),
                       pt.total("unreachable_targets"));
-  const size_t c_hop = col(pt, "hop");
+  const Table& rt = table_named(tables, "routes");
+  const size_t c_hops = col(rt, "hops"), c_targets = col(rt, "targets"),
+               c_via = col(rt, "via_accumulation_point");
   for (uint64_t i = 1; i <= pt.total("paths"); ++i) {
-    // The hop number of a path's last row (its target) is its length.
-    uint128 hops = 0;
-    for (const auto& r : pt.rows) {
-      if (as_int(r[0]) == i) hops = as_int(r[c_hop]);
-    }
-    *out += fmt::format("\nPath {} of {} ({} hops)\n{}\n", i, pt.total("paths"), hops, kRule);
+    const auto& r = rt.rows[i - 1];
+    *out += fmt::format("\nPath {} of {} ({} hops): the route of {} of {} reachable targets{}\n{}\n",
+                        i, pt.total("paths"), as_int(r[c_hops]), as_int(r[c_targets]),
+                        pt.total("reachable_targets"),
+                        as_int(r[c_via]) > 0 ? ", through the accumulation point" : "", kRule);
     render_path_hops_text(pt, i, out);
   }
   const Table& at = table_named(tables, "accumulation_point");

@@ -72,7 +72,13 @@ std::vector<Table> path_tables() {
                           uint64_t{120}),
                  make_row(uint64_t{1}, std::string("Foo"), uint64_t{1}, std::string("0x10"),
                           uint64_t{3}, uint64_t{120})};
-  return {paths, acc, merged};
+  Table routes;
+  routes.name = "routes";
+  routes.columns = {{"path", kCount},          {"hops", kInteger}, {"targets", kCount},
+                    {"target_bytes", kBytes}, {"via_accumulation_point", kCount}};
+  routes.rows = {make_row(uint64_t{1}, uint64_t{25}, uint64_t{1}, uint64_t{41}, uint64_t{1})};
+  routes.totals = {{"routes", 1}};
+  return {paths, acc, merged, routes};
 }
 
 TEST_CASE("graph_text: path, by hand") {
@@ -82,7 +88,8 @@ TEST_CASE("graph_text: path, by hand") {
         "Paths from GC roots to class String in d.json\n"
         "-------------------------------\n\n"
         "targets: 3 objects, 120 bytes; reachable from a root: 1; unreachable: 2\n"
-        "\nPath 1 of 1 (25 hops)\n==============================\n"
+        "\nPath 1 of 1 (25 hops): the route of 1 of 1 reachable targets, through the "
+        "accumulation point\n==============================\n"
         "  ROOT vm\n"
         "  hop  address  type    class      location   memsize\n"
         "    0  0x10     OBJECT  Foo        a.rb:1          40\n"
