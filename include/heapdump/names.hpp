@@ -15,6 +15,15 @@ namespace heapdump {
 /// "0x7f3a1c2b4d50": an object's address as every command shows it.
 std::string format_address(uint64_t address);
 
+/// An allocation site as every command names it: "FILE:LINE", or "FILE:"
+/// for an object whose line is not in the dump. Appended to `out`.
+void append_location_name(std::string_view file, bool has_line, uint64_t line, std::string* out);
+inline std::string location_name(std::string_view file, bool has_line, uint64_t line) {
+  std::string out;
+  append_location_name(file, has_line, line, &out);
+  return out;
+}
+
 /// The file of a location "FILE:LINE" (or "FILE:"): FILE.
 std::string_view location_file(std::string_view location);
 

@@ -26,7 +26,8 @@ struct DiffAggregator::State {
       return static_cast<size_t>(hash_u64(k.line * 0x9E3779B97F4A7C15ull ^ mix64(uint64_t{k.file} << 32 | k.type) ^ k.has_line));
     }
   };
-  struct Group {
+  /// The objects of one (type, file, line) site.
+  struct SiteCount {
     Key key;
     uint64_t objects = 0;
     ByteSum bytes;
@@ -36,7 +37,7 @@ struct DiffAggregator::State {
   };
   StringPool files;
   std::unordered_map<Key, uint32_t, KeyHash> ids;
-  std::vector<Group> groups;
+  std::vector<SiteCount> groups;
   bool has_generation = false;
   uint64_t highest_generation = 0;
   AllocationTracerTally tracer;  // new tracer objects
@@ -68,7 +69,7 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
                        r.has_line ? r.line : 0, r.has_line};
   auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
   if (inserted) s.groups.push_back({key, 0, {}, r.byte_offset});
-  State::Group& g = s.groups[it->second];
+  State::SiteCount& g = s.groups[it->second];
   g.objects += 1;
   g.bytes.add(r.memsize);
   if (is_allocation_tracer(r.type, r.struct_name)) {
@@ -86,12 +87,12 @@ void DiffAggregator::merge(const DiffAggregator& other) {
     s.highest_generation = other.state_->highest_generation;
   }
   s.tracer.merge(other.state_->tracer);
-  for (const State::Group& theirs : other.state_->groups) {
+  for (const State::SiteCount& theirs : other.state_->groups) {
     State::Key key = theirs.key;
     if (key.file != 0) key.file = s.files.intern(other.state_->files.get(key.file - 1)) + 1;
     auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
     if (inserted) s.groups.push_back({key, 0, {}, theirs.first});
-    State::Group& g = s.groups[it->second];
+    State::SiteCount& g = s.groups[it->second];
     g.objects += theirs.objects;
     g.bytes.add(theirs.bytes);
     g.tracer_objects += theirs.tracer_objects;
@@ -118,7 +119,7 @@ Table DiffAggregator::to_table(Sort sort, uint64_t lines, bool leave_out_tracer)
                {"file", Column::Kind::kText},
                {"line", Column::Kind::kInteger}};
   struct Counted {
-    const State::Group* group;
+    const State::SiteCount* group;
     uint64_t objects;
     uint128 bytes;
   };
@@ -147,7 +148,7 @@ Table DiffAggregator::to_table(Sort sort, uint64_t lines, bool leave_out_tracer)
   }
   if (order.size() > lines) order.resize(static_cast<size_t>(lines));
   for (const Counted& c : order) {
-    const State::Group* g = c.group;
+    const State::SiteCount* g = c.group;
     Cell file = g->key.file == 0 ? Cell{} : Cell{std::string(s.files.get(g->key.file - 1))};
     Cell line = g->key.has_line ? Cell{g->key.line} : Cell{};
     t.rows.push_back({std::string(types_.name(g->key.type)), c.objects, int_cell(c.bytes),

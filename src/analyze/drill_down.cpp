@@ -8,6 +8,7 @@
 #include "analyze/ranking.hpp"
 #include "analyze/string_pool.hpp"
 #include "heapdump/byte_sum.hpp"
+#include "heapdump/names.hpp"
 
 namespace heapdump {
 
@@ -401,11 +402,8 @@ void DrillDown::on_record(const ObjectRecord& r) {
 std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names) const {
   state_->flush();  // (see merge())
   const State& s = *state_;
-  auto location_name = [&](const State::LocationKey& loc) {
-    std::string out(s.files.get(loc.file));
-    out += ':';
-    if (loc.has_line != 0) out += std::to_string(loc.line);
-    return out;
+  auto location_name_of = [&](const State::LocationKey& loc) {
+    return location_name(s.files.get(loc.file), loc.has_line != 0, loc.line);
   };
   std::vector<const State::LocationCounts*> counts(s.locations.size());  // by id
   s.location_counts.for_each(
@@ -423,7 +421,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     }
     rank(&entries, top_n);
     for (const Ranked& e : entries) {
-      t.rows.push_back(make_row(location_name(s.locations[e.index]), int_cell(e.value)));
+      t.rows.push_back(make_row(location_name_of(s.locations[e.index]), int_cell(e.value)));
     }
     return t;
   };
@@ -489,7 +487,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       rank(&locs, locs.size());
       for (const Ranked& l : locs) {
         t.rows.push_back(make_row(std::string(s.values.get(v.index)), int_cell(v.value),
-                          location_name(s.locations[l.index]), int_cell(l.value)));
+                          location_name_of(s.locations[l.index]), int_cell(l.value)));
       }
     }
     tables.push_back(std::move(t));

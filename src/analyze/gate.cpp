@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include "heapdump/names.hpp"
+
 namespace heapdump {
 namespace {
 
@@ -16,7 +18,7 @@ struct Part {
   uint128 bytes = 0;
 };
 
-struct Group {
+struct GateGroup {
   std::optional<std::string> name;  // none: the total
   uint128 objects = 0;
   uint128 bytes = 0;  // exact: sums of memsize can pass 2^64
@@ -25,11 +27,12 @@ struct Group {
 
 std::string location_of(const std::vector<Cell>& row) {
   if (is_null(row[3])) return std::string(kNoAllocationInfo);
-  return as_text(row[3]) + ":" + (is_null(row[4]) ? std::string() : decimal(as_int(row[4])));
+  return location_name(as_text(row[3]), !is_null(row[4]),
+                       is_null(row[4]) ? 0 : static_cast<uint64_t>(as_int(row[4])));
 }
 
-std::vector<Group> groups_of(const Table& t, GateLimits::Scope scope) {
-  std::vector<Group> groups;
+std::vector<GateGroup> groups_of(const Table& t, GateLimits::Scope scope) {
+  std::vector<GateGroup> groups;
   std::map<std::string, size_t> index;
   for (const auto& row : t.rows) {
     std::optional<std::string> name;
@@ -45,7 +48,7 @@ std::vector<Group> groups_of(const Table& t, GateLimits::Scope scope) {
     }
     auto [it, inserted] = index.try_emplace(name.value_or(""), groups.size());
     if (inserted) groups.push_back({name, 0, 0, {}});
-    Group& g = groups[it->second];
+    GateGroup& g = groups[it->second];
     g.objects += as_int(row[1]);
     g.bytes += as_int(row[2]);
     if (scope == GateLimits::Scope::kLocation) {
@@ -62,7 +65,7 @@ std::vector<Group> groups_of(const Table& t, GateLimits::Scope scope) {
 
 /// "of type STRING", "at a.rb:1 (1800 STRING, 90 ARRAY)", "in total".
 template <typename ValueOf>
-std::string label_of(const Group& g, GateLimits::Scope scope, ValueOf value_of) {
+std::string label_of(const GateGroup& g, GateLimits::Scope scope, ValueOf value_of) {
   switch (scope) {
     case GateLimits::Scope::kTotal:
       return "in total";
@@ -86,13 +89,13 @@ std::string label_of(const Group& g, GateLimits::Scope scope, ValueOf value_of) 
 }
 
 template <typename ValueOf, typename PartValueOf>
-GateVerdict judge(const std::vector<Group>& groups, GateLimits::Scope scope, const char* measure,
+GateVerdict judge(const std::vector<GateGroup>& groups, GateLimits::Scope scope, const char* measure,
                   uint64_t limit, ValueOf value_of, PartValueOf part_value_of) {
   GateVerdict v;
   v.measure = measure;
   v.limit = limit;
-  const Group* worst = nullptr;
-  for (const Group& g : groups) {
+  const GateGroup* worst = nullptr;
+  for (const GateGroup& g : groups) {
     if (value_of(g) > limit) ++v.groups_over;
     if (worst == nullptr || value_of(g) > value_of(*worst)) worst = &g;
   }
@@ -113,17 +116,17 @@ GateVerdict judge(const std::vector<Group>& groups, GateLimits::Scope scope, con
 }  // namespace
 
 std::vector<GateVerdict> judge_gates(const Table& diff, const GateLimits& limits) {
-  const std::vector<Group> groups = groups_of(diff, limits.scope);
+  const std::vector<GateGroup> groups = groups_of(diff, limits.scope);
   std::vector<GateVerdict> verdicts;
   if (limits.max_new_objects) {
     verdicts.push_back(judge(
         groups, limits.scope, "objects", *limits.max_new_objects,
-        [](const Group& g) { return g.objects; }, [](const Part& p) { return p.objects; }));
+        [](const GateGroup& g) { return g.objects; }, [](const Part& p) { return p.objects; }));
   }
   if (limits.max_new_bytes) {
     verdicts.push_back(judge(
         groups, limits.scope, "bytes", *limits.max_new_bytes,
-        [](const Group& g) { return g.bytes; }, [](const Part& p) { return p.bytes; }));
+        [](const GateGroup& g) { return g.bytes; }, [](const Part& p) { return p.bytes; }));
   }
   return verdicts;
 }

@@ -177,8 +177,7 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
         if (k.a == 0) {
           name = kNoFileGroup;
         } else {
-          name = std::string(str((k.a & ~kHasLine) - 1)) + ":";
-          if ((k.a & kHasLine) != 0) name += std::to_string(k.b);
+          name = location_name(str((k.a & ~kHasLine) - 1), (k.a & kHasLine) != 0, k.b);
         }
         break;
       case GroupKey::kFile:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "analyze/keyed_hash.hpp"
 #include "heapdump/allocation_tracer.hpp"
@@ -11,6 +12,15 @@
 namespace heapdump {
 
 std::string format_address(uint64_t address) { return fmt::format("{:#x}", address); }
+
+void append_location_name(std::string_view file, bool has_line, uint64_t line, std::string* out) {
+  out->append(file);
+  out->push_back(':');
+  if (!has_line) return;
+  char digits[20];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, line);
+  out->append(digits, end);
+}
 
 std::string_view location_file(std::string_view location) {
   const size_t colon = location.rfind(':');
@@ -22,7 +32,7 @@ namespace {
 /// address; Ruby has at most a few levels, a crafted dump could loop.
 constexpr int kMaxDepth = 8;
 
-std::string address_name(uint64_t address) { return fmt::format("#<Class:{:#x}>", address); }
+std::string address_name(uint64_t address) { return "#<Class:" + format_address(address) + ">"; }
 
 /// A name written in the dump that holds an address: Ruby 2.x names an
 /// anonymous class "#<Class:0x…>" and its singleton "#<Class:#<Class:0x…>>".

@@ -8,6 +8,7 @@
 #include "analyze/string_pool.hpp"
 #include "heapdump/byte_sum.hpp"
 #include "heapdump/gem.hpp"
+#include "heapdump/names.hpp"
 
 namespace heapdump {
 namespace {
@@ -59,10 +60,8 @@ struct StringReport::State {
   std::string location_name(uint32_t id) const {
     const LocKey& k = locations[id];
     if (k.file == 0) return std::string(kNoFileGroup);
-    std::string out(files.get(static_cast<uint32_t>((k.file & ~kHasLine) - 1)));
-    out += ':';
-    if ((k.file & kHasLine) != 0) out += std::to_string(k.line);
-    return out;
+    return heapdump::location_name(files.get(static_cast<uint32_t>((k.file & ~kHasLine) - 1)),
+                                   (k.file & kHasLine) != 0, k.line);
   }
 };
 

@@ -155,9 +155,8 @@ void GraphCollector::add_object(uint64_t address, std::string_view type, uint64_
   }
   uint32_t loc = 0;
   if (has_file) {
-    s.scratch.assign(file);
-    s.scratch.push_back(':');
-    if (has_line) s.scratch.append(std::to_string(line));
+    s.scratch.clear();
+    append_location_name(file, has_line, line, &s.scratch);
     loc = s.locations.intern(s.scratch);
   }
   uint64_t packed_memsize = memsize;

@@ -74,7 +74,7 @@ class ByteBuffer {
 /// than the line limit, or one of a chunk's size or more whose first byte
 /// other than a blank (and a byte order mark at the start of the input) is
 /// not '{' (it cannot be a JSON object). It comes right before the chunk's
-/// bytes. The reader (dump_reader.cpp) skips shorter lines by the same two
+/// bytes. The reader (reader.cpp) skips shorter lines by the same two
 /// rules with the same reasons, so what is skipped and why does not depend
 /// on how the input was cut into chunks.
 struct SkippedLongLine {

@@ -224,8 +224,10 @@ bool read_address(dom::element value, std::string_view key, std::string_view* te
 
 bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectRecord* rec,
                            std::string* reason) {
-  static_assert(simdjson::SIMDJSON_PADDING <= 64, "line padding too small for simdjson");
-  (void)readable_after;  // checked by the static_assert against kLinePadding
+  // Every line comes with kChunkPadding readable bytes after it (the reader
+  // passes them as readable_after), which must cover simdjson's padding.
+  static_assert(simdjson::SIMDJSON_PADDING <= kChunkPadding, "chunk padding too small for simdjson");
+  (void)readable_after;
   const uint64_t byte_offset = rec->byte_offset;
   auto fresh_record = [&] {
     clear_record(rec);

@@ -122,3 +122,15 @@ TEST_CASE("close_names: case, containment and small typos, closest first") {
   CHECK(close_names("Zebra", names, 8).empty());
   CHECK(close_names("String", names, 1) == std::vector<std::string>{"String"});
 }
+
+TEST_CASE("names: an allocation site is FILE:LINE, or FILE: without a line") {
+  CHECK(location_name("app/a.rb", true, 12) == "app/a.rb:12");
+  CHECK(location_name("app/a.rb", true, 0) == "app/a.rb:0");
+  CHECK(location_name("app/a.rb", false, 12) == "app/a.rb:");
+  CHECK(location_name("", true, UINT64_MAX) == ":18446744073709551615");
+  std::string out = "x ";
+  append_location_name("c:/b.rb", true, 7, &out);
+  CHECK(out == "x c:/b.rb:7");
+  CHECK(location_file(location_name("c:/b.rb", true, 7)) == "c:/b.rb");
+  CHECK(format_address(0x7f3a1c2b4d50) == "0x7f3a1c2b4d50");
+}

@@ -109,7 +109,7 @@ void touch(const Chunk& chunk) {
 
 /// The lines as the dump reader sees them: a line that the ChunkReader
 /// kept although its rules skip it (it fitted a chunk) is skipped with the
-/// same reason, as dump_reader.cpp does.
+/// same reason, as reader.cpp does.
 std::vector<SeenLine> as_read(std::vector<SeenLine> lines, size_t chunk,
                               uint64_t max_line_bytes = kDefaultMaxLineBytes) {
   for (SeenLine& l : lines) {
