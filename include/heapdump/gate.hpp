@@ -11,10 +11,6 @@
 
 namespace heapdump {
 
-/// How every report names the group of objects without allocation info
-/// (no `file`); heapy's own `diff` line keeps its `at: :`.
-inline constexpr std::string_view kNoAllocationInfo = "(no file)";
-
 /// Limits on the "diff" table. A limit trips when a value is greater than it.
 struct GateLimits {
   enum class Scope { kTotal, kType, kLocation };
@@ -33,7 +29,7 @@ struct GateVerdict {
   /// table): the total for Scope::kTotal; 0 when there is no group.
   uint128 value = 0;
   /// That group: a type, or a location ("FILE:LINE", "FILE:", or
-  /// kNoAllocationInfo); none for Scope::kTotal or when there is no group.
+  /// kNoFileGroup); none for Scope::kTotal or when there is no group.
   std::optional<std::string> group;
   uint64_t groups_over = 0;  ///< groups whose value is over the limit
   bool tripped() const { return groups_over > 0; }

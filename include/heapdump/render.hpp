@@ -30,7 +30,9 @@ void render_analyzing_title(std::string_view label, std::string* out);
 /// "memory and objects by KEY (B bytes, N objects)", a rule of 30 '=', and rows
 /// "  BYTES  OBJECTS  KEY", numbers right-aligned per column.
 void render_groups_text(const Table& by, std::string* out);
-/// The three tables of StringReport::to_tables as sections.
+/// The three tables of StringReport::to_tables as sections. A value longer
+/// than 120 characters is shown cut to its first 120, then "… (N bytes)"
+/// with N its whole size.
 void render_strings_text(const std::vector<Table>& tables, std::string* out);
 /// `compare A B`: a header naming both dumps (and, when either has Ruby's
 /// allocation tracer, a note of its size: left out of the groups, or counted

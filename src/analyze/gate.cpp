@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "heapdump/gem.hpp"
 #include "heapdump/names.hpp"
 
 namespace heapdump {
@@ -26,7 +27,7 @@ struct GateGroup {
 };
 
 std::string location_of(const std::vector<Cell>& row) {
-  if (is_null(row[3])) return std::string(kNoAllocationInfo);
+  if (is_null(row[3])) return std::string(kNoFileGroup);
   return location_name(as_text(row[3]), !is_null(row[4]),
                        is_null(row[4]) ? 0 : static_cast<uint64_t>(as_int(row[4])));
 }

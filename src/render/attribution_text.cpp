@@ -24,6 +24,34 @@ size_t width_of(const Table& t, size_t column) {
   return w;
 }
 
+/// Characters of a string value shown in text output; a longer value is cut
+/// there and followed by "… (N bytes)" (JSON and CSV keep it whole).
+constexpr size_t kShownValueChars = 120;
+
+/// The length in bytes of the first `chars` characters of `v`: UTF-8
+/// sequences count as one character, any other byte as one.
+size_t prefix_bytes(std::string_view v, size_t chars) {
+  size_t i = 0;
+  for (size_t n = 0; n < chars && i < v.size(); ++n) {
+    const auto b = static_cast<unsigned char>(v[i]);
+    const size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 1;
+    bool whole = i + len <= v.size();
+    for (size_t k = 1; whole && k < len; ++k) {
+      whole = (static_cast<unsigned char>(v[i + k]) & 0xC0) == 0x80;
+    }
+    i += whole ? len : 1;
+  }
+  return i;
+}
+
+/// A value as Ruby's String#inspect shows it, cut after kShownValueChars
+/// characters: "\"abc…\"… (200015 bytes)".
+std::string shown_value(std::string_view v) {
+  const size_t cut = prefix_bytes(v, kShownValueChars);
+  if (cut >= v.size()) return ruby_inspect(v);
+  return ruby_inspect(v.substr(0, cut)) + fmt::format("\u2026 ({} bytes)", v.size());
+}
+
 /// The title of a section: `title`, then the rule.
 void section(std::string_view title, std::string* out) {
   fmt::format_to(std::back_inserter(*out), "{}\n{}\n", title, kRule);
@@ -41,7 +69,7 @@ void append_string_values(const Table& t, size_t first, size_t second, std::stri
       if (current != nullptr) *out += '\n';
       current = &as_text(row[0]);
       fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}\n", as_int(row[first]), w1,
-                     as_int(row[second]), w2, ruby_inspect(*current));
+                     as_int(row[second]), w2, shown_value(*current));
     }
     fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}\n", as_int(row[first + 3]), w1,
                    as_int(row[second + 3]), w2, terminal_text(as_text(row[3])));
@@ -106,7 +134,7 @@ void render_strings_text(const std::vector<Table>& tables, std::string* out) {
     for (const auto& row : t->rows) {
       fmt::format_to(std::back_inserter(*out), "  {:>{}}  {:>{}}  {}  {}\n", as_int(row[2]), wo,
                      as_int(row[3]), wb, terminal_text(as_text(row[0])),
-                     ruby_inspect(as_text(row[1])));
+                     shown_value(as_text(row[1])));
     }
   }
 }

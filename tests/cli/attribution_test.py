@@ -16,6 +16,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -493,6 +494,36 @@ for args in [["read", FX + "leak_plain.0.json", "9..5"], ["read", FX + "leak_pla
              ["compare", FX + "leak_plain.0.json", FX + "leak_plain.1.json", "--by", "string"]]:
     code, _, err = run(*args)
     check(f"usage error: {' '.join(a.replace(FX, '') for a in args)}", code == 2 and err.startswith(b"heapdump: "), (code, err))
+
+# --strings in text shows at most 120 characters of a value, then
+# "… (N bytes)"; JSON keeps the value whole (issue 22 §4). The expected lines
+# are built here from the values written (plain letters and "é", which
+# String#inspect shows as they are).
+import tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    long_value = "x" * 200015
+    accents = "é" * 121
+    short = "y" * 120
+    dump = os.path.join(tmp, "long.json")
+    with open(dump, "w", encoding="utf-8") as f:
+        addr = 0x1000
+        for v in [long_value] * 2 + [accents] * 2 + [short] * 2:
+            f.write(json.dumps({"address": hex(addr), "type": "STRING", "value": v,
+                                "memsize": len(v.encode()) + 41, "file": "a.rb", "line": 1},
+                               ensure_ascii=False) + "\n")
+            addr += 0x28
+    code, out, _ = run("read", dump, "--strings")
+    text = out.decode("utf-8")
+    for v in (long_value, accents, short):
+        shown = f'"{v}"' if len(v) <= 120 else f'"{v[:120]}"\u2026 ({len(v.encode())} bytes)'
+        check(f"--strings text: a value of {len(v)} characters shows as {shown[:12]}…{shown[-14:]}",
+              code == 0 and re.search(r"^ +\d+ +\d+  " + re.escape(shown) + "$", text, re.M) is not None
+              and re.search(r"^ +\d+ +\d+  a\.rb:1  " + re.escape(shown) + "$", text, re.M) is not None,
+              text[:300])
+    check("--strings text: no line over 200 characters", max(map(len, text.split("\n"))) < 200)
+    doc = run_json("read", dump, "--strings")
+    values = {r[0] for t in doc["tables"] if t["name"] == "strings_by_memory" for r in t["rows"]}
+    check("--strings json: values whole", values == {long_value, accents, short}, len(values))
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

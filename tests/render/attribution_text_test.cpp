@@ -110,3 +110,32 @@ TEST_CASE("render_compare_text: one note of the allocation tracer's size, left o
   render_compare_text("a.json", "b.json", {t}, false, &out);
   CHECK(out.find("Note:") == std::string::npos);
 }
+
+TEST_CASE("render_strings_text: a value over 120 characters is cut, with its whole size") {
+  // 120 characters pass whole; 121 are cut to 120 and "… (N bytes)". "é" is
+  // one character of two bytes, never split; a lone 0xFF byte counts as one.
+  const std::string exact(120, 'a');
+  const std::string long_ascii = std::string(200, 'b');
+  std::string accents;
+  for (int i = 0; i < 130; ++i) accents += "\xC3\xA9";  // 130 × "é", 260 bytes
+  const std::string bad = std::string(119, 'c') + "\xFF" + "dd";  // 122 characters
+  Table t;
+  t.name = "strings_by_memory";
+  for (const std::string* v : std::initializer_list<const std::string*>{&exact, &long_ascii, &accents, &bad}) {
+    t.rows.push_back({*v, uint64_t{1}, uint64_t{1}, "a.rb:1"s, uint64_t{1}, uint64_t{1}});
+  }
+  Table frozen;
+  frozen.name = "frozen_string_candidates";
+  frozen.rows = {{"a.rb:1"s, long_ascii, uint64_t{2}, uint64_t{2}}};
+  std::string out;
+  render_strings_text({t, frozen}, &out);
+  std::string accents_120;
+  for (int i = 0; i < 120; ++i) accents_120 += "\xC3\xA9";
+  CHECK(out.find("  1  1  \"" + exact + "\"\n") != std::string::npos);
+  CHECK(out.find("  1  1  \"" + std::string(120, 'b') + "\"\u2026 (200 bytes)\n") != std::string::npos);
+  CHECK(out.find("  1  1  \"" + accents_120 + "\"\u2026 (260 bytes)\n") != std::string::npos);
+  CHECK(out.find("  1  1  \"" + std::string(119, 'c') + "\\xFF\"\u2026 (122 bytes)\n") !=
+        std::string::npos);
+  CHECK(out.find("  2  2  a.rb:1  \"" + std::string(120, 'b') + "\"\u2026 (200 bytes)\n") !=
+        std::string::npos);
+}
