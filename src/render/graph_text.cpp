@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "heapdump/gem.hpp"
 #include "heapdump/graph.hpp"
 #include "heapdump/render.hpp"
 #include "render/terminal_text.hpp"
@@ -29,6 +30,11 @@ size_t col(const Table& t, const std::string& name) {
   if (i < 0) throw std::logic_error(fmt::format("table '{}' has no column '{}'", t.name, name));
   return static_cast<size_t>(i);
 }
+
+/// What text output shows for an object without allocation info (one word
+/// in every command, as `read --by` and `compare` name the group).
+constexpr const char* kNoLocation = "(no file)";
+static_assert(kNoFileGroup == kNoLocation);
 
 /// Text of a cell, escaped for a terminal; `dflt` for a null cell.
 std::string text_or(const Cell& c, const char* dflt) {
@@ -89,7 +95,7 @@ void render_path_hops_text(const Table& hops, uint64_t key, std::string* out) {
     if (cells.empty()) *out += fmt::format("  ROOT {}\n", terminal_text(as_text(r[c_root])));
     cells.push_back({decimal(as_int(r[c_hop])), terminal_text(as_text(r[c_address])),
                      terminal_text(as_text(r[c_type])), class_and_name(r[c_class], r[c_name]),
-                     text_or(r[c_location], "-")});
+                     text_or(r[c_location], kNoLocation)});
     sizes.push_back(as_int(r[c_memsize]));
     left_out.push_back(as_int(r[c_hop]) - next_hop);
     next_hop = as_int(r[c_hop]) + 1;
@@ -141,7 +147,7 @@ void render_path_text(std::string_view what, std::string_view file,
         kRule, terminal_text(as_text(r[col(at, "address")])),
         terminal_text(as_text(r[col(at, "type")])),
         class_and_name(r[col(at, "class")], r[col(at, "name")]),
-        text_or(r[col(at, "location")], "-"), as_int(r[col(at, "depth")]),
+        text_or(r[col(at, "location")], kNoLocation), as_int(r[col(at, "depth")]),
         as_int(r[col(at, "targets")]), pt.total("reachable_targets"),
         as_int(r[col(at, "target_bytes")]));
   }
@@ -215,7 +221,7 @@ void render_retained_text(const RetainedText& what, const std::vector<Table>& ta
     *out += fmt::format("   accumulation point: {} {} {} at {}, retaining {}\n",
                         terminal_text(as_text(r[c_acc_class])),
                         terminal_text(as_text(r[c_acc_type])),
-                        terminal_text(as_text(r[c_acc_address])), text_or(r[c_acc_location], "-"),
+                        terminal_text(as_text(r[c_acc_address])), text_or(r[c_acc_location], kNoLocation),
                         with_share(as_int(r[c_acc_retained]), heap));
     *out += "   shortest path from a GC root:\n";
     render_path_hops_text(table_named(tables, "suspect_paths"), key, out);
@@ -229,7 +235,7 @@ void render_retained_text(const RetainedText& what, const std::vector<Table>& ta
                         terminal_text(as_text(r[col(top, "address")])),
                         terminal_text(as_text(r[col(top, "type")])),
                         class_and_name(r[col(top, "class")], r[col(top, "name")]),
-                        text_or(r[col(top, "location")], "-"));
+                        text_or(r[col(top, "location")], kNoLocation));
   }
   auto groups = [&](const char* table, const std::string& key, const std::string& title,
                     const char* null_text) {
@@ -244,7 +250,7 @@ void render_retained_text(const RetainedText& what, const std::vector<Table>& ta
   };
   *out += "\n(columns: retained bytes, own bytes, objects)";
   groups("retained_by_class", "class", "Retained by class", "-");
-  groups("retained_by_location", "location", "Retained by location", "(no allocation info)");
+  groups("retained_by_location", "location", "Retained by location", kNoLocation);
   groups("retained_by_gem", "gem", "Retained by gem", "-");
 
   const Table& un = table_named(tables, "unreachable");
@@ -256,7 +262,7 @@ void render_retained_text(const RetainedText& what, const std::vector<Table>& ta
                         terminal_text(as_text(r[col(un, "address")])),
                         terminal_text(as_text(r[col(un, "type")])),
                         class_and_name(r[col(un, "class")], r[col(un, "name")]),
-                        text_or(r[col(un, "location")], "-"));
+                        text_or(r[col(un, "location")], kNoLocation));
   }
 }
 

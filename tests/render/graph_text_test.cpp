@@ -91,13 +91,13 @@ TEST_CASE("graph_text: path, by hand") {
         "\nPath 1 of 1 (25 hops): the route of 1 of 1 reachable targets, through the "
         "accumulation point\n==============================\n"
         "  ROOT vm\n"
-        "  hop  address  type    class      location   memsize\n"
-        "    0  0x10     OBJECT  Foo        a.rb:1          40\n"
-        "    1  0x20     CLASS   Class Bar  -              500\n"
+        "  hop  address  type    class      location    memsize\n"
+        "    0  0x10     OBJECT  Foo        a.rb:1           40\n"
+        "    1  0x20     CLASS   Class Bar  (no file)       500\n"
         "       \u2026 23 hops \u2026\n"
-        "   25  0x30     STRING  String     b.rb:7          41\n"
+        "   25  0x30     STRING  String     b.rb:7           41\n"
         "\nAccumulation point\n==============================\n"
-        "  0x20 CLASS Class Bar at - (depth 1): on the paths of 2 of 1 reachable targets (80 "
+        "  0x20 CLASS Class Bar at (no file) (depth 1): on the paths of 2 of 1 reachable targets (80 "
         "bytes)\n"
         "\nMerged shortest paths (by class)\n==============================\n"
         "  targets    bytes  objects  class\n"
@@ -195,7 +195,7 @@ TEST_CASE("graph_text: retained, by hand") {
         "--include-tracer counts it)\n"
         "\nLeak suspects (retaining >= 25% of the heap)\n==============================\n"
         "1. Foo 0x10 retains 900 (90.0%)\n"
-        "   accumulation point: Array ARRAY 0x20 at -, retaining 800 (80.0%)\n"
+        "   accumulation point: Array ARRAY 0x20 at (no file), retaining 800 (80.0%)\n"
         "   shortest path from a GC root:\n"
         "  ROOT vm\n"
         "  hop  address  type    class  location   memsize\n"
@@ -208,11 +208,11 @@ TEST_CASE("graph_text: retained, by hand") {
         "\nRetained by class\n==============================\n"
         "           600         80         2  Foo\n"
         "\nRetained by location\n==============================\n"
-        "           600         80         2  (no allocation info)\n"
+        "           600         80         2  (no file)\n"
         "\nRetained by gem\n==============================\n"
         "           600         80         2  app\n"
         "\nUnreachable from any GC root: 1 objects, 100 bytes\n==============================\n"
-        "         100  0x40 MODULE Module Baz  -\n");
+        "         100  0x40 MODULE Module Baz  (no file)\n");
   std::string none;
   render_retained_text({"d.json", 25, false, false}, retained_tables(), &none);
   CHECK(none.find("allocation tracing") == std::string::npos);
