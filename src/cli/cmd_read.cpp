@@ -13,41 +13,11 @@
 #include "heapdump/group_by.hpp"
 #include "heapdump/render.hpp"
 #include "heapdump/string_report.hpp"
+#include "heapdump/traced_counter.hpp"
 
 namespace heapdump {
 namespace {
 
-/// Counts objects, those that carry allocation info and the generations
-/// they have, to explain an empty selection, and (with a selection) those the
-/// selection picks.
-class TracedCounter final : public RecordSink {
- public:
-  explicit TracedCounter(std::optional<Selection> selection = std::nullopt)
-      : selection_(selection) {}
-  void on_record(const ObjectRecord& r) override {
-    if (r.kind != RecordKind::kObject) return;
-    ++objects;
-    if (!r.has_file) return;
-    ++traced;
-    if (r.has_generation) generations.insert(r.generation);
-    if (selection_ && selection_->matches(r)) ++selected;
-  }
-  void merge(const TracedCounter& o) {
-    objects += o.objects;
-    traced += o.traced;
-    selected += o.selected;
-    generations.insert(o.generations.begin(), o.generations.end());
-  }
-  uint64_t objects = 0;
-  uint64_t traced = 0;
-  uint64_t selected = 0;
-  std::set<uint64_t> generations;  ///< of the objects with allocation info
-
- private:
-  std::optional<Selection> selection_;
-};
-
-/// What one parsing thread of `read FILE` folds into.
 struct SummaryWork {
   GenerationSummary summary;
   RecordSink& sink() { return summary; }
