@@ -156,7 +156,7 @@ void check_text_output(const ObjectRecord& r) {
     cmp.rows.push_back({text(f), uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{4}, int64_t{2},
                         int64_t{2}, Cell{}});
   }
-  render_compare_text(r.file, r.value, {cmp}, &out);
+  render_compare_text(r.file, r.value, {cmp}, false, &out);
 
   Table diff;  // type, objects, bytes, file, line (as DiffAggregator::to_table)
   for (std::string_view f : fields) {
