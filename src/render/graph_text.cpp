@@ -48,6 +48,80 @@ std::string class_and_name(const Cell& cls, const Cell& name) {
   return out;
 }
 
+/// Text rows of path and retained fit this many columns: a long location
+/// is shortened from the left, a long class name from the right.
+constexpr size_t kRowColumns = 120;
+/// A class name keeps at least this many columns, a location too.
+constexpr size_t kMinClassColumns = 24;
+constexpr size_t kMinLocationColumns = 24;
+
+/// Columns `s` takes on a terminal: one per UTF-8 character (terminal_text
+/// output is valid UTF-8 without controls).
+size_t columns(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+/// Byte offset of the character `n` characters from the start of `s`.
+size_t offset_of_char(std::string_view s, size_t n) {
+  size_t i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (n == 0) return i;
+      --n;
+    }
+  }
+  return i;
+}
+
+/// `s` in at most `max` columns, cut on the right: "Foo::Bar::Ba…".
+std::string fit_right(const std::string& s, size_t max) {
+  if (columns(s) <= max || max == 0) return s;
+  return s.substr(0, offset_of_char(s, max - 1)) + "\u2026";
+}
+
+/// `s` in at most `max` columns, cut on the left, at a '/' when one is left:
+/// "…/gems/rack-2.2.22/lib/rack/mock.rb:108".
+std::string fit_left(const std::string& s, size_t max) {
+  const size_t n = columns(s);
+  if (n <= max || max == 0) return s;
+  std::string tail = s.substr(offset_of_char(s, n - (max - 1)));
+  const size_t slash = tail.find('/');
+  if (slash != std::string::npos && slash + 1 < tail.size()) tail = tail.substr(slash);
+  return "\u2026" + tail;
+}
+
+/// Shortens the class (`c_class`) and location (`c_location`) cells of
+/// `rows` so that a row of `fixed` other columns fits kRowColumns.
+void fit_row_cells(std::vector<std::vector<std::string>>* rows, size_t c_class, size_t c_location,
+                   size_t fixed) {
+  size_t w_class = 0, w_location = 0;
+  for (const auto& r : *rows) {
+    w_class = std::max(w_class, columns(r[c_class]));
+    w_location = std::max(w_location, columns(r[c_location]));
+  }
+  if (fixed + w_class + w_location <= kRowColumns) return;
+  const size_t budget = kRowColumns > fixed + kMinClassColumns + kMinLocationColumns
+                            ? kRowColumns - fixed
+                            : kMinClassColumns + kMinLocationColumns;
+  // The class gets what the location leaves, at most 2/5 of the budget if
+  // the location needs more.
+  size_t max_class = std::min(w_class, std::max(budget * 2 / 5, budget > w_location ? budget - w_location : 0));
+  max_class = std::max(max_class, std::min(w_class, kMinClassColumns));
+  const size_t max_location = std::max(budget > max_class ? budget - max_class : 0, kMinLocationColumns);
+  for (auto& r : *rows) {
+    r[c_class] = fit_right(r[c_class], max_class);
+    r[c_location] = fit_left(r[c_location], max_location);
+  }
+}
+
+/// Left-aligned `s` padded to `width` columns.
+std::string pad(const std::string& s, size_t width) {
+  const size_t n = columns(s);
+  return n >= width ? s : s + std::string(width - n, ' ');
+}
+
 /// An exact figure with a percentage, e.g. "1234 (12.5%)".
 std::string with_share(uint128 part, uint128 whole) {
   const double pct =
@@ -64,6 +138,34 @@ std::string with_commas(uint128 n) {
     out += digits[i];
   }
   return out;
+}
+
+/// Rows of numbers (right-aligned to `number_widths`, at least), then
+/// address, type, class (left-aligned columns) and a location last, each
+/// row fitting kRowColumns: "  NUMBERS  ADDRESS  TYPE  CLASS  LOCATION".
+void append_aligned(std::vector<std::vector<std::string>>* rows,
+                    const std::vector<size_t>& number_widths, std::string* out) {
+  const size_t n = number_widths.size();
+  std::vector<size_t> w(n + 4, 0);
+  auto measure = [&] {
+    for (size_t c = 0; c < n + 4; ++c) {
+      w[c] = c < n ? number_widths[c] : 0;
+      for (const auto& r : *rows) w[c] = std::max(w[c], columns(r[c]));
+    }
+  };
+  measure();
+  size_t fixed = 2 + 2 + w[n] + 2 + w[n + 1] + 2 + 2;  // indent, gaps
+  for (size_t c = 0; c < n; ++c) fixed += w[c] + (c > 0 ? 1 : 0);
+  fit_row_cells(rows, n + 2, n + 3, fixed);
+  measure();
+  for (const auto& r : *rows) {
+    std::string line = " ";
+    for (size_t c = 0; c < n; ++c) line += fmt::format(" {:>{}}", r[c], w[c]);
+    line += "  " + pad(r[n], w[n]) + "  " + pad(r[n + 1], w[n + 1]) + "  " + pad(r[n + 2], w[n + 2]) +
+            "  " + r[n + 3];
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    *out += line + "\n";
+  }
 }
 
 void section(const std::string& title, std::string* out) {
@@ -102,19 +204,24 @@ void render_path_hops_text(const Table& hops, uint64_t key, std::string* out) {
   }
   const std::vector<std::string> head = {"hop", "address", "type", "class", "location"};
   std::vector<size_t> w(head.size());
-  for (size_t c = 0; c < head.size(); ++c) {
-    w[c] = head[c].size();
-    for (const auto& row : cells) w[c] = std::max(w[c], row[c].size());
-  }
-  *out += fmt::format("  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>8}\n", head[0], w[0], head[1],
-                      w[1], head[2], w[2], head[3], w[3], head[4], w[4], "memsize");
+  auto measure = [&] {
+    for (size_t c = 0; c < head.size(); ++c) {
+      w[c] = head[c].size();
+      for (const auto& row : cells) w[c] = std::max(w[c], columns(row[c]));
+    }
+  };
+  measure();
+  fit_row_cells(&cells, 3, 4, 2 + w[0] + 2 + w[1] + 2 + w[2] + 2 + 2 + 2 + 8);
+  measure();
+  *out += fmt::format("  {:>{}}  {}  {}  {}  {}  {:>8}\n", head[0], w[0], pad(head[1], w[1]),
+                      pad(head[2], w[2]), pad(head[3], w[3]), pad(head[4], w[4]), "memsize");
   for (size_t i = 0; i < cells.size(); ++i) {
     const auto& row = cells[i];
     if (left_out[i] > 0) {
       *out += fmt::format("  {:>{}}  \u2026 {} hops \u2026\n", "", w[0], with_commas(left_out[i]));
     }
-    *out += fmt::format("  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>8}\n", row[0], w[0], row[1],
-                        w[1], row[2], w[2], row[3], w[3], row[4], w[4], sizes[i]);
+    *out += fmt::format("  {:>{}}  {}  {}  {}  {}  {:>8}\n", row[0], w[0], pad(row[1], w[1]),
+                        pad(row[2], w[2]), pad(row[3], w[3]), pad(row[4], w[4]), sizes[i]);
   }
 }
 
@@ -229,13 +336,17 @@ void render_retained_text(const RetainedText& what, const std::vector<Table>& ta
 
   const Table& top = table_named(tables, "top_retainers");
   section("Top retainers (retained bytes, own bytes)", out);
-  for (const auto& r : top.rows) {
-    *out += fmt::format("  {:>12} {:>10}  {} {} {}  {}\n", as_int(r[col(top, "retained")]),
-                        as_int(r[col(top, "shallow")]),
-                        terminal_text(as_text(r[col(top, "address")])),
-                        terminal_text(as_text(r[col(top, "type")])),
-                        class_and_name(r[col(top, "class")], r[col(top, "name")]),
-                        text_or(r[col(top, "location")], kNoLocation));
+  {
+    std::vector<std::vector<std::string>> cells;
+    for (const auto& r : top.rows) {
+      cells.push_back({decimal(as_int(r[col(top, "retained")])),
+                       decimal(as_int(r[col(top, "shallow")])),
+                       terminal_text(as_text(r[col(top, "address")])),
+                       terminal_text(as_text(r[col(top, "type")])),
+                       class_and_name(r[col(top, "class")], r[col(top, "name")]),
+                       text_or(r[col(top, "location")], kNoLocation)});
+    }
+    append_aligned(&cells, {12, 10}, out);
   }
   auto groups = [&](const char* table, const std::string& key, const std::string& title,
                     const char* null_text) {
@@ -243,9 +354,14 @@ void render_retained_text(const RetainedText& what, const std::vector<Table>& ta
     section(title, out);
     const size_t c_group = col(tb, key), c_objs = col(tb, "objects"),
                  c_shallow = col(tb, "shallow"), c_ret = col(tb, "retained");
+    // The group fits kRowColumns after the three numbers (37 columns): a
+    // location cut on the left, a class on the right.
+    constexpr size_t kGroupColumns = kRowColumns - 37;
     for (const auto& r : tb.rows) {
+      std::string group = text_or(r[c_group], null_text);
+      group = key == "location" ? fit_left(group, kGroupColumns) : fit_right(group, kGroupColumns);
       *out += fmt::format("  {:>12} {:>10} {:>9}  {}\n", as_int(r[c_ret]), as_int(r[c_shallow]),
-                          as_int(r[c_objs]), text_or(r[c_group], null_text));
+                          as_int(r[c_objs]), group);
     }
   };
   *out += "\n(columns: retained bytes, own bytes, objects)";
@@ -257,12 +373,16 @@ void render_retained_text(const RetainedText& what, const std::vector<Table>& ta
   section(fmt::format("Unreachable from any GC root: {} objects, {} bytes", un.total("objects"),
                       un.total("bytes")),
           out);
-  for (const auto& r : un.rows) {
-    *out += fmt::format("  {:>10}  {} {} {}  {}\n", as_int(r[col(un, "memsize")]),
-                        terminal_text(as_text(r[col(un, "address")])),
-                        terminal_text(as_text(r[col(un, "type")])),
-                        class_and_name(r[col(un, "class")], r[col(un, "name")]),
-                        text_or(r[col(un, "location")], kNoLocation));
+  {
+    std::vector<std::vector<std::string>> cells;
+    for (const auto& r : un.rows) {
+      cells.push_back({decimal(as_int(r[col(un, "memsize")])),
+                       terminal_text(as_text(r[col(un, "address")])),
+                       terminal_text(as_text(r[col(un, "type")])),
+                       class_and_name(r[col(un, "class")], r[col(un, "name")]),
+                       text_or(r[col(un, "location")], kNoLocation)});
+    }
+    append_aligned(&cells, {10}, out);
   }
 }
 

@@ -206,7 +206,10 @@ try:
     check("retained (text): the suspect's share is 50.0%",
           f"0x2000 retains {2**63} (50.0%)" in out, out[:1500])
     check("retained (text): top retainers",
-          all(f"  {retains[a]:>12} {shallow[a]:>10}  {a} " in out for a in retains), out)
+          # (the number columns are aligned over the rows: at least 12 and 10 wide)
+          all(f"  {retains[a]:>{max(12, max(len(str(v)) for v in retains.values()))}} "
+              f"{shallow[a]:>{max(10, max(len(str(v)) for v in shallow.values()))}}  {a}  " in out
+              for a in retains), out)
     check("retained (text): the gem's sum",
           f"  {total:>12} {total:>10} {3:>9}  app" in out, out)
 

@@ -203,7 +203,7 @@ TEST_CASE("graph_text: retained, by hand") {
         "2. class Bar (7 objects) retains 300 (30.0%)\n"
         "   accumulation point: none, spread over the roots\n"
         "\nTop retainers (retained bytes, own bytes)\n==============================\n"
-        "           900         40  0x10 OBJECT Foo  a.rb:1\n"
+        "           900         40  0x10  OBJECT  Foo  a.rb:1\n"
         "\n(columns: retained bytes, own bytes, objects)"
         "\nRetained by class\n==============================\n"
         "           600         80         2  Foo\n"
@@ -212,7 +212,7 @@ TEST_CASE("graph_text: retained, by hand") {
         "\nRetained by gem\n==============================\n"
         "           600         80         2  app\n"
         "\nUnreachable from any GC root: 1 objects, 100 bytes\n==============================\n"
-        "         100  0x40 MODULE Module Baz  (no file)\n");
+        "         100  0x40  MODULE  Module Baz  (no file)\n");
   std::string none;
   render_retained_text({"d.json", 25, false, false}, retained_tables(), &none);
   CHECK(none.find("allocation tracing") == std::string::npos);
@@ -226,4 +226,48 @@ TEST_CASE("graph_text: retained reads columns and tables by name") {
 }
 
 }  // namespace
+
+TEST_CASE("graph_text: hop rows fit 120 columns, long locations cut on the left, classes on the right") {
+  using namespace std::string_literals;
+  Table hops;
+  hops.name = "paths";
+  hops.columns = {{"path", Column::Kind::kCount},   {"hop", Column::Kind::kInteger},
+                  {"root", Column::Kind::kText},    {"address", Column::Kind::kText},
+                  {"type", Column::Kind::kText},    {"class", Column::Kind::kText},
+                  {"name", Column::Kind::kText},    {"location", Column::Kind::kText},
+                  {"memsize", Column::Kind::kBytes}};
+  const std::string gem_file =
+      "/home/deploy/app/shared/bundle/ruby/3.1.0/gems/rack-2.2.22/lib/rack/mock.rb:108";
+  const std::string long_class = "Very::Long::Namespace::Of::The::Application::RequestMemoCache";
+  hops.rows = {{uint64_t{1}, uint64_t{0}, "vm"s, "0x7f739c9ce868"s, "HASH"s, long_class, Cell{},
+                gem_file, uint64_t{83520}},
+               {uint64_t{1}, uint64_t{1}, Cell{}, "0x7f739c9ce890"s, "STRING"s, "String"s, Cell{},
+                "a.rb:1"s, uint64_t{40}}};
+  std::string out;
+  render_path_hops_text(hops, 1, &out);
+  size_t start = 0;
+  while (start < out.size()) {
+    const size_t end = out.find('\n', start);
+    const std::string line = out.substr(start, end - start);
+    size_t cols = 0;
+    for (char c : line) cols += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    CHECK(cols <= 120);
+    start = end + 1;
+  }
+  // The location keeps its end from a '/', the class its start.
+  // (77 columns for both: the class gets 30, the location 47, so
+  // "…/3.1.0/gems/rack-2.2.22/lib/rack/mock.rb:108")
+  CHECK(out.find("  \u2026/3.1.0/gems/rack-2.2.22/lib/rack/mock.rb:108  ") != std::string::npos);
+  CHECK(out.find("  Very::Long::Namespace::Of::Th\u2026  ") != std::string::npos);
+  CHECK(out.find(gem_file) == std::string::npos);
+  CHECK(out.find("Very::Long::Namespace") != std::string::npos);
+  CHECK(out.find(long_class) == std::string::npos);
+  // Short rows are not touched.
+  hops.rows[0][5] = "Hash"s;
+  hops.rows[0][7] = "b.rb:2"s;
+  out.clear();
+  render_path_hops_text(hops, 1, &out);
+  CHECK(out.find("\u2026") == std::string::npos);
+}
+
 }  // namespace heapdump
