@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <algorithm>
 #include <charconv>
@@ -130,18 +133,39 @@ void print_error(std::string_view message) {
   write_stderr_line(line);
 }
 
+namespace {
+
+/// Writes a fixed message to stderr without allocating: after an allocation
+/// failed there may be no memory left even for a message (a std::string in
+/// a handler that throws again would escape main and abort).
+void write_fixed(std::string_view message) {
+  while (!message.empty()) {
+    const ssize_t n = ::write(STDERR_FILENO, message.data(), message.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    message.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+constexpr std::string_view kOutOfMemory =
+    "heapdump: out of memory: the process was refused more memory (ulimit -v, prlimit --as, a "
+    "container's limit, or the machine's); the command was stopped\n";
+
+}  // namespace
+
 int run_guarded(const std::function<int()>& command) {
   try {
     return command();
   } catch (const std::bad_alloc&) {
-    // What the command held is freed by now, so this short message fits.
-    print_error(
-        "out of memory: the process was refused more memory (ulimit -v, prlimit --as, a "
-        "container's limit, or the machine's); the command was stopped");
+    write_fixed(kOutOfMemory);
   } catch (const std::exception& e) {
-    print_error(fmt::format("internal error: {}", e.what()));
+    try {
+      print_error(fmt::format("internal error: {}", e.what()));
+    } catch (...) {
+      write_fixed("heapdump: internal error\n");
+    }
   } catch (...) {
-    print_error("internal error: an exception that is not a std::exception");
+    write_fixed("heapdump: internal error: an exception that is not a std::exception\n");
   }
   return kExitIoError;
 }
