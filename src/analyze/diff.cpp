@@ -68,7 +68,7 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
   const State::Key key{id.type, r.has_file ? s.files.intern(r.file) + 1 : 0,
                        r.has_line ? r.line : 0, r.has_line};
   auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
-  if (inserted) s.groups.push_back({key, 0, {}, r.byte_offset});
+  if (inserted) s.groups.push_back({key, 0, {}, r.byte_offset, 0, {}});
   State::SiteCount& g = s.groups[it->second];
   g.objects += 1;
   g.bytes.add(r.memsize);
@@ -91,7 +91,7 @@ void DiffAggregator::merge(const DiffAggregator& other) {
     State::Key key = theirs.key;
     if (key.file != 0) key.file = s.files.intern(other.state_->files.get(key.file - 1)) + 1;
     auto [it, inserted] = s.ids.try_emplace(key, static_cast<uint32_t>(s.groups.size()));
-    if (inserted) s.groups.push_back({key, 0, {}, theirs.first});
+    if (inserted) s.groups.push_back({key, 0, {}, theirs.first, 0, {}});
     State::SiteCount& g = s.groups[it->second];
     g.objects += theirs.objects;
     g.bytes.add(theirs.bytes);
