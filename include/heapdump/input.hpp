@@ -37,10 +37,11 @@ class InputSource {
   /// A warning to show after reading (for example a truncated gzip or zstd
   /// stream), or "".
   virtual std::string warning() const { return {}; }
-  /// A descriptor of the regular file whose bytes, from offset 0 to
-  /// size_hint(), are this input's bytes, so they can be mapped instead of
-  /// read; -1 if there is none (standard input, compressed, memory).
-  virtual int mappable_fd() const { return -1; }
+  /// True if this input's bytes are those of a regular file opened by name,
+  /// from offset 0 to size_hint() (its size when opened), so that reading
+  /// fewer means the file got shorter meanwhile; false for standard input,
+  /// compressed input and memory.
+  virtual bool regular_file() const { return false; }
 
  protected:
   std::string name_;

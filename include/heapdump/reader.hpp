@@ -46,10 +46,6 @@ struct ReadOptions {
   uint64_t max_line_bytes = kDefaultMaxLineBytes;
   unsigned threads = 1;                 ///< parsing threads
   bool decode_references = false;       ///< fill ObjectRecord::references
-  /// A regular file is parsed in mapped windows instead of copied out with
-  /// read(2) a chunk at a time. Which is faster depends on the machine
-  /// (bench/RESULTS.md); the records are the same.
-  bool map_files = false;
   /// Called from the reading thread after each chunk with the bytes of the
   /// underlying file consumed so far (compressed bytes for gzip).
   std::function<void(uint64_t)> progress;

@@ -106,15 +106,11 @@ void add_common_options(CLI::App* cmd, CommonOptions* options) {
                   "memory; the default, 2 GiB, is far above the longest line of a real dump")
       ->check(whole_number(1, UINT64_MAX))
       ->capture_default_str();
-  cmd->add_flag("--mmap", options->map_files,
-                "Parse a plain file in mapped windows instead of copying it out with read(2); "
-                "faster on some machines, slower on others (see bench/RESULTS.md)");
 }
 
 ReadOptions CommonOptions::read_options(unsigned thread_count) const {
   ReadOptions options;
   options.threads = thread_count;
-  options.map_files = map_files;
   options.max_line_bytes = max_line_bytes;
   return options;
 }

@@ -50,7 +50,6 @@ struct CommonOptions {
   unsigned threads = 0;        ///< parsing threads; 0 = one per core
   bool quiet = false;          ///< no progress line
   std::string format = "text"; ///< "text" (heapy's layout), "json" or "csv"
-  bool map_files = false;      ///< --mmap: parse plain files in mapped windows
   bool csv_safe = false;       ///< --csv-safe: defuse spreadsheet formulas in CSV text cells
   uint64_t max_line_bytes = kDefaultMaxLineBytes;  ///< longer lines are skipped unkept
   /// The thread count to use: `threads`, or the number of cores.

@@ -146,6 +146,11 @@ int run(int argc, char** argv) {
       if (token == "--") break;
       if (token.size() < 2 || token[0] != '-' || (token[1] >= '0' && token[1] <= '9')) continue;
       if (known_option(*parsed, token)) continue;
+      if (token == "--mmap") {  // removed in issue 25; old scripts may pass it
+        hint = "; --mmap was removed: a file is always read with read(2), which was as fast or "
+               "faster; drop the option";
+        break;
+      }
       const std::string near = heapdump::nearest_option(*parsed, token.substr(0, token.find('=')));
       if (!near.empty()) hint = "; did you mean '" + near + "'?";
     }

@@ -77,8 +77,6 @@ class RawReader {
   }
   const std::vector<char>& peeked() const { return peeked_; }
   uint64_t consumed() const { return consumed_; }
-  /// The file descriptor read, or -1 (memory).
-  virtual int fd() const { return -1; }
 
  protected:
   /// Reads at most n bytes past the peeked ones; -1 on error (errno set).
@@ -97,8 +95,6 @@ class FdReader final : public RawReader {
   ~FdReader() override {
     if (owned_ && fd_ >= 0) ::close(fd_);
   }
-  int fd() const override { return fd_; }
-
  protected:
   ssize_t read_raw(char* buf, size_t n) override {
     for (;;) {
@@ -135,10 +131,10 @@ class MemoryReader final : public RawReader {
 
 class PlainInput final : public InputSource {
  public:
-  /// `mappable`: a regular file opened by name, so its bytes are at
+  /// `regular_file`: a regular file opened by name, so its bytes are at
   /// offsets 0 to `size`.
-  PlainInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size, bool mappable)
-      : raw_(std::move(raw)), mappable_(mappable) {
+  PlainInput(std::unique_ptr<RawReader> raw, std::string name, uint64_t size, bool regular_file)
+      : raw_(std::move(raw)), regular_file_(regular_file) {
     name_ = std::move(name);
     size_hint_ = size;
   }
@@ -150,11 +146,11 @@ class PlainInput final : public InputSource {
   }
   uint64_t raw_bytes_consumed() const override { return raw_->consumed(); }
   bool compressed() const override { return false; }
-  int mappable_fd() const override { return mappable_ ? raw_->fd() : -1; }
+  bool regular_file() const override { return regular_file_; }
 
  private:
   std::unique_ptr<RawReader> raw_;
-  bool mappable_;
+  bool regular_file_;
 };
 
 /// Compressed bytes read ahead of the decoder.
@@ -460,7 +456,7 @@ Format detect(const std::vector<char>& head) {
 
 /// The decoder for `raw`'s format (peeking at its first bytes), or an error.
 Status open_decoder(std::unique_ptr<RawReader> raw, const std::string& name, uint64_t size,
-                    bool mappable, std::unique_ptr<InputSource>* out) {
+                    bool regular_file, std::unique_ptr<InputSource>* out) {
   if (!raw->peek(4)) return Status::io_error(errno_message(name, errno));
   switch (detect(raw->peeked())) {
     case Format::kGzip:
@@ -470,7 +466,7 @@ Status open_decoder(std::unique_ptr<RawReader> raw, const std::string& name, uin
       *out = std::make_unique<ZstdInput>(std::move(raw), name, size);
       break;
     case Format::kPlain:
-      *out = std::make_unique<PlainInput>(std::move(raw), name, size, mappable);
+      *out = std::make_unique<PlainInput>(std::move(raw), name, size, regular_file);
       break;
   }
   return Status();
@@ -520,10 +516,10 @@ Status InputSource::open(const std::string& path, std::unique_ptr<InputSource>* 
   if (S_ISDIR(st.st_mode)) return Status::io_error(errno_message(name, EISDIR));
   uint64_t size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
   if (S_ISREG(st.st_mode)) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  // Standard input may start anywhere in a file, so only named files are
-  // mapped.
-  const bool mappable = !is_stdin && S_ISREG(st.st_mode) && size > 0;
-  return open_decoder(std::move(reader), name, size, mappable, out);
+  // Standard input may start anywhere in a file, so only a named file is
+  // known to hold `size` bytes of input.
+  const bool regular_file = !is_stdin && S_ISREG(st.st_mode) && size > 0;
+  return open_decoder(std::move(reader), name, size, regular_file, out);
 }
 
 Status open_memory_input(std::string data, std::string name, size_t max_read,

@@ -16,7 +16,6 @@
 #include "heapdump/input.hpp"
 #include "heapdump/reader.hpp"
 #include "heapdump/status.hpp"
-#include "parse/mapped_window.hpp"
 
 namespace heapdump {
 
@@ -96,21 +95,16 @@ std::string not_an_object_reason(unsigned char byte);
 int first_content_byte(const char* p, size_t n, uint64_t offset);
 
 /// Whole lines of the input: data() ends right after a '\n', except for the
-/// last chunk of an input that does not end with one. The bytes are either
-/// a window of the mapped file or a copy in `buffer`; either way
-/// kChunkPadding bytes after them are readable.
+/// last chunk of an input that does not end with one. The bytes are a copy
+/// in `buffer`, and kChunkPadding bytes after them are readable.
 struct Chunk {
   ByteBuffer buffer;         ///< the copy: size + kChunkPadding bytes or more
-  MappedWindow window;       ///< the mapping, when mapped (then `buffer` is unused)
   size_t size = 0;           ///< valid bytes
   uint64_t offset = 0;       ///< stream offset of the first byte
   uint64_t index = 0;        ///< 0, 1, 2, ... in stream order
   SkippedLongLine skipped;   ///< a skipped line just before `offset`, if present
-  const char* begin() const { return window.data() != nullptr ? window.data() : buffer.data(); }
+  const char* begin() const { return buffer.data(); }
   std::string_view data() const { return std::string_view(begin(), size); }
-  /// Gives a mapping back (after parsing: mapped pages count as memory in
-  /// use while mapped).
-  void release_window() { window.reset(); }
 };
 
 /// Reads an InputSource into Chunks of about `chunk_size` bytes. A line
@@ -120,49 +114,37 @@ struct Chunk {
 /// Chunk::skipped (of a chunk with no bytes), so memory stays bounded
 /// whatever the input (a run of gigabytes of zeros, /dev/zero).
 ///
-/// Chunks are copied out of the input with InputSource::read() (kCopy, the
-/// default). With kMapIfPossible, a regular file (InputSource::mappable_fd())
-/// is mapped a window per chunk instead, so its bytes are parsed where the
-/// page cache holds them; its size when opened is then what is read. Which
-/// is faster depends on the machine (bench/RESULTS.md). Either way, if a
-/// regular file turns out shorter than it was when opened, finish() says so
-/// at the end.
+/// Chunks are copied out of the input with InputSource::read() into
+/// reused buffers. If a regular file (InputSource::regular_file()) turns out
+/// shorter than it was when opened, finish() says so at the end.
 class ChunkReader {
  public:
-  enum class Mode { kCopy, kMapIfPossible };
   explicit ChunkReader(InputSource& input, size_t chunk_size = size_t{4} << 20,
-                       Mode mode = Mode::kCopy, uint64_t max_line_bytes = kDefaultMaxLineBytes);
+                       uint64_t max_line_bytes = kDefaultMaxLineBytes);
 
   /// Fills *chunk (reusing its buffer) and returns true, or returns false at
   /// the end of the input or on a read error (then status() is not ok).
   bool next(Chunk* chunk);
   const Status& status() const { return status_; }
-  /// The final status, once every chunk was parsed and its window released:
-  /// also an error if a regular file got shorter while it was read (copied:
-  /// it ended before the size it had when opened; mapped: it is shorter
-  /// now, or a window past its new end read zero bytes instead).
+  /// The final status, once every chunk was read: also an error if a
+  /// regular file got shorter while it was read (it ended before the size
+  /// it had when opened).
   const Status& finish();
-  /// True if chunks are windows of the mapped file.
-  bool mapping() const { return map_fd_ >= 0; }
-  /// Input bytes handed out so far (of the file, compressed, for gzip).
-  uint64_t bytes_consumed() const { return mapping() ? offset_ : input_.raw_bytes_consumed(); }
+  /// Input bytes consumed so far (of the file, compressed, for gzip).
+  uint64_t bytes_consumed() const { return input_.raw_bytes_consumed(); }
 
  private:
   /// Gives out the next `size` bytes of the input as *chunk (whose bytes
   /// are in place); returns true.
   bool hand_out(Chunk* chunk, size_t size);
-  bool next_mapped(Chunk* chunk);
-  /// For a mapped file, where a window does not fit (the end of the file)
-  /// or cannot be mapped: the next chunk copied with pread.
-  bool copy_piece(Chunk* chunk);
   Status shrank() const;
   /// Why the line that starts at stream offset `offset` with the `size`
   /// bytes at `p` (none a newline) must be skipped, or "" if it may grow.
   std::string must_skip(const char* p, size_t size, uint64_t offset) const;
-  /// Skips the line at offset_ of which `seen` bytes were seen (copied: they
-  /// are gone from the input; mapped: they are in the file), reading on to
-  /// its newline into chunk->buffer a piece at a time, and hands out an
-  /// empty chunk with Chunk::skipped set. False on a read error.
+  /// Skips the line at offset_ of which `seen` bytes were seen (they are
+  /// gone from the input), reading on to its newline into chunk->buffer a
+  /// piece at a time, and hands out an empty chunk with Chunk::skipped set.
+  /// False on a read error.
   bool skip_line(Chunk* chunk, uint64_t seen, std::string reason);
 
   InputSource& input_;
@@ -173,10 +155,8 @@ class ChunkReader {
   uint64_t offset_ = 0;
   uint64_t index_ = 0;
   Status status_;
-  int map_fd_ = -1;          // >= 0 while mapping
   bool regular_file_ = false;  // the input is a regular file opened by name...
-  uint64_t map_size_ = 0;    // ...of this size when opened
-  uint64_t past_end_at_start_ = 0;  // MappedWindow::reads_past_end() then
+  uint64_t file_size_ = 0;     // ...of this size when opened
 };
 
 /// The length of the line that starts at `p`: up to the first '\n' before

@@ -114,23 +114,18 @@ void report(const std::string& name, ChunkResult& result, ParseReporter& reporte
   add_stats(total, result.stats);
 }
 
-ChunkReader::Mode chunk_mode(const ReadOptions& options) {
-  return options.map_files ? ChunkReader::Mode::kMapIfPossible : ChunkReader::Mode::kCopy;
-}
-
 }  // namespace
 
 Status read_dump(InputSource& input, RecordSink& sink, ParseReporter& reporter, ReadStats* stats,
                  const ReadOptions& options) {
   ReadStats total;
-  ChunkReader chunks(input, options.chunk_size, chunk_mode(options), options.max_line_bytes);
+  ChunkReader chunks(input, options.chunk_size, options.max_line_bytes);
   RecordDecoder decoder;
   decoder.set_decode_references(options.decode_references);
   Chunk chunk;
   while (chunks.next(&chunk)) {
     ChunkResult result;
     parse_chunk(chunk, decoder, sink, options, &result);
-    chunk.release_window();
     report(input.name(), result, reporter, &total);
     if (options.progress) options.progress(chunks.bytes_consumed());
   }
@@ -180,7 +175,6 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
       }
       slot->result = ChunkResult{};
       parse_chunk(slot->chunk, decoder, sink, options, &slot->result);
-      slot->chunk.release_window();
       std::lock_guard<std::mutex> lock(mu);
       done[slot->chunk.index] = slot;
       // Report finished chunks in file order.
@@ -212,8 +206,7 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
   std::unique_ptr<ChunkReader> chunks;
   try {
     for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
-    chunks = std::make_unique<ChunkReader>(input, options.chunk_size, chunk_mode(options),
-                                           options.max_line_bytes);
+    chunks = std::make_unique<ChunkReader>(input, options.chunk_size, options.max_line_bytes);
     for (;;) {
       Slot* slot;
       {

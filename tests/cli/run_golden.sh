@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs one golden case: tests/golden/cases/NAME/{cmd,expected.stdout,expected.code}
 # and, when present, expected.output-diff (the file written by --output-diff).
-# Each case runs with --threads 1, 2 and 8, and with --threads 2 --mmap (plain
-# files mapped instead of copied out): the output must not depend on either.
+# Each case runs with --threads 1, 2 and 8: the output must not depend on it.
 # Usage: run_golden.sh HEAPDUMP CASE_DIR   (from the repository root)
 set -u
 heapdump=$1
@@ -13,10 +12,9 @@ trap 'rm -rf "$tmp"' EXIT
 cmd=$(sed "s#@TMP@#$tmp#g" "$case_dir/cmd")
 expected_code=$(cat "$case_dir/expected.code")
 status=0
-for threads in 1 2 8 "2 --mmap"; do
+for threads in 1 2 8; do
   rm -f "$tmp/out.json"
   # shellcheck disable=SC2086  # cmd is a list of arguments without spaces
-  # shellcheck disable=SC2086  # and $threads may hold two options
   "$heapdump" $cmd --threads $threads >"$tmp/stdout" 2>"$tmp/stderr"
   code=$?
   failed=0

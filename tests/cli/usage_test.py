@@ -7,7 +7,8 @@
             any help; `--lines N` with `(default 50)` in the description
   width     every help line fits 80 columns when stdout is not a terminal
   version   -V prints the same as --version
-  suggest   a mistyped option names the close one (--line -> --lines)
+  suggest   a mistyped option names the close one (--line -> --lines);
+            the removed --mmap says it was removed
   allowed   errors say what is allowed: --lines >= 1, --threads 1 to 256,
             GEN mentions A..B, `read FILE 99` lists the generations the dump
             has (counted here from the JSON), --lines without GEN is a usage
@@ -85,6 +86,13 @@ for c, typed, meant in [("read", "--line", "--lines"), ("read", "--thread", "--t
     check(f"suggest {typed}", code == 2 and f"did you mean '{meant}'?" in err, err)
 code, out, err = run("read", FX + "leak_plain.0.json", "--zzzzzzzz")
 check("suggest nothing close", code == 2 and "did you mean" not in err, err)
+# --mmap was removed (issue 25): an old script's --mmap is a usage error that
+# says so, in every command that took it, with nothing on stdout.
+for c in ["read", "diff", "retained"]:
+    args = [c, FX + "leak_plain.0.json"] + ([FX + "leak_plain.1.json"] if c == "diff" else [])
+    code, out, err = run(*args, "--mmap")
+    check(f"removed --mmap {c}", code == 2 and out == "" and "--mmap was removed" in err
+          and "did you mean" not in err, err)
 
 # allowed
 code, out, err = run("read", FX + "leak_plain.0.json", "all", "--lines", "0")

@@ -24,19 +24,16 @@ struct SeenLine {
 };
 
 /// Every line of `input` in chunks of `chunk_size`, checking the chunks'
-/// order, offsets and padding. *windows counts the chunks that were windows
-/// of a mapped file.
+/// order, offsets and padding.
 /// A line the reader skipped unkept (Chunk::skipped) is seen as
 /// "<skipped LENGTH: REASON>".
 std::vector<SeenLine> lines_of(InputSource& input, uint64_t total, size_t chunk_size,
-                               size_t* chunks_seen = nullptr, size_t* windows = nullptr,
-                               ChunkReader::Mode mode = ChunkReader::Mode::kCopy,
+                               size_t* chunks_seen = nullptr,
                                uint64_t max_line_bytes = kDefaultMaxLineBytes) {
-  ChunkReader reader(input, chunk_size, mode, max_line_bytes);
+  ChunkReader reader(input, chunk_size, max_line_bytes);
   std::vector<SeenLine> lines;
   Chunk chunk;
   uint64_t expected_index = 0, expected_offset = 0;
-  size_t mapped = 0;
   while (reader.next(&chunk)) {
     REQUIRE(chunk.index == expected_index++);
     if (chunk.skipped.present) {
@@ -49,12 +46,7 @@ std::vector<SeenLine> lines_of(InputSource& input, uint64_t total, size_t chunk_
     }
     REQUIRE(chunk.offset == expected_offset);
     expected_offset += chunk.size;
-    if (chunk.window.data() != nullptr) {
-      ++mapped;
-      REQUIRE(chunk.window.size() >= chunk.size + kChunkPadding);
-    } else {
-      REQUIRE(chunk.buffer.size() >= chunk.size + kChunkPadding);
-    }
+    REQUIRE(chunk.buffer.size() >= chunk.size + kChunkPadding);
     // The padding must be readable (an unmapped byte would crash here).
     volatile char last = 0;
     for (size_t i = 0; i < kChunkPadding; ++i) last = last + chunk.begin()[chunk.size + i];
@@ -67,7 +59,6 @@ std::vector<SeenLine> lines_of(InputSource& input, uint64_t total, size_t chunk_
   REQUIRE(reader.finish().ok());
   REQUIRE(expected_offset == total);
   if (chunks_seen) *chunks_seen = expected_index;
-  if (windows) *windows = mapped;
   return lines;
 }
 
@@ -75,8 +66,7 @@ std::vector<SeenLine> all_lines(const std::string& data, size_t chunk_size, size
                                 size_t* chunks_seen = nullptr,
                                 uint64_t max_line_bytes = kDefaultMaxLineBytes) {
   auto input = make_memory_input(data, "m", max_read);
-  return lines_of(*input, data.size(), chunk_size, chunks_seen, nullptr,
-                  ChunkReader::Mode::kCopy, max_line_bytes);
+  return lines_of(*input, data.size(), chunk_size, chunks_seen, max_line_bytes);
 }
 
 /// A file holding `data`, removed at the end of the test.
@@ -188,7 +178,7 @@ TEST_CASE("ChunkReader keeps chunks near the chunk size and grows for a huge lin
   CHECK(lines[2].number == 3);
 }
 
-TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes streamed") {
+TEST_CASE("ChunkReader cuts a regular file as it cuts the same bytes streamed") {
   std::mt19937_64 rng(5);
   auto random_lines = [&rng](size_t total) {
     std::string data;
@@ -204,118 +194,50 @@ TEST_CASE("ChunkReader maps a regular file and cuts it as it cuts the same bytes
   std::vector<std::string> inputs = {
       "a\nbb\n\nccc\r\n" + std::string(1000, 'x') + "\nlast",
       random_lines(300000),
-      // A line longer than a window's slack beyond the chunk (64 KB).
+      // A line longer than most chunks.
       random_lines(100000) + "\n{" + std::string(200000, 'L') + "\n" + random_lines(100000),
-      // The same, skipped (not '{'): mapped, it is read through with pread.
+      // The same, skipped (not '{').
       random_lines(100000) + "\n" + std::string(200000, 'L') + "\n" + random_lines(100000),
       // A long line at the end, with no newline; skipped, then kept.
       random_lines(100000) + "\n" + std::string(300000, 'L'),
       random_lines(100000) + "\n{" + std::string(300000, 'L'),
   };
-  // Ends near a page boundary, where the bytes after the file's end stop
-  // being readable in a mapping.
+  // Ends near a page boundary.
   for (long delta : {-65L, -64L, -63L, -1L, 0L, 1L}) inputs.push_back(random_lines(static_cast<size_t>(20 * 4096 + delta)));
   inputs.push_back(random_lines(200000) + "\n");
   for (const std::string& data : inputs) {
     const TempFile file(data);
     for (size_t chunk : {1, 64, 4096, 100000, 1 << 20}) {
       INFO("size " << data.size() << " chunk " << chunk);
+      const auto streamed = all_lines(data, chunk, SIZE_MAX);
       std::unique_ptr<InputSource> input;
       REQUIRE(InputSource::open(file.path, &input).ok());
-      size_t chunks = 0, windows = 0;
-      const auto streamed = all_lines(data, chunk, SIZE_MAX);
-      const auto mapped = lines_of(*input, data.size(), chunk, &chunks, &windows,
-                                   ChunkReader::Mode::kMapIfPossible);
-      CHECK(same_lines(as_read(mapped, chunk), as_read(streamed, chunk)));
-      // Every chunk but those near the end is a window of the file (a
-      // skipped line makes an empty chunk that is not, and a long last line
-      // is copied).
-      const bool skips = std::any_of(mapped.begin(), mapped.end(), [](const SeenLine& l) {
-        return l.text.rfind("<skipped ", 0) == 0;
-      });
-      const bool long_last = data.size() - data.rfind('\n') > 65536;
-      if (data.size() > chunk + 3 * 65536 && !skips && !long_last) CHECK(windows * 2 > chunks);
-      // Copied out (the default), no chunk is a window.
-      std::unique_ptr<InputSource> again;
-      REQUIRE(InputSource::open(file.path, &again).ok());
-      const auto copied = lines_of(*again, data.size(), chunk, &chunks, &windows);
-      CHECK(same_lines(as_read(copied, chunk), as_read(streamed, chunk)));
-      CHECK(windows == 0);
+      REQUIRE(input->regular_file());
+      const auto from_file = lines_of(*input, data.size(), chunk);
+      CHECK(same_lines(as_read(from_file, chunk), as_read(streamed, chunk)));
     }
   }
 }
 
-TEST_CASE("ChunkReader reports a mapped file that got shorter while it was read") {
-  std::string data;
-  for (int i = 0; i < 40000; ++i) data += "{\"line\":" + std::to_string(i) + ", \"pad\":\"" + std::string(80, 'p') + "\"}\n";
-  const TempFile file(data);
-  const uint64_t faults_before = MappedWindow::reads_past_end();
+TEST_CASE("ChunkReader: a file cut before its end is read is reported too") {
+  const TempFile file(uniform_lines(20000, 'q'));
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
-  ChunkReader reader(*input, 65536, ChunkReader::Mode::kMapIfPossible);
-  REQUIRE(reader.mapping());
+  REQUIRE(::truncate(file.path.c_str(), 50000) == 0);  // before the first chunk
+  ChunkReader reader(*input, 65536);
   Chunk chunk;
-  REQUIRE(reader.next(&chunk));
-  REQUIRE(chunk.window.data() != nullptr);
-  // Another process cuts the file; this window and the next ones reach past
-  // its new end. Reading them must not crash.
-  REQUIRE(::truncate(file.path.c_str(), 30000) == 0);  // inside the first chunk
-  size_t zero_bytes = 0;
-  do {
-    for (size_t i = 0; i < chunk.size + kChunkPadding; ++i) zero_bytes += chunk.begin()[i] == 0;
-  } while (reader.next(&chunk));
-  CHECK(zero_bytes > 0);  // pages past the new end read as zeros
-  CHECK(MappedWindow::reads_past_end() > faults_before);
-  REQUIRE_FALSE(reader.finish().ok());
-  CHECK(reader.status().message().find(file.path + ": the file got shorter while it was being read") !=
-        std::string::npos);
-}
-
-TEST_CASE("ChunkReader: a file cut and grown back while a window was read is reported") {
-  const std::string data = uniform_lines(20000, 'g');
-  const TempFile file(data);
-  std::unique_ptr<InputSource> input;
-  REQUIRE(InputSource::open(file.path, &input).ok());
-  ChunkReader reader(*input, 65536, ChunkReader::Mode::kMapIfPossible);
-  Chunk chunk;
-  REQUIRE(reader.next(&chunk));
-  REQUIRE(chunk.window.data() != nullptr);
-  // Cut inside this chunk, then grown back to its old size (with zeros):
-  // the later reads all succeed, only the window's pages past the cut
-  // tell that the bytes changed.
-  REQUIRE(::truncate(file.path.c_str(), 30000) == 0);
-  touch(chunk);
-  REQUIRE(::truncate(file.path.c_str(), static_cast<off_t>(data.size())) == 0);
   while (reader.next(&chunk)) touch(chunk);
-  CHECK(reader.status().ok());  // nothing failed while reading
   REQUIRE_FALSE(reader.finish().ok());
   CHECK(reader.status().message().find("got shorter") != std::string::npos);
 }
 
-TEST_CASE("ChunkReader: a file cut before its end is read is reported too, mapped or not") {
-  for (auto mode : {ChunkReader::Mode::kMapIfPossible, ChunkReader::Mode::kCopy}) {
-    INFO("mapped " << (mode == ChunkReader::Mode::kMapIfPossible));
-    const TempFile file(uniform_lines(20000, 'q'));
-    std::unique_ptr<InputSource> input;
-    REQUIRE(InputSource::open(file.path, &input).ok());
-    REQUIRE(::truncate(file.path.c_str(), 50000) == 0);  // before the first chunk
-    ChunkReader reader(*input, 65536, mode);
-    Chunk chunk;
-    while (reader.next(&chunk)) touch(chunk);
-    REQUIRE_FALSE(reader.finish().ok());
-    CHECK(reader.status().message().find("got shorter") != std::string::npos);
-  }
-}
-
-TEST_CASE("ChunkReader, copying: a file cut after the first chunk is reported") {
+TEST_CASE("ChunkReader: a file cut after the first chunk is reported") {
   const TempFile file(uniform_lines(20000, 'r'));
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
   ChunkReader reader(*input, 65536);
-  REQUIRE_FALSE(reader.mapping());
   Chunk chunk;
   REQUIRE(reader.next(&chunk));
-  REQUIRE(chunk.window.data() == nullptr);
   REQUIRE(::truncate(file.path.c_str(), 100000) == 0);  // inside the second chunk
   size_t bytes = chunk.size;
   while (reader.next(&chunk)) bytes += chunk.size;
@@ -326,7 +248,7 @@ TEST_CASE("ChunkReader, copying: a file cut after the first chunk is reported") 
         std::string::npos);
 }
 
-TEST_CASE("ChunkReader, copying: a file that grows while it is read is read to its end") {
+TEST_CASE("ChunkReader: a file that grows while it is read is read to its end") {
   const TempFile file(uniform_lines(2000, 's'));
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(file.path, &input).ok());
@@ -340,53 +262,17 @@ TEST_CASE("ChunkReader, copying: a file that grows while it is read is read to i
   CHECK(reader.finish().ok());
 }
 
-TEST_CASE("ChunkReader copies by default, maps when told to, and copies what it cannot map") {
-  const std::string data = "x\ny\n";
-  const TempFile file(data);
-  std::unique_ptr<InputSource> input;
-  REQUIRE(InputSource::open(file.path, &input).ok());
-  ChunkReader copying(*input, 1);
-  CHECK_FALSE(copying.mapping());
-  ChunkReader mapping(*input, 1, ChunkReader::Mode::kMapIfPossible);
-  CHECK(mapping.mapping());
-  auto memory = make_memory_input(data);
-  ChunkReader from_memory(*memory, 1, ChunkReader::Mode::kMapIfPossible);
-  CHECK_FALSE(from_memory.mapping());
-}
-
-TEST_CASE("ChunkReader: a window keeps its padding when the newline is as far as it may be") {
-  // Chunk size 4032: the first window is 4032 + 64 KB + 64 bytes long and
-  // ends on a page boundary (when pages are 4 KB), so a chunk cut one byte
-  // too far would leave 63 readable bytes, and reading the 64th would crash.
-  const size_t chunk = 4032;
-  for (size_t first_line : {size_t{4032 + 65536 - 2}, size_t{4032 + 65536 - 1}, size_t{4032 + 65536}}) {
-    INFO("first line " << first_line);
-    std::string data = "{" + std::string(first_line - 1, 'x') + "\n";
-    for (int i = 0; i < 3000; ++i) data += std::string(60, 'y') + "\n";
-    const TempFile file(data);
-    std::unique_ptr<InputSource> input;
-    REQUIRE(InputSource::open(file.path, &input).ok());
-    size_t chunks = 0, windows = 0;
-    const auto lines = lines_of(*input, data.size(), chunk, &chunks, &windows,
-                                ChunkReader::Mode::kMapIfPossible);
-    CHECK(windows > 0);
-    REQUIRE(lines.size() == 3001);
-    CHECK(lines[0].text.size() == first_line);
-  }
-}
-
 namespace {
 /// Reads every chunk of `input`; *biggest is the largest buffer a chunk had.
 std::vector<SeenLine> lines_and_memory(InputSource& input, uint64_t total, size_t chunk,
-                                       ChunkReader::Mode mode, uint64_t max_line_bytes,
-                                       size_t* biggest) {
-  ChunkReader reader(input, chunk, mode, max_line_bytes);
+                                       uint64_t max_line_bytes, size_t* biggest) {
+  ChunkReader reader(input, chunk, max_line_bytes);
   std::vector<SeenLine> lines;
   Chunk c;
   uint64_t offset = 0;
   *biggest = 0;
   while (reader.next(&c)) {
-    *biggest = std::max({*biggest, c.buffer.size(), c.window.size()});
+    *biggest = std::max(*biggest, c.buffer.size());
     if (c.skipped.present) {
       REQUIRE(c.skipped.offset == offset);
       lines.push_back({"<skipped " + std::to_string(c.skipped.length) + ": " + c.skipped.reason +
@@ -418,7 +304,7 @@ TEST_CASE("ChunkReader skips a long line that is not an object, or over the limi
     std::vector<std::string> expected;  // line texts
     size_t max_buffer;                  // the most a chunk may hold
   };
-  const size_t near_chunk = 2 * chunk + (64 << 10) + 2 * kChunkPadding;
+  const size_t near_chunk = 2 * chunk + 2 * kChunkPadding;
   const std::string bom = "\xEF\xBB\xBF";
   const std::vector<Case> cases = {
       // Zeros between two records; then at the end without a newline.
@@ -434,36 +320,33 @@ TEST_CASE("ChunkReader skips a long line that is not an object, or over the limi
       // An object-like line over the limit: skipped once the limit is passed.
       {"{a}\n" + big_object + "\n" + tail + "\n", 100000,
        {"{a}", "<skipped 200001: " + line_too_long_reason(200001, 100000) + ">", tail},
-       100001 + (64 << 10) + kChunkPadding},
+       100001 + kChunkPadding},
       // Under the limit it is kept whole (it may start with blanks and a BOM).
       {bom + " " + big_object + "\n" + tail + "\n", kDefaultMaxLineBytes,
        {bom + " " + big_object, tail}, 2 * big_object.size()},
   };
   for (const Case& c : cases) {
     const TempFile file(c.data);
-    for (auto mode : {ChunkReader::Mode::kCopy, ChunkReader::Mode::kMapIfPossible}) {
-      for (bool from_file : {false, true}) {
-        INFO("size " << c.data.size() << " mode " << static_cast<int>(mode) << " file "
-                     << from_file);
-        std::unique_ptr<InputSource> input;
-        if (from_file) {
-          REQUIRE(InputSource::open(file.path, &input).ok());
-        } else {
-          input = make_memory_input(c.data, "m", 5000);
-        }
-        size_t biggest = 0;
-        const auto lines =
-            lines_and_memory(*input, c.data.size(), chunk, mode, c.max_line_bytes, &biggest);
-        REQUIRE(lines.size() == c.expected.size());
-        for (size_t i = 0; i < lines.size(); ++i) {
-          CHECK(lines[i].text == c.expected[i]);
-          CHECK(lines[i].number == i + 1);
-        }
-        CHECK(lines.back().terminated == (c.data.back() == '\n'));
-        // A skipped line is never held whole: chunks stay near the chunk
-        // size (plus a mapped window's 64 KB slack), or the limit + 1.
-        CHECK(biggest <= c.max_buffer);
+    for (bool from_file : {false, true}) {
+      INFO("size " << c.data.size() << " file " << from_file);
+      std::unique_ptr<InputSource> input;
+      if (from_file) {
+        REQUIRE(InputSource::open(file.path, &input).ok());
+      } else {
+        input = make_memory_input(c.data, "m", 5000);
       }
+      size_t biggest = 0;
+      const auto lines =
+          lines_and_memory(*input, c.data.size(), chunk, c.max_line_bytes, &biggest);
+      REQUIRE(lines.size() == c.expected.size());
+      for (size_t i = 0; i < lines.size(); ++i) {
+        CHECK(lines[i].text == c.expected[i]);
+        CHECK(lines[i].number == i + 1);
+      }
+      CHECK(lines.back().terminated == (c.data.back() == '\n'));
+      // A skipped line is never held whole: chunks stay near the chunk
+      // size, or the limit + 1.
+      CHECK(biggest <= c.max_buffer);
     }
   }
 }
