@@ -1,6 +1,13 @@
 #include "parse/record_decoder.hpp"
 
+#include <cstring>
 #include <new>
+#include <type_traits>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "parse/address.hpp"
 #include "parse/record_keys.hpp"
@@ -131,6 +138,27 @@ std::string diagnose(std::string_view text, error_code e) {
   return describe(e);
 }
 
+/// *rec = ObjectRecord{}, as straight-line vector stores: the compiler
+/// makes a `rep stos` of the assignment (or a `rep movs` of a copy loop),
+/// whose start-up cost alone was 3.5 % of `read`.
+template <size_t... I>
+inline void clear_record(ObjectRecord* rec, std::index_sequence<I...>) {
+#if defined(__SSE2__)
+  auto* dst = reinterpret_cast<char*>(rec);
+  (_mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16 * I), _mm_setzero_si128()), ...);
+  std::memset(dst + 16 * sizeof...(I), 0, sizeof(ObjectRecord) % 16);
+  // All-zero bytes are the defaults of every member (empty views, false,
+  // 0, null) except the kind.
+  rec->kind = ObjectRecord{}.kind;
+#else
+  *rec = ObjectRecord{};
+#endif
+}
+
+inline void clear_record(ObjectRecord* rec) {
+  clear_record(rec, std::make_index_sequence<sizeof(ObjectRecord) / 16>{});
+}
+
 std::string quoted(std::string_view key) { return "\"" + std::string(key) + "\""; }
 
 /// A non-negative integer that fits in 64 bits; null means absent.
@@ -202,7 +230,7 @@ bool RecordDecoder::decode(std::string_view text, size_t readable_after, ObjectR
   (void)readable_after;
   const uint64_t byte_offset = rec->byte_offset;
   auto fresh_record = [&] {
-    *rec = ObjectRecord{};
+    clear_record(rec);
     rec->byte_offset = byte_offset;
     rec->raw_line = text;
   };
