@@ -1,10 +1,10 @@
 #include "heapdump/drill_down.hpp"
 
 #include <algorithm>
-#include <array>
 #include <string>
 #include <unordered_map>
 
+#include "analyze/prefetch_queue.hpp"
 #include "analyze/ranking.hpp"
 #include "analyze/string_pool.hpp"
 #include "heapdump/byte_sum.hpp"
@@ -94,6 +94,10 @@ struct DrillDown::State {
     at->first = std::min(at->first, first);
   }
 
+  /// How many records (and string values) a table update waits for its
+  /// prefetched slots.
+  static constexpr size_t kDelay = 8;
+
   /// The count updates of the last few string values, applied a few
   /// records later: their table entries are random accesses into tables
   /// of megabytes, so they are prefetched when the value comes and
@@ -103,10 +107,7 @@ struct DrillDown::State {
     uint32_t location;
     uint64_t first;
   };
-  static constexpr size_t kDelay = 8;
-  std::array<PendingValue, kDelay> pending{};
-  size_t pending_next = 0;
-  size_t pending_size = 0;
+  PrefetchQueue<PendingValue, kDelay> pending;
 
   void count_value(const PendingValue& p) {
     value_counts[p.value].count += 1;
@@ -115,13 +116,7 @@ struct DrillDown::State {
   void defer_value(uint32_t value, uint32_t location, uint64_t first) {
     __builtin_prefetch(&value_counts[value]);
     value_at.prefetch(value_at_key(value, location));
-    if (pending_size == kDelay) {
-      count_value(pending[pending_next]);
-    } else {
-      ++pending_size;
-    }
-    pending[pending_next] = {value, location, first};
-    pending_next = (pending_next + 1) % kDelay;
+    pending.push([this](const PendingValue& p) { count_value(p); }) = {value, location, first};
   }
   /// What one selected record adds. Its views are the record's, or point
   /// into a QueuedRecord's copies.
@@ -150,37 +145,19 @@ struct DrillDown::State {
     std::string value;
   };
   static constexpr size_t kMaxQueuedText = 4096;
-  std::array<QueuedRecord, kDelay> queued{};
-  size_t queued_next = 0;
-  size_t queued_size = 0;
+  PrefetchQueue<QueuedRecord, kDelay> queued;
 
   /// Applies the queued records and the pending value counts; every reader
   /// of the counts calls it first.
   void flush() {
-    for (size_t k = 0; k < queued_size; ++k) {
-      apply(queued[(queued_next + kDelay - queued_size + k) % kDelay].c);
-    }
-    queued_size = 0;
-    for (size_t k = 0; k < pending_size; ++k) {
-      count_value(pending[(pending_next + kDelay - pending_size + k) % kDelay]);
-    }
-    pending_size = 0;
+    queued.drain([this](const QueuedRecord& q) { apply(q.c); });
+    pending.drain([this](const PendingValue& p) { count_value(p); });
   }
 
-  /// The queue entry for a new record, to be filled in place (a
-  /// Contribution built elsewhere and copied in costs more than the rest
-  /// of the stage: its fields are stored 8 bytes at a time and read back
-  /// 16 at a time, which the CPU cannot forward). Makes room by applying
-  /// the oldest record. Call queued_filled() once it is filled.
+  /// The queue entry for a new record, to be filled in place; makes room
+  /// by applying the oldest record. Call queued_filled() once it is filled.
   QueuedRecord& next_queued() {
-    if (queued_size == kDelay) {
-      apply(queued[queued_next].c);
-    } else {
-      ++queued_size;
-    }
-    QueuedRecord& q = queued[queued_next];
-    queued_next = (queued_next + 1) % kDelay;
-    return q;
+    return queued.push([this](const QueuedRecord& q) { apply(q.c); });
   }
 
   /// Prefetches the slots the record just filled in `q` needs and copies
@@ -322,16 +299,13 @@ void DrillDown::merge(const DrillDown& other_drill) {
       }
     }
   });
-  // The values: tens of thousands on each side, looked up at random in
-  // this side's tables, so the tables are sized once and each lookup's slot
-  // is prefetched a few values ahead.
-  constexpr size_t kAhead = 8;
+  // The values: tens of thousands on each side, so this side's tables are
+  // sized once.
   const size_t their_values = o.value_counts.size();
   s.values.reserve(s.values.size() + their_values);
   s.value_counts.reserve(s.value_counts.size() + their_values);
   std::vector<uint32_t> value_map(their_values);
   for (size_t v = 0; v < their_values; ++v) {
-    if (v + kAhead < their_values) s.values.prefetch(o.values.hash_of(static_cast<uint32_t>(v + kAhead)));
     const uint32_t id =
         s.values.intern(o.values.get(static_cast<uint32_t>(v)), o.values.hash_of(static_cast<uint32_t>(v)));
     if (id == s.value_counts.size()) {
@@ -341,27 +315,11 @@ void DrillDown::merge(const DrillDown& other_drill) {
     s.value_counts[id].first = std::min(s.value_counts[id].first, o.value_counts[v].first);
     value_map[v] = id;
   }
-  // Their counts per (value, location), in this side's ids, applied with
-  // the same prefetching.
-  struct At {
-    uint32_t value;
-    uint32_t location;
-    State::StringCount count;
-  };
-  std::vector<At, HugePageAllocator<At>> at;
-  at.reserve(their_values + o.value_at.size());
-  o.for_each_value_at([&](uint32_t value, uint32_t location, const State::StringCount& theirs) {
-    at.push_back({value_map[value], location_map[location], theirs});
-  });
+  // Their counts per (value, location), in this side's ids.
   s.value_at.reserve(s.value_at.size() + o.value_at.size());
-  for (size_t i = 0; i < at.size(); ++i) {
-    if (i + kAhead < at.size()) {
-      const At& next = at[i + kAhead];
-      __builtin_prefetch(&s.value_counts[next.value]);
-      s.value_at.prefetch(State::value_at_key(next.value, next.location));
-    }
-    s.add_value_at(at[i].value, at[i].location, at[i].count.count, at[i].count.first);
-  }
+  o.for_each_value_at([&](uint32_t value, uint32_t location, const State::StringCount& theirs) {
+    s.add_value_at(value_map[value], location_map[location], theirs.count, theirs.first);
+  });
 }
 
 void DrillDown::on_record(const ObjectRecord& r) {
