@@ -1,8 +1,6 @@
 // Cuts a byte stream into chunks that end at a newline.
 #pragma once
 
-#include <sys/mman.h>
-
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "analyze/huge_page_allocator.hpp"
 #include "heapdump/input.hpp"
 #include "heapdump/reader.hpp"
 #include "heapdump/status.hpp"
@@ -24,11 +23,13 @@ namespace heapdump {
 inline constexpr size_t kChunkPadding = 64;
 
 /// A growable byte buffer that never zero-fills: pages that are not written
-/// are not resident, and growing a large one remaps instead of copying.
+/// are not resident, and growing a large one remaps instead of copying. Its
+/// first allocation comes from HugePageAllocator (a chunk-sized buffer in
+/// huge pages, if the kernel allows); growing it reallocates.
 class ByteBuffer {
  public:
   ByteBuffer() = default;
-  ~ByteBuffer() { std::free(data_); }
+  ~ByteBuffer() { release(); }
   ByteBuffer(const ByteBuffer&) = delete;
   ByteBuffer& operator=(const ByteBuffer&) = delete;
   char* data() { return data_; }
@@ -37,18 +38,8 @@ class ByteBuffer {
   /// Changes the size; new bytes are uninitialised, old ones are kept.
   void resize(size_t n) {
     if (n == size_) return;
-    if (data_ == nullptr && n >= kHugePage) {
-      // A first buffer of chunk size: in huge pages if the kernel allows,
-      // so that filling it takes a few page faults instead of a thousand.
-      // Only whole huge pages are marked: the rest (the padding after a
-      // 4 MB chunk) stays in small pages, not another 2 MB of memory.
-      const size_t rounded = (n + kHugePage - 1) / kHugePage * kHugePage;
-      void* p = std::aligned_alloc(kHugePage, rounded);
-      if (p == nullptr) throw std::bad_alloc();
-#if defined(MADV_HUGEPAGE)
-      ::madvise(p, n / kHugePage * kHugePage, MADV_HUGEPAGE);
-#endif
-      data_ = static_cast<char*>(p);
+    if (data_ == nullptr) {
+      data_ = Allocator().allocate(n);
       size_ = n;
       return;
     }
@@ -58,13 +49,13 @@ class ByteBuffer {
     size_ = n;
   }
   void release() {
-    std::free(data_);
+    if (data_ != nullptr) Allocator().deallocate(data_, size_);
     data_ = nullptr;
     size_ = 0;
   }
 
  private:
-  static constexpr size_t kHugePage = size_t{2} << 20;
+  using Allocator = HugePageAllocator<char>;  // whose deallocate() is std::free
   char* data_ = nullptr;
   size_t size_ = 0;
 };

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "analyze/huge_page_allocator.hpp"
@@ -43,4 +44,30 @@ TEST_CASE("HugePageAllocator: small arrays come from malloc, and a growing vecto
   bool same = true;
   for (uint32_t i = 0; i < v.size(); ++i) same = same && v[i] == i * 7;
   CHECK(same);
+}
+
+TEST_CASE("HugePageAllocator: whole 2 MB pages are marked, and a last one only if 256 KB of it is used") {
+  using A = HugePageAllocator<char>;
+  constexpr size_t kMB = size_t{1} << 20;
+  // A table of 256 KB to 2 MB: one huge page.
+  CHECK(A::huge_advice_length(A::kMinHuge) == 2 * kMB);
+  CHECK(A::huge_advice_length(kMB) == 2 * kMB);
+  CHECK(A::huge_advice_length(2 * kMB) == 2 * kMB);
+  // Power-of-two tables past 2 MB: all of them.
+  CHECK(A::huge_advice_length(4 * kMB) == 4 * kMB);
+  CHECK(A::huge_advice_length(64 * kMB) == 64 * kMB);
+  // A 4 MB chunk buffer and its 64 bytes of padding: not a third huge page
+  // for the padding (the reader's ByteBuffer).
+  CHECK(A::huge_advice_length(4 * kMB + 64) == 4 * kMB);
+  CHECK(A::huge_advice_length(4 * kMB + A::kMinHuge - 1) == 4 * kMB);
+  CHECK(A::huge_advice_length(4 * kMB + A::kMinHuge) == 6 * kMB);
+  CHECK(A::huge_advice_length(5 * kMB) == 6 * kMB);
+}
+
+TEST_CASE("HugePageAllocator: a size past PTRDIFF_MAX, rounding included, is bad_alloc") {
+  HugePageAllocator<char> bytes;
+  CHECK_THROWS_AS(bytes.allocate(SIZE_MAX), std::bad_alloc);
+  CHECK_THROWS_AS(bytes.allocate(static_cast<size_t>(PTRDIFF_MAX) - 1), std::bad_alloc);
+  HugePageAllocator<uint64_t> words;
+  CHECK_THROWS_AS(words.allocate(SIZE_MAX / 8), std::bad_alloc);
 }

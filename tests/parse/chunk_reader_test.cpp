@@ -350,3 +350,25 @@ TEST_CASE("ChunkReader skips a long line that is not an object, or over the limi
     }
   }
 }
+
+TEST_CASE("ByteBuffer: a chunk-sized first buffer starts on a 2 MB page; growing keeps the bytes") {
+  ByteBuffer buf;
+  const size_t chunk = (size_t{4} << 20) + kChunkPadding;
+  buf.resize(chunk);
+  REQUIRE(buf.size() == chunk);
+  CHECK(reinterpret_cast<uintptr_t>(buf.data()) % HugePageAllocator<char>::kHuge == 0);
+  for (size_t i = 0; i < chunk; i += 4096) buf.data()[i] = static_cast<char>(i / 4096);
+  buf.data()[chunk - 1] = 'z';
+  buf.resize(chunk * 3 / 2);  // grows by reallocating
+  bool same = true;
+  for (size_t i = 0; i < chunk; i += 4096) same = same && buf.data()[i] == static_cast<char>(i / 4096);
+  CHECK(same);
+  CHECK(buf.data()[chunk - 1] == 'z');
+  buf.release();
+  CHECK(buf.data() == nullptr);
+  CHECK(buf.size() == 0);
+  buf.resize(100);  // a small one after a release
+  REQUIRE(buf.data() != nullptr);
+  buf.data()[99] = 'y';
+  CHECK(buf.data()[99] == 'y');
+}
