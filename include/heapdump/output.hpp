@@ -22,6 +22,11 @@ Status write_stdout(std::string_view data);
 /// output) and an output that does not exist yet always pass.
 Status check_output_path(const std::string& output, const std::vector<std::string>& inputs);
 
+/// Removes the temporary files of every OutputFile still open. Only
+/// async-signal-safe calls and no allocation: for a process that is about
+/// to end abnormally (out of memory where nothing can be caught).
+void remove_output_temporaries() noexcept;
+
 /// A file written in full or not at all. open() creates a temporary file in
 /// the target's folder ("." + name + ".heapdump-" + random, mode 0666 less
 /// the umask, or the mode of the file it replaces); write() buffers;

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <algorithm>
 #include <charconv>
 #include <memory>
@@ -147,9 +149,37 @@ constexpr std::string_view kOutOfMemory =
     "heapdump: out of memory: the process was refused more memory (ulimit -v, prlimit --as, a "
     "container's limit, or the machine's); the command was stopped\n";
 
+/// The process ends through std::terminate when an exception cannot be
+/// caught: one thrown inside a noexcept function, e.g. std::bad_alloc when
+/// simdjson makes its implementation objects on first use inside
+/// dom::parser::allocate(). Out of memory then still gets its message and
+/// exit 3 (temporary output files removed); anything else goes on to the
+/// runtime's handler (a message and abort).
+std::terminate_handler g_runtime_terminate = nullptr;
+
+[[noreturn]] void on_terminate() {
+  if (const std::exception_ptr e = std::current_exception()) {
+    bool out_of_memory = false;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::bad_alloc&) {
+      out_of_memory = true;
+    } catch (...) {
+    }
+    if (out_of_memory) {
+      remove_output_temporaries();
+      write_fixed(kOutOfMemory);
+      std::_Exit(kExitIoError);
+    }
+  }
+  if (g_runtime_terminate != nullptr) g_runtime_terminate();
+  std::abort();
+}
+
 }  // namespace
 
 int run_guarded(const std::function<int()>& command) {
+  if (g_runtime_terminate == nullptr) g_runtime_terminate = std::set_terminate(on_terminate);
   try {
     return command();
   } catch (const std::bad_alloc&) {

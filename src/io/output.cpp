@@ -40,12 +40,16 @@ constexpr int kSlots = 16;
 std::atomic<const char*> g_slots[kSlots];
 constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT};
 
-extern "C" void remove_temporaries_and_reraise(int sig) {
-  const int saved = errno;
+void unlink_slots() noexcept {
   for (auto& slot : g_slots) {
     const char* p = slot.load();
     if (p != nullptr) ::unlink(p);
   }
+}
+
+extern "C" void remove_temporaries_and_reraise(int sig) {
+  const int saved = errno;
+  unlink_slots();
   struct sigaction dfl;
   std::memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
@@ -226,6 +230,8 @@ Status OutputFile::open(const std::string& path, std::unique_ptr<OutputFile>* ou
   }
   return Status();
 }
+
+void remove_output_temporaries() noexcept { unlink_slots(); }
 
 OutputFile::~OutputFile() { discard(); }
 
