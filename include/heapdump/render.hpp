@@ -90,4 +90,12 @@ struct CsvOptions {
 void render_csv(const Report& report, std::string* out, CsvOptions options = {},
                 const RenderFlush& flush = {});
 
+/// `report` as one self-contained HTML page (src/render/html.cpp): static
+/// HTML for the verdicts and every table row (each number with its exact
+/// value in data-value), the Report as render_json() writes it in a
+/// <script type="application/json" id="heapdump-data"> element ('<' written
+/// as \u003c), and the inline CSS and script of src/render/report/. No
+/// time or other varying input: the same report gives the same bytes.
+void render_html(const Report& report, std::string* out);
+
 }  // namespace heapdump

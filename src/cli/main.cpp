@@ -12,6 +12,7 @@
 #include "cli/cmd_path.hpp"
 #include "cli/cmd_read.hpp"
 #include "cli/cmd_record.hpp"
+#include "cli/cmd_report.hpp"
 #include "cli/cmd_retained.hpp"
 #include "cli/common.hpp"
 #include "cli/help_format.hpp"
@@ -59,6 +60,7 @@ int run(int argc, char** argv) {
       make_command<heapdump::PathCommand>(app, heapdump::setup_path, heapdump::run_path),
       make_command<heapdump::RetainedCommand>(app, heapdump::setup_retained,
                                               heapdump::run_retained),
+      make_command<heapdump::ReportCommand>(app, heapdump::setup_report, heapdump::run_report),
       make_command<heapdump::RecordCommand>(app, heapdump::setup_record, heapdump::run_record),
   };
   // CLI11 heads the list with each subcommand's group ("Subcommands" by

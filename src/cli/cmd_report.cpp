@@ -1,0 +1,392 @@
+#include "cli/cmd_report.hpp"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "cli/graph_common.hpp"
+#include "cli/progress.hpp"
+#include "graph/class_groups.hpp"
+#include "graph/dominator_tree_view.hpp"
+#include "graph/dominators.hpp"
+#include "heapdump/class_names.hpp"
+#include "heapdump/compare.hpp"
+#include "heapdump/diff.hpp"
+#include "heapdump/gate.hpp"
+#include "heapdump/generation_summary.hpp"
+#include "heapdump/group_by.hpp"
+#include "heapdump/identity_set.hpp"
+#include "heapdump/input.hpp"
+#include "heapdump/output.hpp"
+#include "heapdump/render.hpp"
+#include "render/terminal_text.hpp"
+
+namespace heapdump {
+namespace {
+
+constexpr Column::Kind kText = Column::Kind::kText;
+constexpr Column::Kind kCount = Column::Kind::kCount;
+constexpr Column::Kind kBytes = Column::Kind::kBytes;
+
+/// The keys the allocation and growth tables group by.
+const std::vector<GroupKey> kAllocationKeys = {GroupKey::kClass, GroupKey::kLocation,
+                                               GroupKey::kGem};
+
+/// What one parsing thread folds a dump into besides the graph (or the
+/// identities of diff): generations, and memory per class, location, gem.
+struct AllocationWork {
+  AllocationWork() {
+    tee.add(generations);
+    for (GroupKey key : kAllocationKeys) {
+      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt));
+      tee.add(*groups.back());
+    }
+    tee.add(names);
+  }
+  RecordSink& sink() { return tee; }
+  void merge(const AllocationWork& o) {
+    generations.merge(o.generations);
+    for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
+    names.merge(o.names);
+  }
+  GenerationSummary generations;
+  std::vector<std::unique_ptr<GroupBy>> groups;
+  ClassNames names;
+  TeeSink tee;
+};
+
+/// One input as the page's header describes it.
+struct InputInfo {
+  std::string role;  ///< "dump", "before", "after", "retained"
+  std::string file;
+  ReadStats stats;
+  std::string warning;  ///< the input's own warning (ended early), or ""
+};
+
+Table dumps_table(const std::vector<InputInfo>& inputs) {
+  Table t;
+  t.name = "dumps";
+  t.columns = {{"role", kText},  {"file", kText},          {"lines", kCount},
+               {"objects", kCount}, {"skipped_lines", kCount}, {"ended_early", kCount}};
+  for (const InputInfo& in : inputs) {
+    t.rows.push_back(make_row(in.role, in.file, in.stats.lines, in.stats.objects,
+                              in.stats.skipped_lines, uint64_t{in.warning.empty() ? 0u : 1u}));
+  }
+  return t;
+}
+
+/// Counts skipped lines without printing them (the second read of a dump
+/// whose lines were reported by the first).
+class QuietReporter final : public ParseReporter {
+ public:
+  void skipped_line(std::string_view, uint64_t, uint64_t, std::string_view) override {}
+};
+
+/// True if a and b name the same file (same path, or same device and inode).
+bool same_file(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  struct stat sa, sb;
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/// `report FILE`: the object graph, its dominator tree, and what was
+/// allocated where. Fills `report`; an exit code other than kExitOk on error.
+int compute_single(const ReportCommand& cmd, Report* report) {
+  const std::string& file = cmd.files[0];
+  LoadedGraph lg;
+  if (!load_graph(file, cmd.common, &lg)) return kExitIoError;
+  const ObjectGraph& g = lg.graph;
+
+  // Generations and allocation groups: a second, lighter read (no
+  // references), whose skipped lines were reported by the first.
+  const unsigned threads = cmd.common.thread_count();
+  PerThread<AllocationWork> work(threads);
+  InputInfo info{"dump", file, lg.stats, {}};
+  {
+    std::unique_ptr<InputSource> input;
+    Status s = InputSource::open(file, &input);
+    QuietReporter quiet;
+    ReadStats stats;
+    if (s.ok()) s = read_dump_parallel(*input, work.sinks(), quiet, &stats, cmd.common.read_options(threads));
+    if (!s.ok()) {
+      print_error(s.message());
+      return kExitIoError;
+    }
+    info.warning = input->warning();
+  }
+  AllocationWork& alloc = work.merged();
+
+  const DominatorTree t = compute_dominators(g);
+  const DominatorChildren kids = dominator_children(t);
+  const ClassGroups groups = class_groups(g, [&lg](uint32_t v) { return lg.class_of(v); });
+  const std::vector<TreeViewNode> view = dominator_tree_view(g, t, kids, groups.of);
+
+  report->parameters = {{"file", file}, {"lines", cmd.lines}, {"threshold", cmd.threshold}};
+  report->tables.push_back(dumps_table({info}));
+  Table graph = graph_table(lg, t.reachable_count(), t.reachable_bytes);
+  graph.totals.push_back({"allocation_tracing", g.tracers().empty() ? 0 : 1});
+  report->tables.push_back(std::move(graph));
+  report->tables.push_back(alloc.generations.to_table());
+  for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
+    Table by = alloc.groups[i]->to_table(cmd.lines, lg.names);
+    by.name = "allocated_" + by.name;
+    report->tables.push_back(std::move(by));
+  }
+  report->tables.push_back(dominator_tree_table(view, groups.names));
+  return kExitOk;
+}
+
+/// `report BEFORE AFTER [RETAINED]`: what is new (diff), what grew from
+/// the first dump to the last (compare), and the leak gate's verdict.
+/// `gate_exit` receives 4 or 5 when a gate trips or cannot be judged.
+int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit) {
+  const std::string& before_file = cmd.files[0];
+  const std::string& after_file = cmd.files[1];
+  const std::string retained_file = cmd.files.size() > 2 ? cmd.files[2] : std::string();
+  StderrReporter reporter(cmd.common);
+  const unsigned threads = cmd.common.thread_count();
+  TypeIds types;
+  std::vector<InputInfo> inputs;
+
+  // BEFORE: identities, and groups for the growth tables.
+  IdentitySet before;
+  PerThread<AllocationWork> first(threads);
+  PerThread<AllocationWork> last(threads);
+  auto collect = [&](const std::string& path, const std::string& role, IdentitySet* set,
+                     PerThread<AllocationWork>* groups) {
+    std::vector<std::unique_ptr<IdentityCollector>> collectors;
+    std::vector<std::unique_ptr<TeeSink>> tees;
+    SinkForWorker group_sinks = groups != nullptr ? groups->sinks() : SinkForWorker{};
+    for (unsigned i = 0; i < threads; ++i) {
+      collectors.push_back(std::make_unique<IdentityCollector>(*set, types));
+      tees.push_back(std::make_unique<TeeSink>());
+      tees.back()->add(*collectors.back());
+      if (groups != nullptr) tees.back()->add(group_sinks(i));
+    }
+    InputInfo& in = inputs.emplace_back(InputInfo{role, path, {}, {}});
+    const bool ok = read_file_parallel(
+        path, [&](unsigned i) -> RecordSink& { return *tees[i]; },
+        cmd.common.read_options(threads), reporter, &in.stats, &in.warning);
+    for (auto& c : collectors) c->flush();
+    set->seal(threads);
+    return ok;
+  };
+  if (!collect(before_file, "before", &before, &first)) return kExitIoError;
+  std::unique_ptr<IdentitySet> retained;
+  if (!retained_file.empty()) {
+    retained = std::make_unique<IdentitySet>();
+    if (!collect(retained_file, "retained", retained.get(), &last)) return kExitIoError;
+  }
+  // AFTER: streamed through the diff (and, with two dumps, the groups).
+  std::vector<std::unique_ptr<DiffAggregator>> diffs;
+  std::vector<std::unique_ptr<TeeSink>> tees;
+  SinkForWorker last_sinks = last.sinks();
+  for (unsigned i = 0; i < threads; ++i) {
+    diffs.push_back(std::make_unique<DiffAggregator>(types, before, retained.get()));
+    tees.push_back(std::make_unique<TeeSink>());
+    tees.back()->add(*diffs.back());
+    if (!retained) tees.back()->add(last_sinks(i));
+  }
+  {
+    InputInfo& in = inputs.emplace_back(InputInfo{"after", after_file, {}, {}});
+    if (!read_file_parallel(
+            after_file, [&](unsigned i) -> RecordSink& { return *tees[i]; },
+            cmd.common.read_options(threads), reporter, &in.stats, &in.warning)) {
+      return kExitIoError;
+    }
+  }
+  // Header order: the dumps as given.
+  if (retained) std::swap(inputs[1], inputs[2]);
+  DiffAggregator& diff = *diffs[0];
+  for (size_t i = 1; i < diffs.size(); ++i) diff.merge(*diffs[i]);
+  AllocationWork& a = first.merged();
+  AllocationWork& b = last.merged();
+
+  report->parameters = {{"before", before_file},
+                        {"after", after_file},
+                        {"retained", retained_file.empty() ? Cell{} : Cell{retained_file}},
+                        {"lines", cmd.lines}};
+  report->tables.push_back(dumps_table(inputs));
+  Table diff_table = diff.to_table();
+  report->tables.push_back(diff_table);
+  for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
+    report->tables.push_back(compare_groups(kAllocationKeys[i], a.groups[i]->groups(a.names),
+                                            b.groups[i]->groups(b.names), cmd.lines));
+  }
+  report->tables.push_back(b.generations.to_table());
+
+  // The leak gate, judged as `diff` judges it (README "Leak gates").
+  Table gate;
+  gate.name = "gate";
+  gate.columns = {{"verdict", kText}, {"message", kText}};
+  if (cmd.fail_objects || cmd.fail_bytes) {
+    std::string why;
+    std::string name;
+    for (const InputInfo& in : inputs) {
+      if (!in.warning.empty()) {
+        why = "it ended early";
+      } else if (in.stats.skipped_lines > cmd.allow_skipped_lines) {
+        why = fmt::format("{} {} skipped (--allow-skipped-lines {} would accept them)",
+                          in.stats.skipped_lines,
+                          in.stats.skipped_lines == 1 ? "line was" : "lines were",
+                          in.stats.skipped_lines);
+      } else if (in.stats.objects == 0) {
+        why = "it has no objects";
+      }
+      if (!why.empty()) {
+        name = in.file == "-" ? "<stdin>" : in.file;
+        break;
+      }
+    }
+    if (!why.empty()) {
+      const std::string message = fmt::format("leak gate not judged: {}: {}", name, why);
+      gate.rows.push_back(make_row(std::string("not judged"), message));
+      print_error(message + "; exit status 5");
+      *gate_exit = kExitGateUnjudged;
+    } else {
+      GateLimits limits;
+      limits.max_new_objects = cmd.fail_objects;
+      limits.max_new_bytes = cmd.fail_bytes;
+      limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
+                     : cmd.by == "location" ? GateLimits::Scope::kLocation
+                                            : GateLimits::Scope::kTotal;
+      const std::string breach = check_gates(diff_table, limits);
+      if (!breach.empty()) {
+        gate.rows.push_back(make_row(std::string("tripped"), "leak gate tripped: " + breach));
+        print_error("leak gate tripped: " + breach);
+        *gate_exit = kExitGate;
+      } else {
+        gate.rows.push_back(make_row(std::string("passed"), std::string("leak gate passed")));
+      }
+    }
+    report->parameters.push_back({"fail_if_new_objects", cmd.fail_objects ? Cell{*cmd.fail_objects} : Cell{}});
+    report->parameters.push_back({"fail_if_new_bytes", cmd.fail_bytes ? Cell{*cmd.fail_bytes} : Cell{}});
+    report->parameters.push_back({"by", cmd.by});
+  }
+  report->tables.push_back(std::move(gate));
+  return kExitOk;
+}
+
+}  // namespace
+
+CLI::App* setup_report(CLI::App& app, ReportCommand* cmd) {
+  CLI::App* sub = app.add_subcommand(
+      "report",
+      "One self-contained HTML page: where the memory sits and what keeps it alive (FILE), or "
+      "what is new and what grew (BEFORE AFTER [RETAINED])");
+  sub->add_option("FILE", cmd->files,
+                  "One heap dump, or BEFORE AFTER [RETAINED] as for diff (.json, .json.gz, "
+                  ".json.zst)")
+      ->required()
+      ->expected(1, 3);
+  sub->add_option("-o,--output", cmd->output,
+                  "Where to write the page (default heapdump-report.html; - for standard "
+                  "output); written in full or not at all, never over one of the dumps")
+      ->option_text("FILE");
+  add_lines_option(sub, &cmd->lines, "Rows per table");
+  sub->add_option("--threshold", cmd->threshold,
+                  "Leak suspect: an object or class retaining at least this % of the heap")
+      ->check(whole_number(1, 100))
+      ->capture_default_str();
+  sub->add_option("--fail-if-new-objects", cmd->fail_objects,
+                  "With two or three dumps: exit with status 4 if more than N new objects are "
+                  "found (as diff; see --by)")
+      ->check(whole_number());
+  sub->add_option("--fail-if-new-bytes", cmd->fail_bytes,
+                  "With two or three dumps: exit with status 4 if new objects take more than N "
+                  "bytes (as diff; see --by)")
+      ->check(whole_number());
+  sub->add_option("--allow-skipped-lines", cmd->allow_skipped_lines,
+                  "With a --fail-if-new-* limit: accept up to N skipped lines per input; more, "
+                  "an input that ended early or one with no objects exits with status 5")
+      ->check(whole_number())
+      ->capture_default_str();
+  sub->add_option("--by", cmd->by,
+                  "What the --fail-if-new-* limits apply to: total, type or location")
+      ->check(CLI::IsMember({"total", "type", "location"}))
+      ->capture_default_str();
+  cmd->common.format = "html";
+  add_common_options(sub, &cmd->common);
+  // The page is the default; json and csv give the same tables.
+  sub->remove_option(sub->get_option("--format"));
+  sub->add_option("--format", cmd->common.format,
+                  "Output format: html (the page), json or csv (the page's tables; see "
+                  "docs/output-formats.md)")
+      ->check(CLI::IsMember({"html", "json", "csv"}))
+      ->capture_default_str();
+  return sub;
+}
+
+int run_report(const ReportCommand& cmd) {
+  const std::vector<std::string>& inputs = cmd.files;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    for (size_t j = i + 1; j < inputs.size(); ++j) {
+      if (same_file(inputs[i], inputs[j])) {
+        print_error(fmt::format("'{}' and '{}' are the same file; report needs different dumps "
+                                "(see 'heapdump report --help')",
+                                inputs[i], inputs[j]));
+        return kExitUsage;
+      }
+    }
+  }
+  if (inputs.size() == 1 && inputs[0] == "-") {
+    print_error("report reads its dump twice, so it cannot come from standard input; give a "
+                "file (see 'heapdump report --help')");
+    return kExitUsage;
+  }
+  if (inputs.size() == 1 && (cmd.fail_objects || cmd.fail_bytes)) {
+    print_error("--fail-if-new-objects and --fail-if-new-bytes need two or three dumps "
+                "(see 'heapdump report --help')");
+    return kExitUsage;
+  }
+  const std::string output =
+      !cmd.output.empty() ? cmd.output : cmd.common.format == "html" ? "heapdump-report.html" : "-";
+  Status s = check_output_path(output, inputs);
+  if (!s.ok()) {
+    print_error(fmt::format("-o: {} (see 'heapdump report --help')", s.message()));
+    return kExitUsage;
+  }
+
+  Report report{"report", {}, {}};
+  int gate_exit = kExitOk;
+  const int code = inputs.size() == 1 ? compute_single(cmd, &report)
+                                      : compute_multi(cmd, &report, &gate_exit);
+  if (code != kExitOk) return code;
+
+  std::unique_ptr<OutputFile> out;
+  s = OutputFile::open(output, &out);
+  if (!s.ok()) {
+    print_error(s.message());
+    return kExitIoError;
+  }
+  std::string buf;
+  auto flush = [&out](std::string* b) {
+    out->write(*b);
+    b->clear();
+  };
+  if (cmd.common.format == "json") {
+    render_json(report, &buf, flush);
+  } else if (cmd.common.format == "csv") {
+    render_csv(report, &buf, CsvOptions{cmd.common.csv_safe}, flush);
+  } else {
+    render_html(report, &buf);
+  }
+  flush(&buf);
+  s = out->commit();
+  if (s.code() == Status::Code::kBrokenPipe) return gate_exit;
+  if (!s.ok()) {
+    print_error(s.message());
+    return kExitIoError;
+  }
+  if (output != "-" && cmd.common.format == "html") {
+    write_stderr_line(fmt::format("heapdump: wrote {}\n", terminal_text(output)));
+  }
+  return gate_exit;
+}
+
+}  // namespace heapdump

@@ -1,0 +1,547 @@
+// HTML renderer: `heapdump report` as one self-contained page. The verdicts
+// and every table row are static HTML (readable without JavaScript; each
+// number carries its exact value in data-value); the page's tables are also
+// embedded as the JSON document of --format json, from which the inline
+// script (src/render/report/*.js, embedded by CMake) draws the charts.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "heapdump/render.hpp"
+#include "render/report_assets.hpp"
+#include "render/terminal_text.hpp"
+
+namespace heapdump {
+namespace {
+
+/// Text from a dump or the command line as HTML text or attribute value:
+/// control characters get the terminal's visible escapes (terminal_text),
+/// then & < > " ' become entities.
+std::string esc(std::string_view s) {
+  const std::string visible = terminal_text(s);
+  std::string out;
+  out.reserve(visible.size());
+  for (char c : visible) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+/// 1234567 -> "1,234,567".
+std::string commas(std::string digits) {
+  const bool negative = !digits.empty() && digits[0] == '-';
+  if (negative) digits.erase(0, 1);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return negative ? "-" + out : out;
+}
+std::string commas(uint128 v) { return commas(decimal(v)); }
+
+/// Bytes for people: "812 B", "3.1 kB", "45.0 MB" (powers of 1000, one decimal).
+std::string human_bytes(long double v) {
+  const bool negative = v < 0;
+  if (negative) v = -v;
+  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  size_t unit = 0;
+  while (v >= 999.95L && unit + 1 < std::size(kUnits)) {
+    v /= 1000;
+    ++unit;
+  }
+  std::string s = unit == 0 ? fmt::format("{:.0f} B", static_cast<double>(v))
+                            : fmt::format("{:.1f} {}", static_cast<double>(v), kUnits[unit]);
+  return negative ? "-" + s : s;
+}
+std::string human_bytes(uint128 v) { return human_bytes(static_cast<long double>(v)); }
+
+/// "12.3 %" of part in whole ("0 %" when whole is 0).
+std::string share(uint128 part, uint128 whole) {
+  if (whole == 0) return "0 %";
+  return fmt::format("{:.1f} %", static_cast<double>(static_cast<long double>(part) * 100 /
+                                                     static_cast<long double>(whole)));
+}
+
+const Table* find_table(const Report& r, std::string_view name) {
+  for (const Table& t : r.tables) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+bool is_number_kind(Column::Kind k) { return k != Column::Kind::kText; }
+bool is_bytes_kind(Column::Kind k) {
+  return k == Column::Kind::kBytes || k == Column::Kind::kBytesDelta;
+}
+
+/// A cell's exact decimal value ("" for a text or null cell).
+std::string exact(const Cell& c) {
+  if (is_unsigned(c)) return decimal(as_int(c));
+  if (is_signed(c)) return decimal(as_signed(c));
+  return {};
+}
+
+/// A number shown in running text, tied to a total of a table.
+std::string total_span(const Table& t, const std::string& key, bool bytes) {
+  const uint128 v = t.total(key);
+  return fmt::format(R"(<span class="num" data-table="{}" data-total="{}" data-value="{}" title="{}">{}</span>)",
+                     esc(t.name), esc(key), decimal(v), commas(v), bytes ? human_bytes(v) : commas(v));
+}
+
+/// A number shown in running text, tied to a cell of a table.
+std::string cell_span(const Table& t, size_t row, int col) {
+  const Cell& c = t.rows[row][static_cast<size_t>(col)];
+  const Column& column = t.columns[static_cast<size_t>(col)];
+  std::string shown = is_bytes_kind(column.kind)
+                          ? (is_signed(c) ? human_bytes(static_cast<long double>(as_signed(c)))
+                                          : human_bytes(as_int(c)))
+                          : commas(exact(c));
+  return fmt::format(R"(<span class="num" data-table="{}" data-row="{}" data-col="{}" data-value="{}">{}</span>)",
+                     esc(t.name), row, esc(column.name), exact(c), shown);
+}
+
+/// The text of a text cell, or `null_text`.
+std::string cell_text(const Cell& c, std::string_view null_text) {
+  if (is_null(c)) return std::string(null_text);
+  if (!std::holds_alternative<std::string>(c)) return exact(c);
+  return as_text(c);
+}
+
+/// What a null cell of a column means.
+std::string_view null_text(const std::string& column) {
+  if (column == "location" || column == "file" || column == "accumulation_location") {
+    return "(no allocation info)";
+  }
+  if (column == "generation") return "nil";
+  return "-";
+}
+
+/// One table, every row, as static HTML: `<table class="data"
+/// data-table=NAME>`; rows carry data-row (their index in the JSON rows),
+/// number cells data-col and data-value. The script makes it sortable and
+/// filterable and adds bars.
+void static_table(const Table& t, std::string* out) {
+  *out += fmt::format(R"(<div class="table-wrap"><table class="data" data-table="{}"><thead><tr>)", esc(t.name));
+  for (const Column& c : t.columns) {
+    *out += fmt::format(R"(<th data-col="{}" class="{}">{}</th>)", esc(c.name),
+                        is_number_kind(c.kind) ? "n" : "t", esc(c.name));
+  }
+  *out += "</tr></thead><tbody>";
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    *out += fmt::format(R"(<tr data-row="{}">)", r);
+    for (size_t i = 0; i < t.columns.size() && i < t.rows[r].size(); ++i) {
+      const Column& col = t.columns[i];
+      const Cell& c = t.rows[r][i];
+      if (is_null(c)) {
+        *out += fmt::format(R"(<td class="null" data-col="{}">{}</td>)", esc(col.name),
+                            esc(null_text(col.name)));
+      } else if (std::holds_alternative<std::string>(c)) {
+        *out += fmt::format(R"(<td data-col="{}">{}</td>)", esc(col.name), esc(as_text(c)));
+      } else {
+        std::string shown;
+        if (is_bytes_kind(col.kind)) {
+          shown = is_signed(c) ? human_bytes(static_cast<long double>(as_signed(c))) : human_bytes(as_int(c));
+          if (is_signed(c) && as_signed(c) > 0) shown = "+" + shown;
+        } else if (col.kind == Column::Kind::kInteger) {
+          shown = exact(c);
+        } else {
+          shown = commas(exact(c));
+          if (is_signed(c) && as_signed(c) > 0) shown = "+" + shown;
+        }
+        *out += fmt::format(R"(<td class="n" data-col="{}" data-value="{}" title="{}">{}</td>)",
+                            esc(col.name), exact(c), commas(exact(c)), shown);
+      }
+    }
+    *out += "</tr>";
+  }
+  *out += "</tbody></table></div>";
+}
+
+/// "The 20 rows shown hold 83.2 % of the bytes." for a table with a bytes
+/// column and a "bytes" total (or `total_key`).
+std::string coverage_note(const Table& t, const std::string& column, const std::string& total_key) {
+  const int c = t.column(column);
+  const uint128 total = t.total(total_key);
+  if (c < 0 || total == 0) return {};
+  uint128 shown = 0;
+  for (const auto& row : t.rows) {
+    if (is_unsigned(row[static_cast<size_t>(c)])) shown += as_int(row[static_cast<size_t>(c)]);
+  }
+  return fmt::format("The {} rows shown hold {} of the {} ({} of {}).", t.rows.size(),
+                     share(shown, total), column, human_bytes(shown), human_bytes(total));
+}
+
+struct Section {
+  std::string id;
+  std::string title;
+};
+
+void open_section(const Section& s, std::string* out) {
+  *out += fmt::format(R"(<section id="{}"><h2>{}</h2>)", s.id, esc(s.title));
+}
+
+void table_block(const Report& report, const std::string& name, const std::string& heading,
+                 const std::string& note, std::string* out) {
+  const Table* t = find_table(report, name);
+  if (t == nullptr) return;
+  *out += fmt::format(R"(<h3>{}</h3>)", esc(heading));
+  if (!note.empty()) *out += fmt::format(R"(<p class="note">{}</p>)", note);
+  static_table(*t, out);
+}
+
+/// The name of a file for headings: the command line's spelling.
+std::string dump_names(const Table& dumps) {
+  std::string s;
+  for (const auto& row : dumps.rows) {
+    if (!s.empty()) s += ", ";
+    s += as_text(row[1]);
+  }
+  return s;
+}
+
+// --- sections -------------------------------------------------------------
+
+void summary_section(const Report& report, std::string* out) {
+  const Table* dumps = find_table(report, "dumps");
+  const Table* graph = find_table(report, "graph");
+  const Table* gens = find_table(report, "generations");
+  open_section({"summary", "Summary"}, out);
+  if (graph != nullptr) {
+    const uint128 heap = graph->total("bytes");
+    *out += fmt::format(
+        R"(<p class="verdict">{} objects take {}; {} ({}) are reachable from the GC roots and {} ({}) are not.</p>)",
+        total_span(*graph, "objects", false), total_span(*graph, "bytes", true),
+        total_span(*graph, "reachable_bytes", true), share(graph->total("reachable_bytes"), heap),
+        total_span(*graph, "unreachable_bytes", true), share(graph->total("unreachable_bytes"), heap));
+  } else if (const Table* diff = find_table(report, "diff")) {
+    const bool three = dumps != nullptr && dumps->rows.size() == 3;
+    *out += fmt::format(
+        R"(<p class="verdict">{} objects ({}) were allocated between the first two dumps{}.</p>)",
+        total_span(*diff, "objects", false), total_span(*diff, "bytes", true),
+        three ? " and are still alive in the third" : "");
+  }
+  *out += R"(<dl class="facts">)";
+  if (dumps != nullptr) {
+    for (size_t r = 0; r < dumps->rows.size(); ++r) {
+      const auto& row = dumps->rows[r];
+      *out += fmt::format("<dt>{}</dt><dd><code>{}</code>: {} objects in {} lines", esc(as_text(row[0])),
+                          esc(as_text(row[1])), cell_span(*dumps, r, 3), cell_span(*dumps, r, 2));
+      if (as_int(row[4]) > 0) *out += fmt::format(", {} skipped lines", cell_span(*dumps, r, 4));
+      if (as_int(row[5]) > 0) *out += R"(, <strong class="warn">ended early (truncated)</strong>)";
+      *out += "</dd>";
+    }
+  }
+  if (graph != nullptr) {
+    *out += fmt::format("<dt>references</dt><dd>{} ({} of them class links), {} from GC roots</dd>",
+                        total_span(*graph, "edges", false), total_span(*graph, "class_edges", false),
+                        total_span(*graph, "root_references", false));
+    *out += fmt::format("<dt>unreachable</dt><dd>{} objects, {}</dd>",
+                        total_span(*graph, "unreachable_objects", false),
+                        total_span(*graph, "unreachable_bytes", true));
+    *out += fmt::format("<dt>allocation tracing</dt><dd>{}</dd>",
+                        graph->total("allocation_tracing") != 0
+                            ? "on (objects carry file:line and generation)"
+                            : "off (no Ruby allocation tracer in the dump)");
+  }
+  if (gens != nullptr) {
+    *out += fmt::format("<dt>generations</dt><dd>{} with objects</dd>",
+                        total_span(*gens, "generations", false));
+  }
+  *out += "</dl></section>";
+}
+
+void gate_banner(const Report& report, std::string* out) {
+  const Table* gate = find_table(report, "gate");
+  if (gate == nullptr || gate->rows.empty()) return;
+  const std::string& verdict = as_text(gate->rows[0][0]);
+  const char* cls = verdict == "passed" ? "ok" : verdict == "tripped" ? "bad" : "unknown";
+  *out += fmt::format(R"(<div class="banner {}" role="status" data-gate="{}">{}</div>)", cls,
+                      esc(verdict), esc(as_text(gate->rows[0][1])));
+}
+
+void suspects_section(const Report& report, std::string* out) {
+  const Table* sus = find_table(report, "leak_suspects");
+  if (sus == nullptr) return;
+  const Table* graph = find_table(report, "graph");
+  const Table* paths = find_table(report, "suspect_paths");
+  const uint128 heap = graph != nullptr ? graph->total("bytes") : 0;
+  open_section({"suspects", "Leak suspects"}, out);
+  if (sus->rows.empty()) {
+    *out += R"(<p class="verdict">No object or class retains the threshold share of the heap: nothing stands out.</p>)";
+  } else {
+    *out += fmt::format(R"(<p class="verdict">{} suspect{} retain{} a large share of the heap.</p>)",
+                        sus->rows.size(), sus->rows.size() == 1 ? "" : "s",
+                        sus->rows.size() == 1 ? "s" : "");
+  }
+  const int c_kind = sus->column("kind"), c_class = sus->column("class"),
+            c_addr = sus->column("address"), c_obj = sus->column("objects"),
+            c_ret = sus->column("retained"), c_acc_class = sus->column("accumulation_class"),
+            c_acc_loc = sus->column("accumulation_location"),
+            c_acc_addr = sus->column("accumulation_address");
+  for (size_t r = 0; r < sus->rows.size(); ++r) {
+    const auto& row = sus->rows[r];
+    auto at = [&](int c) -> const Cell& { return row[static_cast<size_t>(c)]; };
+    const uint128 retained = as_int(at(c_ret));
+    *out += fmt::format(R"(<article class="card" data-suspect="{}">)", r);
+    if (as_text(at(c_kind)) == "object") {
+      *out += fmt::format("<p>One <b>{}</b> <code>{}</code> retains {} ({} of the heap).</p>",
+                          esc(as_text(at(c_class))), esc(cell_text(at(c_addr), "")),
+                          cell_span(*sus, r, c_ret), share(retained, heap));
+    } else {
+      *out += fmt::format("<p>{} objects of class <b>{}</b> retain {} ({} of the heap).</p>",
+                          cell_span(*sus, r, c_obj), esc(as_text(at(c_class))),
+                          cell_span(*sus, r, c_ret), share(retained, heap));
+    }
+    *out += fmt::format(R"(<div class="share"><span class="fill" data-share="{}"></span></div>)",
+                        heap == 0 ? 0.0
+                                  : static_cast<double>(static_cast<long double>(retained) /
+                                                        static_cast<long double>(heap)));
+    if (c_acc_addr >= 0 && !is_null(at(c_acc_addr))) {
+      *out += fmt::format("<p>The memory piles up at <b>{}</b> <code>{}</code> at <code>{}</code>.</p>",
+                          esc(cell_text(at(c_acc_class), "-")), esc(cell_text(at(c_acc_addr), "")),
+                          esc(cell_text(at(c_acc_loc), "(no allocation info)")));
+      // The path from its GC root, as a breadcrumb.
+      if (paths != nullptr) {
+        const uint64_t key = as_int(row[0]);
+        const int p_class = paths->column("class"), p_addr = paths->column("address"),
+                  p_root = paths->column("root");
+        *out += R"(<ol class="path">)";
+        for (const auto& hop : paths->rows) {
+          if (as_int(hop[0]) != key) continue;
+          if (!is_null(hop[static_cast<size_t>(p_root)])) {
+            *out += fmt::format(R"(<li class="root">ROOT {}</li>)", esc(as_text(hop[static_cast<size_t>(p_root)])));
+          }
+          *out += fmt::format("<li>{} <code>{}</code></li>", esc(cell_text(hop[static_cast<size_t>(p_class)], "-")),
+                              esc(cell_text(hop[static_cast<size_t>(p_addr)], "")));
+        }
+        *out += "</ol>";
+      }
+    } else {
+      *out += "<p>Its memory is spread over the roots: no single object holds most of it.</p>";
+    }
+    *out += "</article>";
+  }
+  *out += "</section>";
+}
+
+void tree_section(const Report& report, std::string* out) {
+  const Table* tree = find_table(report, "dominator_tree");
+  if (tree == nullptr) return;
+  open_section({"tree", "Who retains the memory"}, out);
+  const uint128 heap = tree->total("heap_bytes");
+  // The largest class node directly under the root.
+  size_t best = 0;
+  for (size_t r = 1; r < tree->rows.size(); ++r) {
+    const auto& row = tree->rows[r];
+    if (!is_null(row[1]) && as_int(row[1]) == 0 && as_text(row[3]) == "class") {
+      best = r;
+      break;  // children come largest first
+    }
+  }
+  if (best != 0) {
+    *out += fmt::format(
+        R"(<p class="verdict">Of the GC roots' objects, those of class <b>{}</b> retain the most: {} ({} of the heap) in {} objects and what they alone keep alive.</p>)",
+        esc(as_text(tree->rows[best][4])), cell_span(*tree, best, 8),
+        share(as_int(tree->rows[best][8]), heap), cell_span(*tree, best, 6));
+  } else {
+    *out += R"(<p class="verdict">No object is reachable from a GC root.</p>)";
+  }
+  *out += R"(<p class="note">The dominator tree: an object sits under the one object every path from the roots to it goes through, and retains its own bytes plus everything under it. Siblings of one class are merged; groups under 0.1 % of the heap are merged into <i>other</i>, and past 15 children into <i>+N more</i>. Click a cell to zoom in; the breadcrumb zooms back out.</p>)";
+  *out += R"(<div class="tree-tools" id="tree-tools"></div><nav class="crumbs" id="crumbs" aria-label="zoom"></nav><div id="icicle" class="icicle"></div>)";
+  // Without JavaScript: the root's children as a list.
+  *out += R"(<noscript><ul>)";
+  for (size_t r = 1; r < tree->rows.size(); ++r) {
+    const auto& row = tree->rows[r];
+    if (is_null(row[1]) || as_int(row[1]) != 0) continue;
+    *out += fmt::format("<li>{}: {}</li>", esc(cell_text(row[4], as_text(row[3]))), cell_span(*tree, r, 8));
+  }
+  *out += "</ul></noscript></section>";
+}
+
+void generations_section(const Report& report, std::string* out) {
+  const Table* gens = find_table(report, "generations");
+  if (gens == nullptr) return;
+  open_section({"generations", "Generations"}, out);
+  size_t best = 0;
+  for (size_t r = 1; r < gens->rows.size(); ++r) {
+    if (as_int(gens->rows[r][2]) > as_int(gens->rows[best][2])) best = r;
+  }
+  if (!gens->rows.empty()) {
+    const Cell& g = gens->rows[best][0];
+    *out += fmt::format(R"(<p class="verdict">{} holds the most memory: {} ({}) in {} objects.</p>)",
+                        is_null(g) ? std::string("Generation nil (objects allocated before tracing started)")
+                                   : "Generation " + exact(g),
+                        cell_span(*gens, best, 2), share(as_int(gens->rows[best][2]), gens->total("bytes")),
+                        cell_span(*gens, best, 1));
+  }
+  const Table* dumps = find_table(report, "dumps");
+  if (dumps != nullptr && dumps->rows.size() > 1) {
+    *out += fmt::format(R"(<p class="note">Of the last dump, <code>{}</code>.</p>)",
+                        esc(as_text(dumps->rows.back()[1])));
+  }
+  *out += R"(<div id="gen-chart" class="bars"></div>)";
+  static_table(*gens, out);
+  *out += "</section>";
+}
+
+void allocations_section(const Report& report, std::string* out) {
+  if (find_table(report, "allocated_by_location") == nullptr) return;
+  open_section({"allocations", "Allocated by class, location and gem"}, out);
+  const Table& loc = *find_table(report, "allocated_by_location");
+  if (!loc.rows.empty()) {
+    *out += fmt::format(R"(<p class="verdict">The most memory was allocated at <code>{}</code>: {} ({}).</p>)",
+                        esc(cell_text(loc.rows[0][0], "(no allocation info)")), cell_span(loc, 0, 1),
+                        share(as_int(loc.rows[0][1]), loc.total("bytes")));
+  }
+  for (const char* key : {"class", "location", "gem"}) {
+    const std::string name = std::string("allocated_by_") + key;
+    const Table* t = find_table(report, name);
+    if (t == nullptr) continue;
+    table_block(report, name, std::string("By ") + key, esc(coverage_note(*t, "bytes", "bytes")), out);
+  }
+  *out += "</section>";
+}
+
+void diff_section(const Report& report, std::string* out) {
+  const Table* diff = find_table(report, "diff");
+  if (diff == nullptr) return;
+  open_section({"new", "What is new"}, out);
+  if (!diff->rows.empty()) {
+    const auto& r = diff->rows[0];
+    *out += fmt::format(R"(<p class="verdict">The most new objects are {} at <code>{}{}</code>: {} objects, {}.</p>)",
+                        esc(as_text(r[0])), esc(cell_text(r[3], "(no allocation info)")),
+                        is_null(r[4]) ? std::string() : ":" + exact(r[4]), cell_span(*diff, 0, 1),
+                        cell_span(*diff, 0, 2));
+  } else {
+    *out += R"(<p class="verdict">No new objects.</p>)";
+  }
+  const uint128 groups = diff->total("groups");
+  std::string note;
+  if (groups > diff->rows.size()) {
+    note = fmt::format("Top {} of {} groups (type and allocation site), most objects first.",
+                       diff->rows.size(), commas(groups));
+  }
+  table_block(report, "diff", "New objects by type and allocation site", esc(note), out);
+  *out += "</section>";
+
+  open_section({"growth", "What grew"}, out);
+  const Table* by_class = find_table(report, "compare_by_class");
+  if (by_class != nullptr && !by_class->rows.empty()) {
+    const auto& r = by_class->rows[0];
+    *out += fmt::format(R"(<p class="verdict">From the first dump to the last, <b>{}</b> grew the most: {} bytes, {} objects.</p>)",
+                        esc(as_text(r[0])), cell_span(*by_class, 0, 6), cell_span(*by_class, 0, 5));
+  }
+  for (const char* key : {"class", "location", "gem"}) {
+    table_block(report, std::string("compare_by_") + key, std::string("Growth by ") + key,
+                "B &minus; A: the last dump minus the first; NEW only in the last, GONE only in the first.",
+                out);
+  }
+  *out += "</section>";
+}
+
+void retained_section(const Report& report, std::string* out) {
+  if (find_table(report, "retained_by_class") == nullptr) return;
+  open_section({"retained", "Retained by class, location and gem"}, out);
+  const Table& cls = *find_table(report, "retained_by_class");
+  const Table* graph = find_table(report, "graph");
+  if (!cls.rows.empty() && graph != nullptr) {
+    *out += fmt::format(R"(<p class="verdict">Objects of class <b>{}</b> retain the most memory together: {} ({}).</p>)",
+                        esc(cell_text(cls.rows[0][0], "-")), cell_span(cls, 0, 3),
+                        share(as_int(cls.rows[0][3]), graph->total("bytes")));
+  }
+  table_block(report, "top_retainers", "Top retainers", "", out);
+  table_block(report, "retained_by_class", "Retained by class", "", out);
+  table_block(report, "retained_by_location", "Retained by location", "", out);
+  table_block(report, "retained_by_gem", "Retained by gem", "", out);
+  if (const Table* un = find_table(report, "unreachable")) {
+    table_block(report, "unreachable", "Unreachable objects",
+                fmt::format("{} objects, {}: no GC root reaches them (garbage not yet collected).",
+                            total_span(*un, "objects", false), total_span(*un, "bytes", true)),
+                out);
+  }
+  *out += "</section>";
+}
+
+void howto_section(const Report& report, std::string* out) {
+  open_section({"howto", "How to read this"}, out);
+  *out += R"(<ul class="note">)";
+  *out += "<li><b>Shallow</b> bytes are an object's own <code>memsize</code>; <b>retained</b> bytes are what would be freed if it went away: itself and every object only it keeps alive.</li>";
+  *out += "<li>Numbers are exact: hover a figure for every digit; <code>heapdump report --format json</code> gives the same tables.</li>";
+  *out += "<li>Tables list the top rows only (<code>--lines</code>); click a column to sort, type in the box to filter.</li>";
+  if (find_table(report, "dominator_tree") != nullptr) {
+    const Table& t = *find_table(report, "dominator_tree");
+    *out += fmt::format("<li>The tree shows {} nodes; its totals are exact (<i>other</i> and <i>+N more</i> hold the rest).</li>",
+                        total_span(t, "nodes", false));
+  }
+  *out += "</ul></section>";
+}
+
+}  // namespace
+
+void render_html(const Report& report, std::string* out) {
+  const Table* dumps = find_table(report, "dumps");
+  const std::string names = dumps != nullptr ? dump_names(*dumps) : std::string();
+  *out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  *out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
+  *out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  *out += "<link rel=\"icon\" href=\"data:,\">\n";
+  *out += fmt::format("<title>heapdump report: {}</title>\n<style>\n", esc(names));
+  out->append(kReportCss);
+  *out += "</style></head>\n<body>\n";
+  *out += fmt::format(R"(<header><h1>heapdump report</h1><p class="files">{}</p></header>)", esc(names));
+  // The table of contents: the sections this report has.
+  std::vector<Section> toc = {{"summary", "Summary"}};
+  if (find_table(report, "leak_suspects")) toc.push_back({"suspects", "Leak suspects"});
+  if (find_table(report, "dominator_tree")) toc.push_back({"tree", "Who retains"});
+  if (find_table(report, "retained_by_class")) toc.push_back({"retained", "Retained"});
+  if (find_table(report, "diff")) {
+    toc.push_back({"new", "What is new"});
+    toc.push_back({"growth", "What grew"});
+  }
+  if (find_table(report, "generations")) toc.push_back({"generations", "Generations"});
+  if (find_table(report, "allocated_by_location")) toc.push_back({"allocations", "Allocations"});
+  toc.push_back({"howto", "How to read this"});
+  *out += R"(<nav id="toc" aria-label="sections"><ul>)";
+  for (const Section& s : toc) *out += fmt::format(R"(<li><a href="#{}">{}</a></li>)", s.id, esc(s.title));
+  *out += "</ul></nav>\n<main>\n";
+  gate_banner(report, out);
+  summary_section(report, out);
+  suspects_section(report, out);
+  tree_section(report, out);
+  retained_section(report, out);
+  diff_section(report, out);
+  generations_section(report, out);
+  allocations_section(report, out);
+  howto_section(report, out);
+  *out += "</main>\n";
+  // The data: --format json's document, with every '<' escaped so that no
+  // text from the dump can end the script element.
+  *out += "<script type=\"application/json\" id=\"heapdump-data\">";
+  std::string json;
+  render_json(report, &json);
+  for (char c : json) {
+    if (c == '<') {
+      *out += "\\u003c";
+    } else {
+      *out += c;
+    }
+  }
+  *out += "</script>\n<script>\n";
+  out->append(kReportLayoutJs);
+  out->append(kReportJs);
+  *out += "</script>\n</body></html>\n";
+}
+
+}  // namespace heapdump

@@ -1,0 +1,334 @@
+// heapdump report: draws the charts and makes the tables interactive, from
+// the page's JSON block. Text from the dump is only ever inserted with
+// textContent (or as an attribute value), never as markup.
+(function () {
+  "use strict";
+
+  // Integers past 2^53 keep their exact digits (JSON.parse's source text).
+  class Exact {
+    constructor(n, s) {
+      this.n = n;
+      this.s = s;
+    }
+    valueOf() {
+      return this.n;
+    }
+    toString() {
+      return this.s;
+    }
+  }
+  const data = JSON.parse(document.getElementById("heapdump-data").textContent, function (k, v, ctx) {
+    if (typeof v === "number" && !Number.isSafeInteger(v) && ctx && typeof ctx.source === "string") {
+      return new Exact(v, ctx.source);
+    }
+    return v;
+  });
+  const tables = {};
+  for (const t of data.tables) tables[t.name] = t;
+
+  // --- text and numbers -----------------------------------------------------
+
+  const NAMED = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 27: "\\e" };
+  /** Control characters as the text output shows them (\e, \u202E, ...). */
+  function visible(s) {
+    return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+      const code = c.charCodeAt(0);
+      return NAMED[code] || "\\u" + code.toString(16).toUpperCase().padStart(4, "0");
+    });
+  }
+  /** A text cell: a string, {latin1: "..."} for bytes that are not UTF-8, or null. */
+  function text(v, dflt) {
+    if (v === null || v === undefined) return dflt === undefined ? "" : dflt;
+    if (typeof v === "object" && typeof v.latin1 === "string") {
+      return visible(v.latin1.replace(/[\u0080-\u00ff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16).toUpperCase()));
+    }
+    return visible(String(v));
+  }
+  function commas(v) {
+    const s = String(v);
+    const neg = s.startsWith("-");
+    const d = neg ? s.slice(1) : s;
+    return (neg ? "-" : "") + d.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+  const UNITS = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+  function bytes(v) {
+    let n = Math.abs(Number(v));
+    let u = 0;
+    while (n >= 999.95 && u + 1 < UNITS.length) {
+      n /= 1000;
+      ++u;
+    }
+    return (Number(v) < 0 ? "-" : "") + (u === 0 ? n.toFixed(0) + " B" : n.toFixed(1) + " " + UNITS[u]);
+  }
+  function pct(part, whole) {
+    return Number(whole) > 0 ? ((100 * Number(part)) / Number(whole)).toFixed(1) + " %" : "0 %";
+  }
+  function el(tag, cls, content) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (content !== undefined) e.textContent = content;
+    return e;
+  }
+
+  // --- tables: sort, filter, bars --------------------------------------------
+
+  function enhanceTable(tbl) {
+    const t = tables[tbl.dataset.table];
+    const body = tbl.tBodies[0];
+    if (!t || !body) return;
+    const kinds = {};
+    for (const c of t.columns) kinds[c.name] = c.kind;
+    const heads = Array.from(tbl.tHead.rows[0].cells);
+    // Bars: each bytes column's cells get a bar of their share of the
+    // column's largest value; delta columns a bar left (shrank) or right (grew).
+    heads.forEach((th, i) => {
+      const kind = kinds[th.dataset.col];
+      if (kind !== "bytes" && kind !== "bytes_delta") return;
+      const cells = Array.from(body.rows).map((r) => r.cells[i]).filter((td) => td && td.dataset.value !== undefined);
+      let max = 0;
+      for (const td of cells) max = Math.max(max, Math.abs(Number(td.dataset.value)));
+      if (max <= 0) return;
+      for (const td of cells) {
+        const v = Number(td.dataset.value);
+        const bar = el("span", kind === "bytes" ? "bar" : v < 0 ? "bar neg" : "bar pos");
+        bar.style.width = ((kind === "bytes" ? 100 : 50) * Math.abs(v)) / max + "%";
+        td.classList.add("has-bar");
+        td.prepend(bar);
+      }
+    });
+    // Sorting: click a column head; numbers compare exactly (BigInt).
+    heads.forEach((th, i) => {
+      th.tabIndex = 0;
+      th.classList.add("sortable");
+      const sort = () => {
+        const dir = th.getAttribute("aria-sort") === "descending" ? "ascending" : "descending";
+        for (const h of heads) h.removeAttribute("aria-sort");
+        th.setAttribute("aria-sort", dir);
+        const numeric = th.classList.contains("n");
+        const key = (tr) => {
+          const td = tr.cells[i];
+          if (!td) return numeric ? null : "";
+          if (numeric) return td.dataset.value === undefined ? null : BigInt(td.dataset.value);
+          return td.textContent;
+        };
+        const rows = Array.from(body.rows);
+        rows.sort((a, b) => {
+          const x = key(a), y = key(b);
+          let c;
+          if (x === null || y === null) c = (x === null) - (y === null);
+          else c = x < y ? -1 : x > y ? 1 : 0;
+          if (dir === "descending" && x !== null && y !== null) c = -c;
+          return c || Number(a.dataset.row) - Number(b.dataset.row);
+        });
+        for (const r of rows) body.appendChild(r);
+      };
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          sort();
+        }
+      });
+    });
+    // Filter box: rows whose text holds what is typed.
+    const box = el("input", "filter");
+    box.type = "search";
+    box.placeholder = "filter rows";
+    box.setAttribute("aria-label", "filter " + tbl.dataset.table);
+    const count = el("span", "count");
+    const bar = el("div", "table-tools");
+    bar.append(box, count);
+    tbl.parentNode.before(bar);
+    box.addEventListener("input", () => {
+      const q = box.value.toLowerCase();
+      let shown = 0;
+      for (const r of body.rows) {
+        r.hidden = q !== "" && !r.textContent.toLowerCase().includes(q);
+        if (!r.hidden) ++shown;
+      }
+      count.textContent = q === "" ? "" : shown + " of " + body.rows.length + " rows";
+    });
+  }
+
+  // --- the dominator tree: icicle and treemap ---------------------------------
+
+  function setupTree() {
+    const t = tables.dominator_tree;
+    const box = document.getElementById("icicle");
+    if (!t || !box || t.rows.length === 0) return;
+    const col = {};
+    t.columns.forEach((c, i) => (col[c.name] = i));
+    const n = t.rows.length;
+    const tree = { root: 0, parent: new Array(n), children: [], value: new Array(n) };
+    const labels = new Array(n);
+    for (let i = 0; i < n; ++i) tree.children.push([]);
+    t.rows.forEach((r, i) => {
+      const p = r[col.parent];
+      tree.parent[i] = p === null ? null : Number(p);
+      if (p !== null) tree.children[Number(p)].push(i);
+      tree.value[i] = r[col.retained];
+      const kind = r[col.kind];
+      labels[i] =
+        kind === "class" ? text(r[col.class])
+        : kind === "root" ? "all objects"
+        : kind === "unreachable" ? "(unreachable)"
+        : kind === "more" ? "+" + commas(r[col.groups]) + " more"
+        : "other (" + commas(r[col.groups]) + " groups)";
+    });
+    const heap = Number(tree.value[0]);
+    const detail = (i) => {
+      const r = t.rows[i];
+      return labels[i] + "\nretained " + bytes(r[col.retained]) + " (" + pct(r[col.retained], heap) +
+        " of the heap)\nshallow " + bytes(r[col.shallow]) + "\n" + commas(r[col.objects]) + " objects";
+    };
+
+    const tools = document.getElementById("tree-tools");
+    const crumbs = document.getElementById("crumbs");
+    const tip = el("div", "tip");
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    const search = el("input", "filter");
+    search.type = "search";
+    search.placeholder = "search classes";
+    search.setAttribute("aria-label", "search the tree");
+    const found = el("span", "count");
+    const toggle = el("button", "toggle", "treemap");
+    toggle.type = "button";
+    tools.append(toggle, search, found);
+
+    const state = { node: 0, view: "icicle", hits: new Set() };
+    function readHash() {
+      const m = /^#tree=(\d+)(?:&view=(icicle|treemap))?$/.exec(location.hash);
+      if (!m) return false;
+      const node = Number(m[1]);
+      state.node = node < n ? node : 0;
+      state.view = m[2] || "icicle";
+      return true;
+    }
+    function go(node, view) {
+      location.hash = "tree=" + node + (view === "treemap" ? "&view=treemap" : "");
+    }
+
+    function cell(i, x, y, w, h) {
+      const d = el("div", "cell k-" + t.rows[i][col.kind] + (state.hits.has(i) ? " hit" : ""));
+      d.style.left = x + "px";
+      d.style.top = y + "px";
+      d.style.width = Math.max(w - 1, 1) + "px";
+      d.style.height = h - 1 + "px";
+      d.dataset.node = i;
+      d.dataset.table = "dominator_tree";
+      d.dataset.row = i;
+      d.dataset.col = "retained";
+      d.dataset.value = String(t.rows[i][col.retained]);
+      if (w > 30) d.textContent = labels[i] + " " + bytes(t.rows[i][col.retained]);
+      d.addEventListener("click", () => {
+        if (i !== state.node) go(i, state.view);
+        else if (tree.parent[i] !== null) go(tree.parent[i], state.view);
+      });
+      d.addEventListener("mousemove", (e) => {
+        tip.textContent = detail(i);
+        tip.hidden = false;
+        tip.style.left = e.pageX + 12 + "px";
+        tip.style.top = e.pageY + 12 + "px";
+      });
+      d.addEventListener("mouseleave", () => (tip.hidden = true));
+      return d;
+    }
+
+    function draw() {
+      const width = Math.max(box.clientWidth, 320);
+      const cells = [];
+      if (state.view === "treemap") {
+        const kids = tree.children[state.node];
+        const height = 420;
+        cells.push(cell(state.node, 0, 0, width, 22));
+        for (const r of squarify(kids.map((c) => tree.value[c]), 0, 22, width, height - 22)) {
+          if (r.w >= 2 && r.h >= 2) cells.push(cell(kids[r.index], r.x, r.y, r.w, r.h));
+        }
+        box.style.height = height + "px";
+      } else {
+        const rows = 16, rowH = 22;
+        let depth = 0;
+        for (const r of icicleLayout(tree, state.node, width, rows, 2)) {
+          cells.push(cell(r.node, r.x, r.depth * rowH, r.w, rowH));
+          depth = Math.max(depth, r.depth);
+        }
+        box.style.height = (depth + 1) * rowH + "px";
+      }
+      box.replaceChildren(...cells);
+      toggle.textContent = state.view === "treemap" ? "icicle" : "treemap";
+      crumbs.replaceChildren();
+      for (const a of ancestors(tree.parent, state.node)) {
+        const b = el("button", a === state.node ? "crumb here" : "crumb", labels[a]);
+        b.type = "button";
+        b.dataset.node = a;
+        b.addEventListener("click", () => go(a, state.view));
+        crumbs.append(b);
+      }
+    }
+    toggle.addEventListener("click", () => go(state.node, state.view === "treemap" ? "icicle" : "treemap"));
+    search.addEventListener("input", () => {
+      const r = searchShare(tree, labels, search.value);
+      state.hits = r.hits;
+      found.textContent = search.value === "" ? "" :
+        r.hits.size + " nodes match, holding " + bytes(r.value) + " (" + pct(r.value, heap) + " of the heap)";
+      draw();
+    });
+    window.addEventListener("hashchange", () => {
+      if (readHash()) draw();
+    });
+    window.addEventListener("resize", draw);
+    readHash();
+    draw();
+  }
+
+  // --- generations: memory and objects per generation --------------------------
+
+  function setupGenerations() {
+    const t = tables.generations;
+    const box = document.getElementById("gen-chart");
+    if (!t || !box || t.rows.length === 0) return;
+    let maxB = 0, maxO = 0;
+    for (const r of t.rows) {
+      maxB = Math.max(maxB, Number(r[2]));
+      maxO = Math.max(maxO, Number(r[1]));
+    }
+    const rowsByGen = new Map();
+    const table = document.querySelector('table[data-table="generations"]');
+    if (table) for (const tr of table.tBodies[0].rows) rowsByGen.set(tr.dataset.row, tr);
+    t.rows.forEach((r, i) => {
+      const g = r[0] === null ? "nil" : String(r[0]);
+      const col = el("button", "gen");
+      col.type = "button";
+      col.title = "generation " + g + ": " + bytes(r[2]) + ", " + commas(r[1]) + " objects";
+      const b = el("span", "b");
+      b.style.height = maxB > 0 ? (100 * Number(r[2])) / maxB + "%" : "0";
+      const o = el("span", "o");
+      o.style.height = maxO > 0 ? (100 * Number(r[1])) / maxO + "%" : "0";
+      const bars = el("span", "pair");
+      bars.append(b, o);
+      col.append(bars, el("span", "label", g));
+      col.addEventListener("click", () => {
+        // Picks the generation's row in the table below.
+        for (const tr of rowsByGen.values()) tr.classList.remove("picked");
+        const tr = rowsByGen.get(String(i));
+        if (tr) {
+          tr.classList.add("picked");
+          tr.scrollIntoView({ block: "nearest" });
+        }
+      });
+      box.append(col);
+    });
+    const legend = el("p", "legend");
+    legend.append(el("span", "key b", "memory"), el("span", "key o", "objects"));
+    box.after(legend);
+  }
+
+  for (const s of document.querySelectorAll(".share .fill")) {
+    s.style.width = Math.min(100, 100 * Number(s.dataset.share)) + "%";
+  }
+  for (const tbl of document.querySelectorAll("table.data")) enhanceTable(tbl);
+  setupTree();
+  setupGenerations();
+  document.body.setAttribute("data-ready", "");
+})();
