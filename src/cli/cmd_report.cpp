@@ -213,7 +213,13 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit) {
                         {"lines", cmd.lines}};
   report->tables.push_back(dumps_table(inputs));
   Table diff_table = diff.to_table();
-  report->tables.push_back(diff_table);
+  {
+    // The page shows the first --lines groups; the gate judges them all.
+    Table shown = diff_table;
+    shown.totals.push_back({"groups", shown.rows.size()});
+    if (shown.rows.size() > cmd.lines) shown.rows.resize(cmd.lines);
+    report->tables.push_back(std::move(shown));
+  }
   for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
     report->tables.push_back(compare_groups(kAllocationKeys[i], a.groups[i]->groups(a.names),
                                             b.groups[i]->groups(b.names), cmd.lines));

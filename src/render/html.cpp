@@ -439,7 +439,7 @@ void diff_section(const Report& report, std::string* out) {
   const Table* by_class = find_table(report, "compare_by_class");
   if (by_class != nullptr && !by_class->rows.empty()) {
     const auto& r = by_class->rows[0];
-    *out += fmt::format(R"(<p class="verdict">From the first dump to the last, <b>{}</b> grew the most: {} bytes, {} objects.</p>)",
+    *out += fmt::format(R"(<p class="verdict">From the first dump to the last, <b>{}</b> grew the most: {}, {} objects.</p>)",
                         esc(as_text(r[0])), cell_span(*by_class, 0, 6), cell_span(*by_class, 0, 5));
   }
   for (const char* key : {"class", "location", "gem"}) {
