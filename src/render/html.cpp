@@ -351,9 +351,10 @@ void tree_section(const Report& report, std::string* out) {
   }
   if (best != 0) {
     *out += fmt::format(
-        R"(<p class="verdict">Of the GC roots' objects, those of class <b>{}</b> retain the most: {} ({} of the heap) in {} objects and what they alone keep alive.</p>)",
+        R"(<p class="verdict">Of the objects the GC roots hold, {} of class <b>{}</b> retain the most: {} ({} of the heap), themselves and what only they keep alive.</p>)",
+        as_int(tree->rows[best][6]) == 1 ? std::string("the one") : "the " + cell_span(*tree, best, 6),
         esc(as_text(tree->rows[best][4])), cell_span(*tree, best, 8),
-        share(as_int(tree->rows[best][8]), heap), cell_span(*tree, best, 6));
+        share(as_int(tree->rows[best][8]), heap));
   } else {
     *out += R"(<p class="verdict">No object is reachable from a GC root.</p>)";
   }

@@ -4,7 +4,7 @@
   man       every long option in each command's --help heads an entry of
             docs/heapdump.1's OPTIONS
   commands  docs/output-formats.md's `command` row names every command that
-            writes a report (read, diff, compare, path, retained)
+            writes a report (read, diff, compare, path, retained, report)
   csv       the CSV `diff` sample in docs/output-formats.md is what the
             command it names prints, and its rows agree with the text output
             of the same diff (objects, bytes, type and site per line)
@@ -25,8 +25,8 @@ import sys
 if len(sys.argv) != 2:
     sys.exit("usage: docs_test.py HEAPDUMP")
 HD = os.path.abspath(sys.argv[1])
-COMMANDS = ["read", "diff", "compare", "path", "retained", "record"]
-REPORTS = ["read", "diff", "compare", "path", "retained"]
+COMMANDS = ["read", "diff", "compare", "path", "retained", "report", "record"]
+REPORTS = ["read", "diff", "compare", "path", "retained", "report"]
 passed = failed = 0
 
 

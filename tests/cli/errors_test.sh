@@ -32,7 +32,7 @@ same_stdout() {
 
 F=fixtures
 expect no-args 2 "heapdump: A subcommand is required (see 'heapdump --help')" --
-expect unknown-command 2 "heapdump: unknown command 'bogus'; the commands are read, diff, compare, path, retained, record (see 'heapdump --help')" -- bogus
+expect unknown-command 2 "heapdump: unknown command 'bogus'; the commands are read, diff, compare, path, retained, report, record (see 'heapdump --help')" -- bogus
 expect read-no-file 2 "heapdump: FILE is required (see 'heapdump read --help')" -- read
 expect read-extra 2 "heapdump: The following argument was not expected: z (see 'heapdump read --help')" -- read a b z
 expect read-bad-flag 2 "heapdump: The following argument was not expected: --bogus (see 'heapdump read --help')" -- read --bogus $F/leak_plain.0.json

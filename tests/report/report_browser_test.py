@@ -40,7 +40,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.common.exceptions import NoAlertPresentException, UnexpectedAlertPresentException
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -223,7 +223,13 @@ try:
             path = os.path.join(tmp, shot.replace(".png", ".html"))
             code, _, err = run(HD, ["report"] + files + ["-o", path])
             check(f"{label}: heapdump exits 0", code == 0, err[:300])
-            check_page(d, label, path, files, shot)
+            try:
+                check_page(d, label, path, files, shot)
+            except UnexpectedAlertPresentException as e:
+                check(f"{label}: no dialog", False, f"a dialog opened: {e.alert_text!r}")
+                d.quit()
+                d = browser()
+                continue
             if label == "report FILE":
                 check_zoom(d, label)
                 d.get("file://" + path)
