@@ -22,6 +22,9 @@ struct RetainedOptions {
   /// (JSON, CSV); otherwise the first and last kPathEndHops hops, all the
   /// text output shows.
   bool every_hop = false;
+  /// Also the table "dominator_tree": the dominator tree merged by class and
+  /// pruned for drawing (src/graph/dominator_tree_view.hpp; `report`).
+  bool tree_view = false;
   /// Called after each phase with its name ("dominators", "groups",
   /// "paths", "tables"), for HEAPDUMP_TIMING; may be empty.
   std::function<void(const char*)> on_phase;
@@ -30,7 +33,8 @@ struct RetainedOptions {
 /// The tables of `retained`, in this order (columns: docs/output-formats.md):
 /// "graph" (totals only, with "allocation_tracer_bytes"), "top_retainers",
 /// "retained_by_class", "retained_by_location", "retained_by_gem",
-/// "leak_suspects", "suspect_paths", "unreachable".
+/// "leak_suspects", "suspect_paths", "unreachable", and with `tree_view`
+/// "dominator_tree".
 /// Group sums count each byte once: a member counts for its group only when
 /// no dominator above it belongs to the same group. An object suspect is a
 /// deepest object retaining >= threshold % of the heap; a class suspect a

@@ -4,25 +4,24 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "cli/graph_common.hpp"
 #include "cli/progress.hpp"
-#include "graph/class_groups.hpp"
-#include "graph/dominator_tree_view.hpp"
-#include "graph/dominators.hpp"
 #include "heapdump/class_names.hpp"
 #include "heapdump/compare.hpp"
 #include "heapdump/diff.hpp"
 #include "heapdump/gate.hpp"
+#include "heapdump/graph.hpp"
 #include "heapdump/generation_summary.hpp"
 #include "heapdump/group_by.hpp"
 #include "heapdump/identity_set.hpp"
-#include "heapdump/input.hpp"
 #include "heapdump/output.hpp"
 #include "heapdump/render.hpp"
+#include "heapdump/retained.hpp"
 #include "render/terminal_text.hpp"
 
 namespace heapdump {
@@ -79,13 +78,6 @@ Table dumps_table(const std::vector<InputInfo>& inputs) {
   return t;
 }
 
-/// Counts skipped lines without printing them (the second read of a dump
-/// whose lines were reported by the first).
-class QuietReporter final : public ParseReporter {
- public:
-  void skipped_line(std::string_view, uint64_t, uint64_t, std::string_view) override {}
-};
-
 /// True if a and b name the same file (same path, or same device and inode).
 bool same_file(const std::string& a, const std::string& b) {
   if (a == b) return true;
@@ -95,56 +87,65 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 /// `report FILE`: the object graph, its dominator tree, and what was
-/// allocated where. Fills `report`; an exit code other than kExitOk on error.
+/// allocated where, from one read. Fills `report`; an exit code other than
+/// kExitOk on error.
 int compute_single(const ReportCommand& cmd, Report* report) {
   const std::string& file = cmd.files[0];
-  LoadedGraph lg;
-  if (!load_graph(file, cmd.common, &lg)) return kExitIoError;
-  const ObjectGraph& g = lg.graph;
-
-  // Generations and allocation groups: a second, lighter read (no
-  // references), whose skipped lines were reported by the first.
+  PhaseTimer timer;
+  StderrReporter reporter(cmd.common);
   const unsigned threads = cmd.common.thread_count();
+  // One read feeds the graph and the generation and allocation tables.
+  GraphLoader loader(threads);
   PerThread<AllocationWork> work(threads);
-  InputInfo info{"dump", file, lg.stats, {}};
-  {
-    std::unique_ptr<InputSource> input;
-    Status s = InputSource::open(file, &input);
-    QuietReporter quiet;
-    ReadStats stats;
-    if (s.ok()) s = read_dump_parallel(*input, work.sinks(), quiet, &stats, cmd.common.read_options(threads));
-    if (!s.ok()) {
-      print_error(s.message());
-      return kExitIoError;
-    }
-    info.warning = input->warning();
+  const SinkForWorker graph_sinks = loader.sinks();
+  const SinkForWorker work_sinks = work.sinks();
+  std::vector<std::unique_ptr<TeeSink>> tees;
+  for (unsigned i = 0; i < threads; ++i) {
+    tees.push_back(std::make_unique<TeeSink>());
+    tees.back()->add(graph_sinks(i));
+    tees.back()->add(work_sinks(i));
   }
+  ReadOptions options = cmd.common.read_options(threads);
+  options.decode_references = true;
+  InputInfo info{"dump", file, {}, {}};
+  if (!read_file_parallel(
+          file, [&tees](unsigned i) -> RecordSink& { return *tees[i]; }, options, reporter,
+          &info.stats, &info.warning)) {
+    return kExitIoError;
+  }
+  timer.lap("parse");
+  std::vector<std::string> notes;
+  const std::shared_ptr<const LoadedGraph> graph = loader.finish(file, &notes);
+  for (const std::string& note : notes) print_error(note);
+  timer.lap("build");
   AllocationWork& alloc = work.merged();
 
-  const DominatorTree t = compute_dominators(g);
-  const DominatorChildren kids = dominator_children(t);
-  const ClassGroups groups = class_groups(g, [&lg](uint32_t v) { return lg.class_of(v); });
-  const std::vector<TreeViewNode> view = dominator_tree_view(g, t, kids, groups.of);
+  RetainedOptions retained;
+  retained.lines = cmd.lines;
+  retained.threshold = cmd.threshold;
+  retained.tree_view = true;
+  retained.on_phase = [&timer](const char* what) { timer.lap(what); };
+  std::vector<Table> tables = retained_tables(graph, retained);
+  tables[0].totals.push_back({"allocation_tracing", has_allocation_tracer(*graph) ? 1 : 0});
 
   report->parameters = {{"file", file}, {"lines", cmd.lines}, {"threshold", cmd.threshold}};
   report->tables.push_back(dumps_table({info}));
-  Table graph = graph_table(lg, t.reachable_count(), t.reachable_bytes);
-  graph.totals.push_back({"allocation_tracing", g.tracers().empty() ? 0 : 1});
-  report->tables.push_back(std::move(graph));
+  for (Table& t : tables) report->tables.push_back(std::move(t));
   report->tables.push_back(alloc.generations.to_table());
   for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
-    Table by = alloc.groups[i]->to_table(cmd.lines, lg.names);
+    Table by = alloc.groups[i]->to_table(cmd.lines, alloc.names);
     by.name = "allocated_" + by.name;
     report->tables.push_back(std::move(by));
   }
-  report->tables.push_back(dominator_tree_table(view, groups.names));
   return kExitOk;
 }
 
 /// `report BEFORE AFTER [RETAINED]`: what is new (diff), what grew from
 /// the first dump to the last (compare), and the leak gate's verdict.
-/// `gate_exit` receives 4 or 5 when a gate trips or cannot be judged.
-int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit) {
+/// `gate_exit` receives 4 or 5 when a gate trips or cannot be judged, and
+/// `gate_message` the line diff prints then (after the page is written).
+int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit,
+                  std::string* gate_message) {
   const std::string& before_file = cmd.files[0];
   const std::string& after_file = cmd.files[1];
   const std::string retained_file = cmd.files.size() > 2 ? cmd.files[2] : std::string();
@@ -212,69 +213,63 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit) {
                         {"retained", retained_file.empty() ? Cell{} : Cell{retained_file}},
                         {"lines", cmd.lines}};
   report->tables.push_back(dumps_table(inputs));
-  Table diff_table = diff.to_table();
-  {
-    // The page shows the first --lines groups; the gate judges them all.
-    Table shown = diff_table;
-    shown.totals.push_back({"groups", shown.rows.size()});
-    if (shown.rows.size() > cmd.lines) shown.rows.resize(cmd.lines);
-    report->tables.push_back(std::move(shown));
-  }
+  const Table all_rows = diff.to_table();  // a gate judges every group
+  Table shown = diff.to_table(DiffAggregator::Sort::kCount, cmd.lines);
+  shown.totals.push_back({"groups", all_rows.rows.size()});
+  report->tables.push_back(std::move(shown));
   for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
     report->tables.push_back(compare_groups(kAllocationKeys[i], a.groups[i]->groups(a.names),
                                             b.groups[i]->groups(b.names), cmd.lines));
   }
   report->tables.push_back(b.generations.to_table());
 
-  // The leak gate, judged as `diff` judges it (README "Leak gates").
-  Table gate;
-  gate.name = "gate";
-  gate.columns = {{"verdict", kText}, {"message", kText}};
-  if (cmd.fail_objects || cmd.fail_bytes) {
+  // The leak gate, judged as `diff` judges it (README "Leak gates"), with
+  // diff's table "gate".
+  if (!cmd.fail_objects && !cmd.fail_bytes) return kExitOk;
+  std::string not_judged;
+  for (const InputInfo& in : inputs) {
     std::string why;
-    std::string name;
-    for (const InputInfo& in : inputs) {
-      if (!in.warning.empty()) {
-        why = "it ended early";
-      } else if (in.stats.skipped_lines > cmd.allow_skipped_lines) {
-        why = fmt::format("{} {} skipped (--allow-skipped-lines {} would accept them)",
-                          in.stats.skipped_lines,
-                          in.stats.skipped_lines == 1 ? "line was" : "lines were",
-                          in.stats.skipped_lines);
-      } else if (in.stats.objects == 0) {
-        why = "it has no objects";
-      }
-      if (!why.empty()) {
-        name = in.file == "-" ? "<stdin>" : in.file;
-        break;
-      }
+    if (!in.warning.empty()) {
+      why = "it ended early";
+    } else if (in.stats.skipped_lines > cmd.allow_skipped_lines) {
+      why = fmt::format("{} {} skipped (--allow-skipped-lines {} would accept them)",
+                        in.stats.skipped_lines,
+                        in.stats.skipped_lines == 1 ? "line was" : "lines were",
+                        in.stats.skipped_lines);
+    } else if (in.stats.objects == 0) {
+      why = "it has no objects";
     }
     if (!why.empty()) {
-      const std::string message = fmt::format("leak gate not judged: {}: {}", name, why);
-      gate.rows.push_back(make_row(std::string("not judged"), message));
-      print_error(message + "; exit status 5");
-      *gate_exit = kExitGateUnjudged;
-    } else {
-      GateLimits limits;
-      limits.max_new_objects = cmd.fail_objects;
-      limits.max_new_bytes = cmd.fail_bytes;
-      limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
-                     : cmd.by == "location" ? GateLimits::Scope::kLocation
-                                            : GateLimits::Scope::kTotal;
-      const std::string breach = check_gates(diff_table, limits);
-      if (!breach.empty()) {
-        gate.rows.push_back(make_row(std::string("tripped"), "leak gate tripped: " + breach));
-        print_error("leak gate tripped: " + breach);
-        *gate_exit = kExitGate;
-      } else {
-        gate.rows.push_back(make_row(std::string("passed"), std::string("leak gate passed")));
-      }
+      not_judged = (in.file == "-" ? std::string("<stdin>") : in.file) + ": " + why;
+      break;
     }
-    report->parameters.push_back({"fail_if_new_objects", cmd.fail_objects ? Cell{*cmd.fail_objects} : Cell{}});
-    report->parameters.push_back({"fail_if_new_bytes", cmd.fail_bytes ? Cell{*cmd.fail_bytes} : Cell{}});
-    report->parameters.push_back({"by", cmd.by});
   }
-  report->tables.push_back(std::move(gate));
+  GateLimits limits;
+  limits.max_new_objects = cmd.fail_objects;
+  limits.max_new_bytes = cmd.fail_bytes;
+  limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
+                 : cmd.by == "location" ? GateLimits::Scope::kLocation
+                                        : GateLimits::Scope::kTotal;
+  const std::vector<GateVerdict> verdicts = judge_gates(all_rows, limits);
+  report->parameters.push_back({"fail_if_new_objects", cmd.fail_objects ? Cell{*cmd.fail_objects} : Cell{}});
+  report->parameters.push_back({"fail_if_new_bytes", cmd.fail_bytes ? Cell{*cmd.fail_bytes} : Cell{}});
+  report->parameters.push_back({"by", cmd.by});
+  report->tables.push_back(gate_table(verdicts, limits, not_judged));
+  if (!not_judged.empty()) {
+    gate_message->assign(fmt::format("leak gate not judged: {}; exit status 5", not_judged));
+    *gate_exit = kExitGateUnjudged;
+    return kExitOk;
+  }
+  std::string breach;
+  for (const GateVerdict& v : verdicts) {
+    if (v.message.empty()) continue;
+    if (!breach.empty()) breach += "; ";
+    breach += v.message;
+  }
+  if (!breach.empty()) {
+    gate_message->assign("leak gate tripped: " + breach);
+    *gate_exit = kExitGate;
+  }
   return kExitOk;
 }
 
@@ -312,7 +307,7 @@ CLI::App* setup_report(CLI::App& app, ReportCommand* cmd) {
                   "an input that ended early or one with no objects exits with status 5")
       ->check(whole_number())
       ->capture_default_str();
-  sub->add_option("--by", cmd->by,
+  cmd->by_option = sub->add_option("--by", cmd->by,
                   "What the --fail-if-new-* limits apply to: total, type or location")
       ->check(CLI::IsMember({"total", "type", "location"}))
       ->capture_default_str();
@@ -340,9 +335,15 @@ int run_report(const ReportCommand& cmd) {
       }
     }
   }
-  if (inputs.size() == 1 && inputs[0] == "-") {
-    print_error("report reads its dump twice, so it cannot come from standard input; give a "
-                "file (see 'heapdump report --help')");
+  if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
+    print_error("'-' is given more than once; standard input can be read only once "
+                "(see 'heapdump report --help')");
+    return kExitUsage;
+  }
+  const bool gated = cmd.fail_objects || cmd.fail_bytes;
+  if (!gated && cmd.by_option != nullptr && cmd.by_option->count() > 0) {
+    print_error("--by applies to a --fail-if-new-objects or --fail-if-new-bytes limit, and none "
+                "is given (see 'heapdump report --help')");
     return kExitUsage;
   }
   if (inputs.size() == 1 && (cmd.fail_objects || cmd.fail_bytes)) {
@@ -360,8 +361,9 @@ int run_report(const ReportCommand& cmd) {
 
   Report report{"report", {}, {}};
   int gate_exit = kExitOk;
+  std::string gate_message;
   const int code = inputs.size() == 1 ? compute_single(cmd, &report)
-                                      : compute_multi(cmd, &report, &gate_exit);
+                                      : compute_multi(cmd, &report, &gate_exit, &gate_message);
   if (code != kExitOk) return code;
 
   std::unique_ptr<OutputFile> out;
@@ -384,7 +386,10 @@ int run_report(const ReportCommand& cmd) {
   }
   flush(&buf);
   s = out->commit();
-  if (s.code() == Status::Code::kBrokenPipe) return gate_exit;
+  if (s.code() == Status::Code::kBrokenPipe) {
+    if (!gate_message.empty()) print_error(gate_message);
+    return gate_exit;
+  }
   if (!s.ok()) {
     print_error(s.message());
     return kExitIoError;
@@ -392,6 +397,7 @@ int run_report(const ReportCommand& cmd) {
   if (output != "-" && cmd.common.format == "html") {
     write_stderr_line(fmt::format("heapdump: wrote {}\n", terminal_text(output)));
   }
+  if (!gate_message.empty()) print_error(gate_message);
   return gate_exit;
 }
 

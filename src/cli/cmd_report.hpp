@@ -21,6 +21,7 @@ struct ReportCommand {
   std::optional<uint64_t> fail_objects;  ///< --fail-if-new-objects (two or three dumps)
   std::optional<uint64_t> fail_bytes;    ///< --fail-if-new-bytes
   std::string by = "total";              ///< what the limits apply to
+  const CLI::Option* by_option = nullptr;  ///< to tell whether --by was given
   uint64_t allow_skipped_lines = 0;
   CommonOptions common;
 };

@@ -7,6 +7,7 @@
 
 #include "analyze/flat_map.hpp"
 #include "analyze/keyed_hash.hpp"
+#include "graph/dominator_tree_view.hpp"
 #include "graph/dominators.hpp"
 #include "graph/hop_table.hpp"
 #include "graph/loaded_graph.hpp"
@@ -387,6 +388,11 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
     tables.push_back(std::move(un));
   }
 
+  if (options.tree_view) {
+    std::vector<std::string> names;
+    for (const Cell& c : class_keys) names.push_back(as_text(c));
+    tables.push_back(dominator_tree_table(dominator_tree_view(g, t, kids, by_class.of), names));
+  }
   lap("tables");
   return tables;
 }

@@ -264,10 +264,38 @@ void summary_section(const Report& report, std::string* out) {
 void gate_banner(const Report& report, std::string* out) {
   const Table* gate = find_table(report, "gate");
   if (gate == nullptr || gate->rows.empty()) return;
-  const std::string& verdict = as_text(gate->rows[0][0]);
+  // One row per limit (diff's table "gate"): the worst verdict decides.
+  const int c_measure = gate->column("measure"), c_by = gate->column("by"),
+            c_limit = gate->column("limit"), c_value = gate->column("value"),
+            c_group = gate->column("group"), c_status = gate->column("status"),
+            c_reason = gate->column("reason");
+  std::string verdict = "passed";
+  std::string lines;
+  for (size_t r = 0; r < gate->rows.size(); ++r) {
+    const auto& row = gate->rows[r];
+    auto at = [&](int c) -> const Cell& { return row[static_cast<size_t>(c)]; };
+    const std::string& status = as_text(at(c_status));
+    if (status == "not judged") verdict = status;
+    if (status == "tripped" && verdict == "passed") verdict = status;
+    if (status == "not judged") {
+      lines += fmt::format("<li>{}: not judged: {}</li>", esc(as_text(at(c_measure))),
+                           esc(cell_text(at(c_reason), "-")));
+      continue;
+    }
+    const std::string scope = as_text(at(c_by));
+    std::string where = scope == "total" ? std::string("in total")
+                        : is_null(at(c_group)) ? std::string("(no group)")
+                        : fmt::format("{} <code>{}</code>", scope == "type" ? "of type" : "at",
+                                      esc(as_text(at(c_group))));
+    lines += fmt::format("<li>new {}, {}: {}; limit {}: <b>{}</b></li>", esc(as_text(at(c_measure))),
+                         where, cell_span(*gate, r, c_value), cell_span(*gate, r, c_limit), esc(status));
+  }
   const char* cls = verdict == "passed" ? "ok" : verdict == "tripped" ? "bad" : "unknown";
-  *out += fmt::format(R"(<div class="banner {}" role="status" data-gate="{}">{}</div>)", cls,
-                      esc(verdict), esc(as_text(gate->rows[0][1])));
+  const char* title = verdict == "passed" ? "Leak gate passed"
+                      : verdict == "tripped" ? "Leak gate tripped"
+                                             : "Leak gate not judged";
+  *out += fmt::format(R"(<div class="banner {}" role="status" data-gate="{}"><p>{}</p><ul>{}</ul></div>)",
+                      cls, esc(verdict), title, lines);
 }
 
 void suspects_section(const Report& report, std::string* out) {

@@ -20,6 +20,7 @@ Usage: python3 tests/report/report_cli_test.py HEAPDUMP  (from the repository ro
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 
@@ -167,8 +168,15 @@ with open(old, "w") as f:
     f.write("old")
 code, _, err = run(HD, ["report", FX + "edge_badjson_path.json", FX + "nothing.json", "-o", old])
 check("failed run: the old page is kept", code == 3 and open(old).read() == "old" and os.listdir(fail_dir) == ["keep.html"])
-code, _, err = run(HD, ["report", "-"])
-check("report - (stdin, read twice): exit 2", code == 2, f"{code} {err}")
+with open(ONE[0], "rb") as f:
+    p = subprocess.run(["timeout", "300", HD, "report", "-", "-o", "-", "--format", "json"], stdin=f,
+                       capture_output=True)
+check("report - (standard input): the tables of the file", p.returncode == 0 and
+      json.loads(p.stdout)["tables"][1:] == doc1["tables"][1:], p.stderr.decode()[:300])
+code, _, err = run(HD, ["report", "-", "-", "-o", "-"])
+check("report - -: exit 2", code == 2, f"{code} {err}")
+code, _, err = run(HD, ["report", ONE[0], THREE[0], "--by", "type", "-o", "-"])
+check("--by without a limit: exit 2, as diff", code == 2, f"{code} {err}")
 code, _, err = run(HD, ["report", ONE[0], "--fail-if-new-objects", "1", "-o", "-"])
 check("one dump with a gate: exit 2", code == 2, f"{code} {err}")
 code, _, err = run(HD, ["report", ONE[0], ONE[0], "-o", "-"])
