@@ -11,6 +11,7 @@
 
 #include "cli/graph_common.hpp"
 #include "cli/progress.hpp"
+#include "heapdump/allocation_tracer.hpp"
 #include "heapdump/class_names.hpp"
 #include "heapdump/compare.hpp"
 #include "heapdump/diff.hpp"
@@ -37,24 +38,29 @@ const std::vector<GroupKey> kAllocationKeys = {GroupKey::kClass, GroupKey::kLoca
 
 /// What one parsing thread folds a dump into besides the graph (or the
 /// identities of diff): generations, and memory per class, location, gem.
+/// `leave_out_tracer`: the groups leave Ruby's allocation tracer out (as
+/// compare does by default); `tracer` counts it either way.
 struct AllocationWork {
-  AllocationWork() {
+  explicit AllocationWork(bool leave_out_tracer = false) {
     tee.add(generations);
     for (GroupKey key : kAllocationKeys) {
-      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt));
+      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt, leave_out_tracer));
       tee.add(*groups.back());
     }
     tee.add(names);
+    tee.add(tracer);
   }
   RecordSink& sink() { return tee; }
   void merge(const AllocationWork& o) {
     generations.merge(o.generations);
     for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
     names.merge(o.names);
+    tracer.merge(o.tracer);
   }
   GenerationSummary generations;
   std::vector<std::unique_ptr<GroupBy>> groups;
   ClassNames names;
+  AllocationTracerTally tracer;
   TeeSink tee;
 };
 
@@ -124,11 +130,15 @@ int compute_single(const ReportCommand& cmd, Report* report) {
   retained.lines = cmd.lines;
   retained.threshold = cmd.threshold;
   retained.tree_view = true;
+  retained.include_tracer = cmd.include_tracer;
   retained.on_phase = [&timer](const char* what) { timer.lap(what); };
   std::vector<Table> tables = retained_tables(graph, retained);
   tables[0].totals.push_back({"allocation_tracing", has_allocation_tracer(*graph) ? 1 : 0});
 
-  report->parameters = {{"file", file}, {"lines", cmd.lines}, {"threshold", cmd.threshold}};
+  report->parameters = {{"file", file},
+                        {"lines", cmd.lines},
+                        {"threshold", cmd.threshold},
+                        {"include_tracer", uint64_t{cmd.include_tracer ? 1u : 0u}}};
   report->tables.push_back(dumps_table({info}));
   for (Table& t : tables) report->tables.push_back(std::move(t));
   report->tables.push_back(alloc.generations.to_table());
@@ -156,8 +166,8 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit,
 
   // BEFORE: identities, and groups for the growth tables.
   IdentitySet before;
-  PerThread<AllocationWork> first(threads);
-  PerThread<AllocationWork> last(threads);
+  PerThread<AllocationWork> first(threads, !cmd.include_tracer);
+  PerThread<AllocationWork> last(threads, !cmd.include_tracer);
   auto collect = [&](const std::string& path, const std::string& role, IdentitySet* set,
                      PerThread<AllocationWork>* groups) {
     std::vector<std::unique_ptr<IdentityCollector>> collectors;
@@ -211,15 +221,22 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit,
   report->parameters = {{"before", before_file},
                         {"after", after_file},
                         {"retained", retained_file.empty() ? Cell{} : Cell{retained_file}},
-                        {"lines", cmd.lines}};
+                        {"lines", cmd.lines},
+                        {"include_tracer", uint64_t{cmd.include_tracer ? 1u : 0u}}};
   report->tables.push_back(dumps_table(inputs));
-  const Table all_rows = diff.to_table();  // a gate judges every group
+  // A gate judges every group, the allocation tracer left out unless
+  // --include-tracer (as diff).
+  const Table all_rows =
+      diff.to_table(DiffAggregator::Sort::kCount, UINT64_MAX, !cmd.include_tracer);
   Table shown = diff.to_table(DiffAggregator::Sort::kCount, cmd.lines);
-  shown.totals.push_back({"groups", all_rows.rows.size()});
+  shown.totals.push_back({"groups", diff.to_table().rows.size()});
   report->tables.push_back(std::move(shown));
   for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
     report->tables.push_back(compare_groups(kAllocationKeys[i], a.groups[i]->groups(a.names),
                                             b.groups[i]->groups(b.names), cmd.lines));
+    // What Ruby's allocation tracer holds in each dump, counted or not.
+    report->tables.back().totals.emplace_back("allocation_tracer_bytes_a", a.tracer.bytes());
+    report->tables.back().totals.emplace_back("allocation_tracer_bytes_b", b.tracer.bytes());
   }
   report->tables.push_back(b.generations.to_table());
 
@@ -250,6 +267,13 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit,
   limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
                  : cmd.by == "location" ? GateLimits::Scope::kLocation
                                         : GateLimits::Scope::kTotal;
+  if (diff.new_tracer_objects() > 0 && !cmd.include_tracer) {
+    print_error(fmt::format("note: allocation tracing itself holds {} bytes, new in {} (Ruby's "
+                            "allocation tracer: a DATA object); the --fail-if-new-* limits leave "
+                            "it out, --include-tracer counts it",
+                            decimal(diff.new_tracer_bytes()),
+                            after_file == "-" ? std::string("<stdin>") : after_file));
+  }
   const std::vector<GateVerdict> verdicts = judge_gates(all_rows, limits);
   report->parameters.push_back({"fail_if_new_objects", cmd.fail_objects ? Cell{*cmd.fail_objects} : Cell{}});
   report->parameters.push_back({"fail_if_new_bytes", cmd.fail_bytes ? Cell{*cmd.fail_bytes} : Cell{}});
@@ -311,6 +335,10 @@ CLI::App* setup_report(CLI::App& app, ReportCommand* cmd) {
                   "What the --fail-if-new-* limits apply to: total, type or location")
       ->check(CLI::IsMember({"total", "type", "location"}))
       ->capture_default_str();
+  sub->add_flag("--include-tracer", cmd->include_tracer,
+                "Count Ruby's allocation tracer (the DATA object of "
+                "trace_object_allocations_start) like any object: as a leak suspect, in the "
+                "growth tables and in the --fail-if-new-* limits (as retained, compare, diff)");
   cmd->common.format = "html";
   add_common_options(sub, &cmd->common);
   // The page is the default; json and csv give the same tables.

@@ -23,6 +23,7 @@ struct ReportCommand {
   std::string by = "total";              ///< what the limits apply to
   const CLI::Option* by_option = nullptr;  ///< to tell whether --by was given
   uint64_t allow_skipped_lines = 0;
+  bool include_tracer = false;           ///< count Ruby's allocation tracer like any object
   CommonOptions common;
 };
 
