@@ -121,7 +121,7 @@ std::string cell_text(const Cell& c, std::string_view null_text) {
 /// What a null cell of a column means.
 std::string_view null_text(const std::string& column) {
   if (column == "location" || column == "file" || column == "accumulation_location") {
-    return "(no allocation info)";
+    return "(no file)";
   }
   if (column == "generation") return "nil";
   return "-";
@@ -338,7 +338,7 @@ void suspects_section(const Report& report, std::string* out) {
     if (c_acc_addr >= 0 && !is_null(at(c_acc_addr))) {
       *out += fmt::format("<p>The memory piles up at <b>{}</b> <code>{}</code> at <code>{}</code>.</p>",
                           esc(cell_text(at(c_acc_class), "-")), esc(cell_text(at(c_acc_addr), "")),
-                          esc(cell_text(at(c_acc_loc), "(no allocation info)")));
+                          esc(cell_text(at(c_acc_loc), "(no file)")));
       // The path from its GC root, as a breadcrumb.
       if (paths != nullptr) {
         const uint64_t key = as_int(row[0]);
@@ -430,7 +430,7 @@ void allocations_section(const Report& report, std::string* out) {
   const Table& loc = *find_table(report, "allocated_by_location");
   if (!loc.rows.empty()) {
     *out += fmt::format(R"(<p class="verdict">The most memory was allocated at <code>{}</code>: {} ({}).</p>)",
-                        esc(cell_text(loc.rows[0][0], "(no allocation info)")), cell_span(loc, 0, 1),
+                        esc(cell_text(loc.rows[0][0], "(no file)")), cell_span(loc, 0, 1),
                         share(as_int(loc.rows[0][1]), loc.total("bytes")));
   }
   for (const char* key : {"class", "location", "gem"}) {
@@ -449,7 +449,7 @@ void diff_section(const Report& report, std::string* out) {
   if (!diff->rows.empty()) {
     const auto& r = diff->rows[0];
     *out += fmt::format(R"(<p class="verdict">The most new objects are {} at <code>{}{}</code>: {} objects, {}.</p>)",
-                        esc(as_text(r[0])), esc(cell_text(r[3], "(no allocation info)")),
+                        esc(as_text(r[0])), esc(cell_text(r[3], "(no file)")),
                         is_null(r[4]) ? std::string() : ":" + exact(r[4]), cell_span(*diff, 0, 1),
                         cell_span(*diff, 0, 2));
   } else {
