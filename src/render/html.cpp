@@ -378,11 +378,13 @@ void tree_section(const Report& report, std::string* out) {
     }
   }
   if (best != 0) {
+    const bool one = as_int(tree->rows[best][6]) == 1;
     *out += fmt::format(
-        R"(<p class="verdict">Of the objects the GC roots hold, {} of class <b>{}</b> retain the most: {} ({} of the heap), themselves and what only they keep alive.</p>)",
-        as_int(tree->rows[best][6]) == 1 ? std::string("the one") : "the " + cell_span(*tree, best, 6),
-        esc(as_text(tree->rows[best][4])), cell_span(*tree, best, 8),
-        share(as_int(tree->rows[best][8]), heap));
+        R"(<p class="verdict">Of the objects the GC roots hold, {} of class <b>{}</b> {} the most: {} ({} of the heap), {} and what only {} alive.</p>)",
+        one ? std::string("the one object") : "the " + cell_span(*tree, best, 6) + " objects",
+        esc(as_text(tree->rows[best][4])), one ? "retains" : "retain", cell_span(*tree, best, 8),
+        share(as_int(tree->rows[best][8]), heap), one ? "itself" : "themselves",
+        one ? "it keeps" : "they keep");
   } else {
     *out += R"(<p class="verdict">No object is reachable from a GC root.</p>)";
   }
