@@ -42,7 +42,19 @@ struct GateVerdict {
 std::vector<GateVerdict> judge_gates(const Table& diff, const GateLimits& limits);
 
 /// The messages of the tripped verdicts joined by "; ", or "" if none.
+std::string tripped_message(const std::vector<GateVerdict>& verdicts);
+
+/// tripped_message(judge_gates(diff, limits)).
 std::string check_gates(const Table& diff, const GateLimits& limits);
+
+/// The scope named by --by: "type", "location", anything else the total.
+GateLimits::Scope gate_scope(std::string_view by);
+
+/// Why a gate cannot be judged on one input, or "" if it can: the input
+/// ended early (a truncated compressed stream, a cut last line, a file that
+/// shrank), has more skipped lines than `allowed_skipped`, or no objects.
+std::string unjudged_reason(bool ended_early, uint64_t skipped_lines, uint64_t objects,
+                            uint64_t allowed_skipped);
 
 /// Table "gate" of `diff`'s report: one row per verdict (measure, by,
 /// limit, value, group, groups_over, status, reason). `not_judged` is why

@@ -132,14 +132,35 @@ std::vector<GateVerdict> judge_gates(const Table& diff, const GateLimits& limits
   return verdicts;
 }
 
-std::string check_gates(const Table& diff, const GateLimits& limits) {
+std::string tripped_message(const std::vector<GateVerdict>& verdicts) {
   std::string message;
-  for (const GateVerdict& v : judge_gates(diff, limits)) {
+  for (const GateVerdict& v : verdicts) {
     if (v.message.empty()) continue;
     if (!message.empty()) message += "; ";
     message += v.message;
   }
   return message;
+}
+
+std::string check_gates(const Table& diff, const GateLimits& limits) {
+  return tripped_message(judge_gates(diff, limits));
+}
+
+GateLimits::Scope gate_scope(std::string_view by) {
+  return by == "type"       ? GateLimits::Scope::kType
+         : by == "location" ? GateLimits::Scope::kLocation
+                            : GateLimits::Scope::kTotal;
+}
+
+std::string unjudged_reason(bool ended_early, uint64_t skipped_lines, uint64_t objects,
+                            uint64_t allowed_skipped) {
+  if (ended_early) return "it ended early";
+  if (skipped_lines > allowed_skipped) {
+    return fmt::format("{} {} skipped (--allow-skipped-lines {} would accept them)", skipped_lines,
+                       skipped_lines == 1 ? "line was" : "lines were", skipped_lines);
+  }
+  if (objects == 0) return "it has no objects";
+  return "";
 }
 
 Table gate_table(const std::vector<GateVerdict>& verdicts, const GateLimits& limits,

@@ -214,16 +214,8 @@ int run_diff(const DiffCommand& cmd) {
     // A gate judged on a dump that was not read whole would pass a failed
     // copy: say why it cannot be judged instead (README "Leak gates").
     for (const InputCheck& c : checks) {
-      std::string why;
-      if (!c.warning.empty()) {
-        why = "it ended early";
-      } else if (c.stats.skipped_lines > cmd.allow_skipped_lines) {
-        why = fmt::format("{} {} skipped (--allow-skipped-lines {} would accept them)",
-                          c.stats.skipped_lines, c.stats.skipped_lines == 1 ? "line was" : "lines were",
-                          c.stats.skipped_lines);
-      } else if (c.stats.objects == 0) {
-        why = "it has no objects";
-      }
+      const std::string why = unjudged_reason(!c.warning.empty(), c.stats.skipped_lines,
+                                              c.stats.objects, cmd.allow_skipped_lines);
       if (!why.empty()) {
         not_judged = c.name + ": " + why;
         break;
@@ -233,9 +225,7 @@ int run_diff(const DiffCommand& cmd) {
   GateLimits limits;
   limits.max_new_objects = cmd.fail_objects;
   limits.max_new_bytes = cmd.fail_bytes;
-  limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
-                 : cmd.by == "location" ? GateLimits::Scope::kLocation
-                                        : GateLimits::Scope::kTotal;
+  limits.scope = gate_scope(cmd.by);
 
   // Every group counts for the gate, whatever --lines shows.
   const Table all_rows = diff.to_table();
@@ -279,12 +269,7 @@ int run_diff(const DiffCommand& cmd) {
     print_error(fmt::format("leak gate not judged: {}; exit status 5", not_judged));
     return kExitGateUnjudged;
   }
-  std::string breach;
-  for (const GateVerdict& v : verdicts) {
-    if (v.message.empty()) continue;
-    if (!breach.empty()) breach += "; ";
-    breach += v.message;
-  }
+  const std::string breach = tripped_message(verdicts);
   if (!breach.empty()) {
     print_error("leak gate tripped: " + breach);
     return kExitGate;

@@ -245,17 +245,8 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit,
   if (!cmd.fail_objects && !cmd.fail_bytes) return kExitOk;
   std::string not_judged;
   for (const InputInfo& in : inputs) {
-    std::string why;
-    if (!in.warning.empty()) {
-      why = "it ended early";
-    } else if (in.stats.skipped_lines > cmd.allow_skipped_lines) {
-      why = fmt::format("{} {} skipped (--allow-skipped-lines {} would accept them)",
-                        in.stats.skipped_lines,
-                        in.stats.skipped_lines == 1 ? "line was" : "lines were",
-                        in.stats.skipped_lines);
-    } else if (in.stats.objects == 0) {
-      why = "it has no objects";
-    }
+    const std::string why = unjudged_reason(!in.warning.empty(), in.stats.skipped_lines,
+                                            in.stats.objects, cmd.allow_skipped_lines);
     if (!why.empty()) {
       not_judged = (in.file == "-" ? std::string("<stdin>") : in.file) + ": " + why;
       break;
@@ -264,9 +255,7 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit,
   GateLimits limits;
   limits.max_new_objects = cmd.fail_objects;
   limits.max_new_bytes = cmd.fail_bytes;
-  limits.scope = cmd.by == "type"       ? GateLimits::Scope::kType
-                 : cmd.by == "location" ? GateLimits::Scope::kLocation
-                                        : GateLimits::Scope::kTotal;
+  limits.scope = gate_scope(cmd.by);
   if (diff.new_tracer_objects() > 0 && !cmd.include_tracer) {
     print_error(fmt::format("note: allocation tracing itself holds {} bytes, new in {} (Ruby's "
                             "allocation tracer: a DATA object); the --fail-if-new-* limits leave "
@@ -284,12 +273,7 @@ int compute_multi(const ReportCommand& cmd, Report* report, int* gate_exit,
     *gate_exit = kExitGateUnjudged;
     return kExitOk;
   }
-  std::string breach;
-  for (const GateVerdict& v : verdicts) {
-    if (v.message.empty()) continue;
-    if (!breach.empty()) breach += "; ";
-    breach += v.message;
-  }
+  const std::string breach = tripped_message(verdicts);
   if (!breach.empty()) {
     gate_message->assign("leak gate tripped: " + breach);
     *gate_exit = kExitGate;

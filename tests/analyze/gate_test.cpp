@@ -126,3 +126,17 @@ TEST_CASE("verdicts: the largest group's value even when within the limit; the g
   CHECK(empty[0].value == 0);
   CHECK(!empty[0].group);
 }
+
+TEST_CASE("unjudged_reason and gate_scope, shared by diff and report") {
+  CHECK(unjudged_reason(false, 0, 10, 0).empty());
+  CHECK(unjudged_reason(true, 0, 10, 0) == "it ended early");
+  CHECK(unjudged_reason(false, 1, 10, 0) ==
+        "1 line was skipped (--allow-skipped-lines 1 would accept them)");
+  CHECK(unjudged_reason(false, 3, 10, 2) ==
+        "3 lines were skipped (--allow-skipped-lines 3 would accept them)");
+  CHECK(unjudged_reason(false, 2, 10, 2).empty());
+  CHECK(unjudged_reason(false, 0, 0, 0) == "it has no objects");
+  CHECK(gate_scope("type") == GateLimits::Scope::kType);
+  CHECK(gate_scope("location") == GateLimits::Scope::kLocation);
+  CHECK(gate_scope("") == GateLimits::Scope::kTotal);
+}
