@@ -37,6 +37,9 @@ class DiffAggregator final : public RecordSink {
   /// not counted (what the leak gates judge by default).
   Table to_table(Sort sort = Sort::kCount, uint64_t lines = UINT64_MAX,
                  bool leave_out_tracer = false) const;
+  /// Groups (type, file, line) with a new object: the rows of to_table()
+  /// with every line and the tracer counted.
+  size_t group_count() const;
   /// The highest generation of AFTER's objects (all of them, new or not),
   /// if any has one.
   std::optional<uint64_t> highest_generation() const;

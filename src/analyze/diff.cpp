@@ -109,6 +109,8 @@ std::optional<uint64_t> DiffAggregator::highest_generation() const {
   return state_->highest_generation;
 }
 
+size_t DiffAggregator::group_count() const { return state_->groups.size(); }
+
 Table DiffAggregator::to_table(Sort sort, uint64_t lines, bool leave_out_tracer) const {
   const State& s = *state_;
   Table t;

@@ -196,6 +196,11 @@ int run_guarded(const std::function<int()>& command) {
   return kExitIoError;
 }
 
+StderrReporter::StderrReporter(const CommonOptions& options)
+    : max_warnings_(options.max_warnings), quiet_(options.quiet) {}
+
+StderrReporter::~StderrReporter() = default;
+
 void StderrReporter::skipped_line(std::string_view source, uint64_t line, uint64_t /*offset*/,
                                   std::string_view reason) {
   ++shown_;
@@ -203,50 +208,49 @@ void StderrReporter::skipped_line(std::string_view source, uint64_t line, uint64
   print_error(fmt::format("{}:{}: skipped line: {}", source, line, reason));
 }
 
-void StderrReporter::finish_file(std::string_view source, const ReadStats& stats) {
+std::function<void(uint64_t)> StderrReporter::progress(std::string_view name,
+                                                       uint64_t size_hint) {
+  if (quiet_ || !ProgressLine::wanted(size_hint)) return {};
+  progress_ = std::make_unique<ProgressLine>(std::string(name), size_hint);
+  return [this](uint64_t done) { progress_->update(done); };
+}
+
+void StderrReporter::read_ended() {
+  if (progress_) progress_->finish();
+  progress_.reset();
+}
+
+void StderrReporter::input_read(std::string_view name, const ReadStats& stats,
+                                std::string_view warning) {
+  if (!warning.empty()) print_error(warning);
   if (stats.skipped_lines > 0) {
     std::string hidden;
     if (max_warnings_ != 0 && stats.skipped_lines > max_warnings_) {
       hidden = fmt::format(" ({} not shown; --max-warnings 0 shows all)",
                            stats.skipped_lines - max_warnings_);
     }
-    print_error(fmt::format("{}: skipped {} of {} lines that are not valid JSON objects{}", source,
+    print_error(fmt::format("{}: skipped {} of {} lines that are not valid JSON objects{}", name,
                             stats.skipped_lines, stats.lines, hidden));
   }
   shown_ = 0;
 }
 
+bool read_input(ReadPipeline& pipeline, const std::string& path, StderrReporter& reporter,
+                InputRead* read) {
+  const Status s = pipeline.run(path, reporter, read);
+  if (s.ok()) return true;
+  print_error(s.message());
+  return false;
+}
+
 bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
                         StderrReporter& reporter, ReadStats* stats, std::string* warning) {
-  std::unique_ptr<InputSource> input;
-  Status s = InputSource::open(path, &input);
-  if (!s.ok()) {
-    print_error(s.message());
-    return false;
-  }
-  ReadStats local;
-  std::unique_ptr<ProgressLine> progress;
-  if (reporter.progress_allowed() && ProgressLine::wanted(input->size_hint())) {
-    progress = std::make_unique<ProgressLine>(input->name(), input->size_hint());
-    options.progress = [&progress](uint64_t done) { progress->update(done); };
-  }
-  s = read_dump_parallel(*input, sinks, reporter, &local, options);
-  if (progress) progress->finish();
-  if (!s.ok()) {
-    print_error(s.message());
-    return false;
-  }
-  if (!input->warning().empty()) print_error(input->warning());
-  if (warning != nullptr) *warning = input->warning();
-  reporter.finish_file(input->name(), local);
-  if (local.records == 0 && local.skipped_lines > 0) {
-    // Not one valid line (a PNG, a tarball, the wrong file): an error, not an
-    // empty dump, so that a leak gate cannot pass on it. README "Robustness".
-    print_error(fmt::format("{}: not a heap dump: none of its lines is a JSON object",
-                            input->name()));
-    return false;
-  }
-  if (stats != nullptr) *stats = local;
+  ReadPipeline pipeline(options);
+  pipeline.add(sinks);
+  InputRead read;
+  if (!read_input(pipeline, path, reporter, &read)) return false;
+  if (stats != nullptr) *stats = read.stats;
+  if (warning != nullptr) *warning = read.warning;
   return true;
 }
 

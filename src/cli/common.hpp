@@ -10,11 +10,14 @@
 #include <string>
 #include <string_view>
 
+#include "heapdump/pipeline.hpp"
 #include "heapdump/reader.hpp"
 #include "heapdump/sink.hpp"
 #include "heapdump/table.hpp"
 
 namespace heapdump {
+
+class ProgressLine;
 
 /// Exit statuses, documented in README.md.
 enum ExitCode : int {
@@ -59,55 +62,38 @@ struct CommonOptions {
 };
 void add_common_options(CLI::App* cmd, CommonOptions* options);
 
-/// Prints skipped lines to stderr as "heapdump: FILE:LINE: skipped: REASON",
-/// at most max_warnings per file, and counts them all.
-class StderrReporter final : public ParseReporter {
+/// What the user sees of a read, on stderr: skipped lines as
+/// "heapdump: FILE:LINE: skipped line: REASON" (at most max_warnings per
+/// file), a progress line (not with --quiet), the input's warning and the
+/// per-file total of skipped lines.
+class StderrReporter final : public ReadListener {
  public:
-  explicit StderrReporter(const CommonOptions& options)
-      : max_warnings_(options.max_warnings), quiet_(options.quiet) {}
-  /// Whether a progress line may be drawn (not --quiet).
-  bool progress_allowed() const { return !quiet_; }
+  explicit StderrReporter(const CommonOptions& options);
+  ~StderrReporter() override;
   void skipped_line(std::string_view source, uint64_t line, uint64_t offset,
                     std::string_view reason) override;
-  /// Prints the per-file total of skipped lines (if any) and resets the count.
-  void finish_file(std::string_view source, const ReadStats& stats);
+  std::function<void(uint64_t)> progress(std::string_view name, uint64_t size_hint) override;
+  void read_ended() override;
+  void input_read(std::string_view name, const ReadStats& stats,
+                  std::string_view warning) override;
 
  private:
   uint64_t max_warnings_;
   bool quiet_;
   uint64_t shown_ = 0;
+  std::unique_ptr<ProgressLine> progress_;
 };
 
-/// Opens `path` and streams it into sinks(i) with options.threads parsing
-/// threads (CommonOptions::read_options()). On failure prints
-/// "heapdump: <reason>" and returns false. options.progress is set here.
-/// `warning`, if given, receives the input's own warning (such as gzip data
-/// that ends early), which is also printed.
+/// Runs `pipeline` over `path`, telling `reporter`; on failure prints
+/// "heapdump: <reason>" and returns false. `read`, if given, receives what
+/// the read gave (its notes are not printed).
+bool read_input(ReadPipeline& pipeline, const std::string& path, StderrReporter& reporter,
+                InputRead* read = nullptr);
+
+/// read_input() with one sink set; `stats` and `warning` receive the read's.
 bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
                         StderrReporter& reporter, ReadStats* stats = nullptr,
                         std::string* warning = nullptr);
-
-/// One instance of T per parsing thread, merged into the first after the read.
-template <typename T>
-class PerThread {
- public:
-  template <typename... Args>
-  PerThread(unsigned threads, const Args&... args) {
-    for (unsigned i = 0; i < threads; ++i) items_.push_back(std::make_unique<T>(args...));
-  }
-  SinkForWorker sinks() {
-    return [this](unsigned i) -> RecordSink& { return items_[i]->sink(); };
-  }
-  /// Merges every instance into the first and returns it.
-  T& merged() {
-    for (size_t i = 1; i < items_.size(); ++i) items_[0]->merge(*items_[i]);
-    items_.resize(1);
-    return *items_[0];
-  }
-
- private:
-  std::vector<std::unique_ptr<T>> items_;
-};
 
 /// Renders `report` as JSON or CSV per options.format and writes it to
 /// stdout; for "text", writes `text` instead. Returns the exit code as emit().

@@ -1,0 +1,258 @@
+#include "heapdump/report_builder.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "heapdump/allocation_tracer.hpp"
+#include "heapdump/class_names.hpp"
+#include "heapdump/compare.hpp"
+#include "heapdump/diff.hpp"
+#include "heapdump/gate.hpp"
+#include "heapdump/generation_summary.hpp"
+#include "heapdump/graph.hpp"
+#include "heapdump/group_by.hpp"
+#include "heapdump/identity_set.hpp"
+#include "heapdump/retained.hpp"
+
+namespace heapdump {
+namespace {
+
+constexpr Column::Kind kText = Column::Kind::kText;
+constexpr Column::Kind kCount = Column::Kind::kCount;
+
+/// The keys the allocation and growth tables group by.
+const std::vector<GroupKey> kAllocationKeys = {GroupKey::kClass, GroupKey::kLocation,
+                                               GroupKey::kGem};
+
+/// What one parsing thread folds a dump into besides the graph (or the
+/// identities of diff): generations, and memory per class, location, gem.
+/// `leave_out_tracer`: the groups leave Ruby's allocation tracer out (as
+/// compare does by default); `tracer` counts it either way.
+struct AllocationWork {
+  explicit AllocationWork(bool leave_out_tracer = false) {
+    tee.add(generations);
+    for (GroupKey key : kAllocationKeys) {
+      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt, leave_out_tracer));
+      tee.add(*groups.back());
+    }
+    tee.add(names);
+    tee.add(tracer);
+  }
+  RecordSink& sink() { return tee; }
+  void merge(const AllocationWork& o) {
+    generations.merge(o.generations);
+    for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
+    names.merge(o.names);
+    tracer.merge(o.tracer);
+  }
+  GenerationSummary generations;
+  std::vector<std::unique_ptr<GroupBy>> groups;
+  ClassNames names;
+  AllocationTracerTally tracer;
+  TeeSink tee;
+};
+
+/// One input as the page's header describes it.
+struct InputInfo {
+  std::string role;  ///< "dump", "before", "after", "retained"
+  std::string file;
+  ReadStats stats;
+  std::string warning;  ///< the input's own warning (ended early), or ""
+};
+
+Table dumps_table(const std::vector<InputInfo>& inputs) {
+  Table t;
+  t.name = "dumps";
+  t.columns = {{"role", kText},  {"file", kText},          {"lines", kCount},
+               {"objects", kCount}, {"skipped_lines", kCount}, {"ended_early", kCount}};
+  for (const InputInfo& in : inputs) {
+    t.rows.push_back(make_row(in.role, in.file, in.stats.lines, in.stats.objects,
+                              in.stats.skipped_lines, uint64_t{in.warning.empty() ? 0u : 1u}));
+  }
+  return t;
+}
+
+/// Reads `path` through `pipeline` into `info` (role, file, stats, warning).
+Status read_into(ReadPipeline& pipeline, const std::string& role, const std::string& path,
+                 ReadListener& listener, InputInfo* info) {
+  InputRead read;
+  *info = InputInfo{role, path, {}, {}};
+  const Status s = pipeline.run(path, listener, &read);
+  info->stats = read.stats;
+  info->warning = read.warning;
+  return s;
+}
+
+void phase(const ReportOptions& o, const char* what) {
+  if (o.on_phase) o.on_phase(what);
+}
+
+/// `report FILE`: the object graph, its dominator tree, and what was
+/// allocated where, from one read.
+Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport* out) {
+  const std::string& file = o.files[0];
+  ReadOptions read = o.read;
+  read.decode_references = true;
+  // One read feeds the graph and the generation and allocation tables.
+  GraphLoader loader(read.threads);
+  PerThread<AllocationWork> work(read.threads);
+  ReadPipeline pipeline(read);
+  pipeline.add(loader.sinks());
+  pipeline.add(work.sinks());
+  InputInfo info;
+  Status s = read_into(pipeline, "dump", file, listener, &info);
+  if (!s.ok()) return s;
+  phase(o, "parse");
+  const std::shared_ptr<const LoadedGraph> graph = loader.finish(file, &out->notes);
+  phase(o, "build");
+  AllocationWork& alloc = work.merged();
+
+  RetainedOptions retained;
+  retained.lines = o.lines;
+  retained.threshold = o.threshold;
+  retained.tree_view = true;
+  retained.include_tracer = o.include_tracer;
+  retained.on_phase = o.on_phase;
+  std::vector<Table> tables = retained_tables(graph, retained);
+  tables[0].totals.push_back({"allocation_tracing", has_allocation_tracer(*graph) ? 1 : 0});
+
+  Report& report = out->report;
+  report.parameters = {{"file", file},
+                       {"lines", o.lines},
+                       {"threshold", o.threshold},
+                       {"include_tracer", uint64_t{o.include_tracer ? 1u : 0u}}};
+  report.tables.push_back(dumps_table({info}));
+  for (Table& t : tables) report.tables.push_back(std::move(t));
+  report.tables.push_back(alloc.generations.to_table());
+  for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
+    Table by = alloc.groups[i]->to_table(o.lines, alloc.names);
+    by.name = "allocated_" + by.name;
+    report.tables.push_back(std::move(by));
+  }
+  return Status::ok_status();
+}
+
+/// `report BEFORE AFTER [RETAINED]`: what is new (diff), what grew from
+/// the first dump to the last (compare), and the leak gate's verdict.
+Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* out) {
+  const std::string& before_file = o.files[0];
+  const std::string& after_file = o.files[1];
+  const std::string retained_file = o.files.size() > 2 ? o.files[2] : std::string();
+  const unsigned threads = o.read.threads;
+  TypeIds types;
+  std::vector<InputInfo> inputs;
+
+  // BEFORE (and RETAINED): identities, and groups for the growth tables.
+  IdentitySet before;
+  PerThread<AllocationWork> first(threads, !o.include_tracer);
+  PerThread<AllocationWork> last(threads, !o.include_tracer);
+  auto collect = [&](const std::string& path, const std::string& role, IdentitySet* set,
+                     PerThread<AllocationWork>* groups) {
+    PerThread<IdentityCollector> collectors(threads, *set, types);
+    ReadPipeline pipeline(o.read);
+    pipeline.add(collectors.sinks());
+    pipeline.add(groups->sinks());
+    const Status s = read_into(pipeline, role, path, listener, &inputs.emplace_back());
+    for (unsigned i = 0; i < threads; ++i) collectors.at(i).flush();
+    set->seal(threads);
+    return s;
+  };
+  Status s = collect(before_file, "before", &before, &first);
+  if (!s.ok()) return s;
+  std::unique_ptr<IdentitySet> retained;
+  if (!retained_file.empty()) {
+    retained = std::make_unique<IdentitySet>();
+    s = collect(retained_file, "retained", retained.get(), &last);
+    if (!s.ok()) return s;
+  }
+  // AFTER: streamed through the diff (and, with two dumps, the groups).
+  PerThread<DiffAggregator> diffs(threads, types, before, retained.get());
+  {
+    ReadPipeline pipeline(o.read);
+    pipeline.add(diffs.sinks());
+    if (!retained) pipeline.add(last.sinks());
+    s = read_into(pipeline, "after", after_file, listener, &inputs.emplace_back());
+    if (!s.ok()) return s;
+  }
+  // Header order: the dumps as given.
+  if (retained) std::swap(inputs[1], inputs[2]);
+  DiffAggregator& diff = diffs.merged();
+  AllocationWork& a = first.merged();
+  AllocationWork& b = last.merged();
+
+  Report& report = out->report;
+  report.parameters = {{"before", before_file},
+                       {"after", after_file},
+                       {"retained", retained_file.empty() ? Cell{} : Cell{retained_file}},
+                       {"lines", o.lines},
+                       {"include_tracer", uint64_t{o.include_tracer ? 1u : 0u}}};
+  report.tables.push_back(dumps_table(inputs));
+  Table shown = diff.to_table(DiffAggregator::Sort::kCount, o.lines);
+  shown.totals.push_back({"groups", diff.group_count()});
+  report.tables.push_back(std::move(shown));
+  for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
+    report.tables.push_back(compare_groups(kAllocationKeys[i], a.groups[i]->groups(a.names),
+                                           b.groups[i]->groups(b.names), o.lines));
+    // What Ruby's allocation tracer holds in each dump, counted or not.
+    report.tables.back().totals.emplace_back("allocation_tracer_bytes_a", a.tracer.bytes());
+    report.tables.back().totals.emplace_back("allocation_tracer_bytes_b", b.tracer.bytes());
+  }
+  report.tables.push_back(b.generations.to_table());
+
+  // The leak gate, judged as `diff` judges it (README "Leak gates"), with
+  // diff's table "gate".
+  if (!o.fail_objects && !o.fail_bytes) return Status::ok_status();
+  std::string not_judged;
+  for (const InputInfo& in : inputs) {
+    const std::string why = unjudged_reason(!in.warning.empty(), in.stats.skipped_lines,
+                                            in.stats.objects, o.allow_skipped_lines);
+    if (!why.empty()) {
+      not_judged = (in.file == "-" ? std::string("<stdin>") : in.file) + ": " + why;
+      break;
+    }
+  }
+  GateLimits limits;
+  limits.max_new_objects = o.fail_objects;
+  limits.max_new_bytes = o.fail_bytes;
+  limits.scope = gate_scope(o.by);
+  if (diff.new_tracer_objects() > 0 && !o.include_tracer) {
+    out->notes.push_back(fmt::format(
+        "note: allocation tracing itself holds {} bytes, new in {} (Ruby's allocation tracer: a "
+        "DATA object); the --fail-if-new-* limits leave it out, --include-tracer counts it",
+        decimal(diff.new_tracer_bytes()),
+        after_file == "-" ? std::string("<stdin>") : after_file));
+  }
+  // A gate judges every group, the allocation tracer left out unless
+  // --include-tracer (as diff).
+  const std::vector<GateVerdict> verdicts = judge_gates(
+      diff.to_table(DiffAggregator::Sort::kCount, UINT64_MAX, !o.include_tracer), limits);
+  report.parameters.push_back(
+      {"fail_if_new_objects", o.fail_objects ? Cell{*o.fail_objects} : Cell{}});
+  report.parameters.push_back({"fail_if_new_bytes", o.fail_bytes ? Cell{*o.fail_bytes} : Cell{}});
+  report.parameters.push_back({"by", o.by});
+  report.tables.push_back(gate_table(verdicts, limits, not_judged));
+  if (!not_judged.empty()) {
+    out->gate = BuiltReport::Gate::kNotJudged;
+    out->gate_detail = not_judged;
+    return Status::ok_status();
+  }
+  out->gate_detail = tripped_message(verdicts);
+  out->gate = out->gate_detail.empty() ? BuiltReport::Gate::kPassed : BuiltReport::Gate::kTripped;
+  return Status::ok_status();
+}
+
+}  // namespace
+
+Status build_report(const ReportOptions& options, ReadListener& listener, BuiltReport* out) {
+  if (options.files.empty() || options.files.size() > 3) {
+    return Status::invalid_argument("report reads one dump, or two or three");
+  }
+  return options.files.size() == 1 ? build_single(options, listener, out)
+                                   : build_multi(options, listener, out);
+}
+
+}  // namespace heapdump
