@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "heapdump/identity_set.hpp"
 #include "heapdump/sink.hpp"
@@ -43,6 +44,12 @@ class DiffAggregator final : public RecordSink {
   /// The highest generation of AFTER's objects (all of them, new or not),
   /// if any has one.
   std::optional<uint64_t> highest_generation() const;
+  /// From now on also keeps the address of each new object (for the
+  /// retained sizes of what is new: `report`, heapdump/new_retained.hpp);
+  /// 8 bytes an object. merge() gathers them too.
+  void keep_new_addresses() { keep_addresses_ = true; }
+  /// The addresses kept, in no particular order.
+  std::vector<uint64_t>& new_addresses() { return new_addresses_; }
   /// New objects that are Ruby's allocation tracer, and their memsize.
   uint64_t new_tracer_objects() const;
   uint128 new_tracer_bytes() const;
@@ -52,6 +59,8 @@ class DiffAggregator final : public RecordSink {
   TypeIds& types_;
   const IdentitySet& before_;
   const IdentitySet* retained_;
+  bool keep_addresses_ = false;
+  std::vector<uint64_t> new_addresses_;
   IdentitySet::Hint before_hint_, retained_hint_;
   std::function<void(std::string_view)> on_reported_;
   std::unique_ptr<State> state_;

@@ -25,6 +25,10 @@ struct RetainedOptions {
   /// Also the table "dominator_tree": the dominator tree merged by class and
   /// pruned for drawing (src/graph/dominator_tree_view.hpp; `report`).
   bool tree_view = false;
+  /// Also the table "why_alive": the shortest paths from the roots to the
+  /// leak suspects' accumulation points and the top retainers, merged into
+  /// one tree (src/graph/why_alive.hpp; `report`).
+  bool why_alive = false;
   /// Called after each phase with its name ("dominators", "groups",
   /// "paths", "tables"), for HEAPDUMP_TIMING; may be empty.
   std::function<void(const char*)> on_phase;
@@ -33,8 +37,8 @@ struct RetainedOptions {
 /// The tables of `retained`, in this order (columns: docs/output-formats.md):
 /// "graph" (totals only, with "allocation_tracer_bytes"), "top_retainers",
 /// "retained_by_class", "retained_by_location", "retained_by_gem",
-/// "leak_suspects", "suspect_paths", "unreachable", and with `tree_view`
-/// "dominator_tree".
+/// "leak_suspects", "suspect_paths", "unreachable", with `tree_view`
+/// "dominator_tree", and with `why_alive` "why_alive".
 /// Group sums count each byte once: a member counts for its group only when
 /// no dominator above it belongs to the same group. An object suspect is a
 /// deepest object retaining >= threshold % of the heap; a class suspect a

@@ -63,6 +63,7 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
   if (before_.contains(id, r, &before_hint_)) return;
   if (retained_ != nullptr && !retained_->contains(id, r, &retained_hint_)) return;
   if (on_reported_) on_reported_(r.raw_line);
+  if (keep_addresses_) new_addresses_.push_back(r.address);
 
   State& s = *state_;
   const State::Key key{id.type, r.has_file ? s.files.intern(r.file) + 1 : 0,
@@ -81,6 +82,8 @@ void DiffAggregator::on_record(const ObjectRecord& r) {
 
 void DiffAggregator::merge(const DiffAggregator& other) {
   State& s = *state_;
+  new_addresses_.insert(new_addresses_.end(), other.new_addresses_.begin(),
+                        other.new_addresses_.end());
   if (other.state_->has_generation &&
       (!s.has_generation || other.state_->highest_generation > s.highest_generation)) {
     s.has_generation = true;

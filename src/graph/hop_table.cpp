@@ -4,6 +4,13 @@
 
 namespace heapdump {
 
+std::string merged_path_key(const LoadedGraph& lg, uint32_t v) {
+  std::string key = lg.class_of(v);
+  const Cell name = lg.name_of(v);
+  if (!is_null(name)) key += " " + as_text(name);
+  return key;
+}
+
 std::vector<Column> hop_columns(const std::string& first) {
   return {{first, Column::Kind::kCount},  {"hop", Column::Kind::kInteger},
           {"root", Column::Kind::kText},  {"address", Column::Kind::kText},

@@ -27,6 +27,10 @@ void add_path_rows(const std::shared_ptr<const LoadedGraph>& lg,
                    const std::shared_ptr<const ShortestPaths>& sp, std::vector<uint32_t> path,
                    uint64_t key, bool every_hop, Table* table);
 
+/// The key of a merged view of paths (`path`'s merged_paths, the report's
+/// why_alive): the class of node v, plus the name of a CLASS/MODULE.
+std::string merged_path_key(const LoadedGraph& lg, uint32_t v);
+
 /// A table "graph" with only totals, describing the graph.
 Table graph_table(const LoadedGraph& lg, uint64_t reachable_objects, uint128 reachable_bytes);
 

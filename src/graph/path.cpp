@@ -48,14 +48,6 @@ struct TrieKeyOps {
   }
 };
 
-/// The merged view's key: the class, plus the name of a CLASS/MODULE.
-std::string merged_key(const LoadedGraph& lg, uint32_t v) {
-  std::string key = lg.class_of(v);
-  const Cell name = lg.name_of(v);
-  if (!is_null(name)) key += " " + as_text(name);
-  return key;
-}
-
 /// Splits a location name "FILE:LINE" (or "FILE:") at its last ':'.
 void split_location(std::string_view name, std::string_view* file, std::string_view* line) {
   const size_t colon = name.rfind(':');
@@ -284,9 +276,9 @@ Status path_tables(std::shared_ptr<const LoadedGraph> graph, const PathTarget& t
         trie[root].objects = 1;
         trie[root].targets += below[v];
         trie[root].target_bytes += below_bytes[v];
-        id = child(root, merged_key(lg, v));
+        id = child(root, merged_path_key(lg, v));
       } else {
-        id = child(trie_of[p], merged_key(lg, v));
+        id = child(trie_of[p], merged_path_key(lg, v));
       }
       trie_of[v] = id;
       TrieNode& t = trie[id];

@@ -12,6 +12,7 @@
 #include "graph/hop_table.hpp"
 #include "graph/loaded_graph.hpp"
 #include "graph/shortest_paths.hpp"
+#include "graph/why_alive.hpp"
 #include "heapdump/gem.hpp"
 
 namespace heapdump {
@@ -265,6 +266,7 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
   tables[0].totals.push_back({"allocation_tracer_bytes", tracer_bytes});
 
   // Top retainers.
+  std::vector<uint32_t> top_nodes;  // in rank order
   auto object_columns = [] {
     return std::vector<Column>{{"address", kText},  {"type", kText},     {"class", kText},
                                {"name", kText},     {"location", kText}, {"shallow", kBytes},
@@ -286,6 +288,7 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
     };
     std::partial_sort(order.begin(), order.begin() + k, order.end(), by_retained);
     for (size_t i = 0; i < k; ++i) top.rows.push_back(object_row(order[i]));
+    top_nodes.assign(order.begin(), order.begin() + k);
     tables.push_back(std::move(top));
   }
   tables.push_back(
@@ -315,6 +318,7 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
   suspect_paths.name = "suspect_paths";
   suspect_paths.columns = hop_columns("suspect");
   // 128-bit products: bytes < 2^96 and the threshold is at most 100.
+  std::vector<uint32_t> why_targets;  // the suspects' accumulation points, then top retainers
   auto big = [&](uint128 bytes) { return heap > 0 && bytes * 100 >= heap * options.threshold; };
   auto add_suspect = [&](const std::string& kind, const Cell& cls, const Cell& address,
                          uint64_t objects, uint128 retained, uint32_t acc) {
@@ -324,6 +328,7 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
                                        Cell{}, Cell{}, Cell{}, Cell{}));
       return;
     }
+    why_targets.push_back(acc);
     suspects.rows.push_back(make_row(key, kind, cls, address, objects, int_cell(retained),
                                      format_address(g.address(acc)), std::string(g.type(acc)),
                                      lg.class_of(acc), lg.location_of(acc),
@@ -392,6 +397,10 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
     std::vector<std::string> names;
     for (const Cell& c : class_keys) names.push_back(as_text(c));
     tables.push_back(dominator_tree_table(dominator_tree_view(g, t, kids, by_class.of), names));
+  }
+  if (options.why_alive) {
+    why_targets.insert(why_targets.end(), top_nodes.begin(), top_nodes.end());
+    tables.push_back(why_alive_table(lg, *sp, t.retained, why_targets));
   }
   lap("tables");
   return tables;

@@ -16,6 +16,7 @@
 #include "heapdump/graph.hpp"
 #include "heapdump/group_by.hpp"
 #include "heapdump/identity_set.hpp"
+#include "heapdump/new_retained.hpp"
 #include "heapdump/retained.hpp"
 
 namespace heapdump {
@@ -115,6 +116,7 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   retained.lines = o.lines;
   retained.threshold = o.threshold;
   retained.tree_view = true;
+  retained.why_alive = true;
   retained.include_tracer = o.include_tracer;
   retained.on_phase = o.on_phase;
   std::vector<Table> tables = retained_tables(graph, retained);
@@ -150,31 +152,43 @@ Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* 
   IdentitySet before;
   PerThread<AllocationWork> first(threads, !o.include_tracer);
   PerThread<AllocationWork> last(threads, !o.include_tracer);
+  // The last dump's graph, loaded in the read that feeds the diff (AFTER)
+  // or the identities of RETAINED: what the new objects retain.
+  GraphLoader last_graph(threads);
   auto collect = [&](const std::string& path, const std::string& role, IdentitySet* set,
-                     PerThread<AllocationWork>* groups) {
+                     PerThread<AllocationWork>* groups, GraphLoader* graph) {
     PerThread<IdentityCollector> collectors(threads, *set, types);
-    ReadPipeline pipeline(o.read);
+    ReadOptions read = o.read;
+    read.decode_references = graph != nullptr;
+    ReadPipeline pipeline(read);
     pipeline.add(collectors.sinks());
     pipeline.add(groups->sinks());
+    if (graph != nullptr) pipeline.add(graph->sinks());
     const Status s = read_into(pipeline, role, path, listener, &inputs.emplace_back());
     for (unsigned i = 0; i < threads; ++i) collectors.at(i).flush();
     set->seal(threads);
     return s;
   };
-  Status s = collect(before_file, "before", &before, &first);
+  Status s = collect(before_file, "before", &before, &first, nullptr);
   if (!s.ok()) return s;
   std::unique_ptr<IdentitySet> retained;
   if (!retained_file.empty()) {
     retained = std::make_unique<IdentitySet>();
-    s = collect(retained_file, "retained", retained.get(), &last);
+    s = collect(retained_file, "retained", retained.get(), &last, &last_graph);
     if (!s.ok()) return s;
   }
   // AFTER: streamed through the diff (and, with two dumps, the groups).
   PerThread<DiffAggregator> diffs(threads, types, before, retained.get());
+  for (unsigned i = 0; i < threads; ++i) diffs.at(i).keep_new_addresses();
   {
-    ReadPipeline pipeline(o.read);
+    ReadOptions read = o.read;
+    read.decode_references = !retained;
+    ReadPipeline pipeline(read);
     pipeline.add(diffs.sinks());
-    if (!retained) pipeline.add(last.sinks());
+    if (!retained) {
+      pipeline.add(last.sinks());
+      pipeline.add(last_graph.sinks());
+    }
     s = read_into(pipeline, "after", after_file, listener, &inputs.emplace_back());
     if (!s.ok()) return s;
   }
@@ -202,6 +216,14 @@ Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* 
     report.tables.back().totals.emplace_back("allocation_tracer_bytes_b", b.tracer.bytes());
   }
   report.tables.push_back(b.generations.to_table());
+  {
+    const std::shared_ptr<const LoadedGraph> graph =
+        last_graph.finish(retained ? retained_file : after_file, &out->notes);
+    for (Table& t : new_retained_tables(graph, std::move(diff.new_addresses()), o.lines,
+                                        o.include_tracer)) {
+      report.tables.push_back(std::move(t));
+    }
+  }
 
   // The leak gate, judged as `diff` judges it (README "Leak gates"), with
   // diff's table "gate".
