@@ -50,6 +50,12 @@ def class_marked(rec):
 
 
 def model(path):
+    """objs, size, edges, reachable (dominators first) and retained sizes."""
+    return model_with_idom(path)[:5]
+
+
+def model_with_idom(path):
+    """model()'s five, then the immediate dominators (None: a root's)."""
     objs = {}  # address -> record (first one kept)
     roots = []
     for rec in lines(path):
@@ -121,7 +127,7 @@ def model(path):
         d = idom[v]
         if d is not None:
             retained[d] += retained[v]
-    return objs, size, nedges, rpo[1:], retained
+    return objs, size, nedges, rpo[1:], retained, idom
 
 
 def main():
