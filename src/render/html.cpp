@@ -127,6 +127,30 @@ std::string_view null_text(const std::string& column) {
   return "-";
 }
 
+/// One cell as `<td data-col=...>`: text escaped, a null as what it means,
+/// a number shown for people with its exact value in data-value.
+void cell_td(const Column& col, const Cell& c, std::string* out) {
+  if (is_null(c)) {
+    *out += fmt::format(R"(<td class="null" data-col="{}">{}</td>)", esc(col.name),
+                        esc(null_text(col.name)));
+  } else if (std::holds_alternative<std::string>(c)) {
+    *out += fmt::format(R"(<td data-col="{}">{}</td>)", esc(col.name), esc(as_text(c)));
+  } else {
+    std::string shown;
+    if (is_bytes_kind(col.kind)) {
+      shown = is_signed(c) ? human_bytes(static_cast<long double>(as_signed(c))) : human_bytes(as_int(c));
+      if (is_signed(c) && as_signed(c) > 0) shown = "+" + shown;
+    } else if (col.kind == Column::Kind::kInteger) {
+      shown = exact(c);
+    } else {
+      shown = commas(exact(c));
+      if (is_signed(c) && as_signed(c) > 0) shown = "+" + shown;
+    }
+    *out += fmt::format(R"(<td class="n" data-col="{}" data-value="{}" title="{}">{}</td>)",
+                        esc(col.name), exact(c), commas(exact(c)), shown);
+  }
+}
+
 /// One table, every row, as static HTML: `<table class="data"
 /// data-table=NAME>`; rows carry data-row (their index in the JSON rows),
 /// number cells data-col and data-value. The script makes it sortable and
@@ -141,27 +165,7 @@ void static_table(const Table& t, std::string* out) {
   for (size_t r = 0; r < t.rows.size(); ++r) {
     *out += fmt::format(R"(<tr data-row="{}">)", r);
     for (size_t i = 0; i < t.columns.size() && i < t.rows[r].size(); ++i) {
-      const Column& col = t.columns[i];
-      const Cell& c = t.rows[r][i];
-      if (is_null(c)) {
-        *out += fmt::format(R"(<td class="null" data-col="{}">{}</td>)", esc(col.name),
-                            esc(null_text(col.name)));
-      } else if (std::holds_alternative<std::string>(c)) {
-        *out += fmt::format(R"(<td data-col="{}">{}</td>)", esc(col.name), esc(as_text(c)));
-      } else {
-        std::string shown;
-        if (is_bytes_kind(col.kind)) {
-          shown = is_signed(c) ? human_bytes(static_cast<long double>(as_signed(c))) : human_bytes(as_int(c));
-          if (is_signed(c) && as_signed(c) > 0) shown = "+" + shown;
-        } else if (col.kind == Column::Kind::kInteger) {
-          shown = exact(c);
-        } else {
-          shown = commas(exact(c));
-          if (is_signed(c) && as_signed(c) > 0) shown = "+" + shown;
-        }
-        *out += fmt::format(R"(<td class="n" data-col="{}" data-value="{}" title="{}">{}</td>)",
-                            esc(col.name), exact(c), commas(exact(c)), shown);
-      }
+      cell_td(t.columns[i], t.rows[r][i], out);
     }
     *out += "</tr>";
   }
@@ -504,6 +508,89 @@ void retained_section(const Report& report, std::string* out) {
   *out += "</section>";
 }
 
+/// Why alive: the merged shortest paths of table why_alive as a tree table.
+/// Static rows go three levels deep (the root kinds and two hops); the
+/// script adds the deeper rows from the JSON when a row is expanded.
+void why_section(const Report& report, std::string* out) {
+  const Table* why = find_table(report, "why_alive");
+  if (why == nullptr) return;
+  const bool multi = find_table(report, "new_retainers") != nullptr;
+  open_section({"why", "Why alive"}, out);
+  const int c_parent = why->column("parent"), c_depth = why->column("depth"),
+            c_kind = why->column("kind"), c_class = why->column("class"),
+            c_hops = why->column("hops"), c_targets = why->column("targets");
+  size_t kinds = 0, best = 0;
+  for (size_t r = 0; r < why->rows.size(); ++r) {
+    if (!is_null(why->rows[r][static_cast<size_t>(c_parent)])) continue;
+    if (kinds++ == 0) best = r;  // root kinds come by targets, most first
+  }
+  const std::string what = multi ? "the new objects that retain the most"
+                                 : "the leak suspects' piles and the top retainers";
+  if (kinds == 0) {
+    *out += fmt::format(R"(<p class="verdict">None of {} is reachable from a GC root.</p>)", what);
+  } else {
+    *out += fmt::format(
+        R"(<p class="verdict">{} objects ({}) are alive through {} kind{} of GC root; {} of them through <b>ROOT {}</b>.</p>)",
+        total_span(*why, "targets", false), what, kinds, kinds == 1 ? "" : "s",
+        cell_span(*why, best, c_targets), esc(as_text(why->rows[best][static_cast<size_t>(c_class)])));
+  }
+  *out += R"(<p class="note">Their shortest paths from the roots, merged: each row is a place on the paths, the objects there grouped by class, with what those objects retain (counted once). Expand a row to follow the paths.)";
+  if (why->total("left_out") > 0) {
+    *out += fmt::format(" {} more objects are left out to keep the tree small.", total_span(*why, "left_out", false));
+  }
+  *out += "</p>";
+  *out += R"(<div class="table-wrap"><table class="data tree" data-table="why_alive"><thead><tr>)";
+  const std::vector<std::string> shown = {"class", "objects", "address", "targets", "retained"};
+  for (const std::string& name : shown) {
+    const int c = why->column(name);
+    *out += fmt::format(R"(<th data-col="{}" class="{}">{}</th>)", name,
+                        is_number_kind(why->columns[static_cast<size_t>(c)].kind) ? "n" : "t",
+                        name == "class" ? "path from the roots" : name);
+  }
+  *out += "</tr></thead><tbody>";
+  for (size_t r = 0; r < why->rows.size(); ++r) {
+    const auto& row = why->rows[r];
+    const uint64_t depth = as_int(row[static_cast<size_t>(c_depth)]);
+    if (depth > 2) continue;
+    *out += fmt::format(R"(<tr data-row="{}" data-depth="{}" style="--d:{}">)", r, depth, depth);
+    const std::string kind = as_text(row[static_cast<size_t>(c_kind)]);
+    const std::string label =
+        kind == "root" ? "ROOT " + as_text(row[static_cast<size_t>(c_class)])
+        : kind == "hops" ? "\u2026 " + commas(exact(row[static_cast<size_t>(c_hops)])) + " hops \u2026"
+                         : as_text(row[static_cast<size_t>(c_class)]);
+    *out += fmt::format(R"(<td data-col="class" class="k-{}">{}</td>)", esc(kind), esc(label));
+    for (size_t i = 1; i < shown.size(); ++i) {
+      const int c = why->column(shown[i]);
+      cell_td(why->columns[static_cast<size_t>(c)], row[static_cast<size_t>(c)], out);
+    }
+    *out += "</tr>";
+  }
+  *out += "</tbody></table></div></section>";
+}
+
+/// Which new objects retain the most (two or three dumps).
+void new_retained_section(const Report& report, std::string* out) {
+  const Table* top = find_table(report, "new_retainers");
+  if (top == nullptr) return;
+  open_section({"new-retained", "Which new objects retain the most"}, out);
+  const uint128 heap = top->total("heap_bytes");
+  if (top->rows.empty()) {
+    *out += R"(<p class="verdict">No new object is reachable from a GC root in the last dump.</p>)";
+  } else {
+    const auto& r = top->rows[0];
+    *out += fmt::format(
+        R"(<p class="verdict">Together the new objects retain {} ({} of the last dump); the most, one <b>{}</b> from <code>{}</code>, retains {}.</p>)",
+        total_span(*top, "retained", true), share(top->total("retained"), heap), esc(as_text(r[2])),
+        esc(cell_text(r[4], "(no file)")), cell_span(*top, 0, top->column("retained")));
+  }
+  table_block(report, "new_retainers", "New objects retaining the most",
+              fmt::format("Of {} new objects ({}) in the last dump; <b>retained</b> counts what they keep alive there, new or not.",
+                          total_span(*top, "objects", false), total_span(*top, "bytes", true)),
+              out);
+  table_block(report, "new_retained_by_class", "By class", "", out);
+  *out += "</section>";
+}
+
 void howto_section(const Report& report, std::string* out) {
   open_section({"howto", "How to read this"}, out);
   *out += R"(<ul class="note">)";
@@ -541,6 +628,8 @@ void render_html(const Report& report, std::string* out) {
     toc.push_back({"new", "What is new"});
     toc.push_back({"growth", "What grew"});
   }
+  if (find_table(report, "new_retainers")) toc.push_back({"new-retained", "New retainers"});
+  if (find_table(report, "why_alive")) toc.push_back({"why", "Why alive"});
   if (find_table(report, "generations")) toc.push_back({"generations", "Generations"});
   if (find_table(report, "allocated_by_location")) toc.push_back({"allocations", "Allocations"});
   toc.push_back({"howto", "How to read this"});
@@ -553,6 +642,8 @@ void render_html(const Report& report, std::string* out) {
   tree_section(report, out);
   retained_section(report, out);
   diff_section(report, out);
+  new_retained_section(report, out);
+  why_section(report, out);
   generations_section(report, out);
   allocations_section(report, out);
   howto_section(report, out);

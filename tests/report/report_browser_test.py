@@ -7,6 +7,9 @@ dumps) and of a hostile dump:
            but file: and data:, body[data-ready] appears
   values   every data-value in the finished page (the script's icicle cells
            included) equals the number of `--format json` it names
+  why      the why-alive tree shows three levels; expanding a row adds its
+           children from the JSON (their data-values equal the JSON's),
+           collapsing removes them
   zoom     clicking an icicle cell puts it in location.hash and at the end of
            the breadcrumb; the breadcrumb zooms back out; a hash given in the
            URL is the view on load
@@ -178,6 +181,45 @@ def check_zoom(d, label):
     check(f"{label}: #tree={node} in the URL opens zoomed", crumbs and crumbs[-1].get_attribute("data-node") == node)
 
 
+def check_why(d, label, doc):
+    """Expanding a row of the why-alive tree adds its children from the
+    JSON, with data-values equal to --format json's; collapsing removes
+    them and their opened descendants."""
+    t = table(doc, "why_alive")
+    col = {c["name"]: i for i, c in enumerate(t["columns"])}
+    kids = {}
+    for i, r in enumerate(t["rows"]):
+        if r[col["parent"]] is not None:
+            kids.setdefault(r[col["parent"]], []).append(i)
+    rows = lambda: [int(x) for x in d.execute_script(
+        "return Array.from(document.querySelectorAll('table.tree tbody tr')).map(r => r.dataset.row)")]
+    static = rows()
+    check(f"{label}: why alive shows the first three levels", static and all(
+        t["rows"][i][col["depth"]] <= 2 for i in static) and len(static) == sum(
+        1 for r in t["rows"] if r[col["depth"]] <= 2), str(static[:10]))
+    closed = [b for b in d.find_elements(By.CSS_SELECTOR, "table.tree button.twist")
+              if b.get_attribute("aria-expanded") == "false"]
+    if not closed:
+        check(f"{label}: a why-alive row to expand", False)
+        return
+    b = closed[0]
+    node = int(b.find_element(By.XPATH, "ancestor::tr").get_attribute("data-row"))
+    b.click()
+    now = rows()
+    at = now.index(node)
+    check(f"{label}: expanding why-alive row {node} shows its {len(kids[node])} children after it",
+          now[at + 1:at + 1 + len(kids[node])] == kids[node] and b.get_attribute("aria-expanded") == "true",
+          f"{now[at:at + 5]} vs {kids[node][:5]}")
+    # One level further, where there is one.
+    grand = [c for c in kids[node] if c in kids]
+    if grand:
+        d.find_element(By.CSS_SELECTOR, f'table.tree tr[data-row="{grand[0]}"] button.twist').click()
+    mism = value_mismatches(doc, d.execute_script(COLLECT))
+    check(f"{label}: the expanded rows' data-values equal the JSON's", not mism, str(mism[:3]))
+    b.click()
+    check(f"{label}: collapsing it removes what it opened", rows() == static)
+
+
 def check_sort(d, label, table, column="objects"):
     sel = f'table[data-table="{table}"]'
     heads = d.find_elements(By.CSS_SELECTOR, f"{sel} th")
@@ -224,12 +266,14 @@ try:
             code, _, err = run(HD, ["report"] + files + ["-o", path])
             check(f"{label}: heapdump exits 0", code == 0, err[:300])
             try:
-                check_page(d, label, path, files, shot)
+                doc = check_page(d, label, path, files, shot)
             except UnexpectedAlertPresentException as e:
                 check(f"{label}: no dialog", False, f"a dialog opened: {e.alert_text!r}")
                 d.quit()
                 d = browser()
                 continue
+            if label in ("report FILE", "report A B C"):
+                check_why(d, label, doc)
             if label == "report FILE":
                 check_zoom(d, label)
                 d.get("file://" + path)
@@ -245,6 +289,14 @@ try:
                     check(f"{label}: no dialog", False, "an alert is open")
                 except NoAlertPresentException:
                     check(f"{label}: no dialog", True)
+                for _ in range(40):  # open the whole why-alive tree
+                    closed = [b for b in d.find_elements(By.CSS_SELECTOR, "table.tree button.twist")
+                              if b.get_attribute("aria-expanded") == "false"]
+                    if not closed:
+                        break
+                    closed[0].click()
+                imgs = d.execute_script("return document.images.length + document.querySelectorAll('img').length")
+                check(f"{label}: no img element with the why-alive tree open", imgs == 0, str(imgs))
                 body = d.execute_script("return document.body.innerText")
                 check(f"{label}: the text is shown, escaped, no raw ESC or U+202E",
                       "</script><img src=x onerror=alert(1)>\\e[31m\\u202Eevil" in body

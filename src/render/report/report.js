@@ -324,11 +324,96 @@
     box.after(legend);
   }
 
+  // --- why alive: the merged paths as a tree table that expands ----------------
+
+  function setupWhy() {
+    const t = tables.why_alive;
+    const tbl = document.querySelector('table.tree[data-table="why_alive"]');
+    if (!t || !tbl) return;
+    const col = {};
+    t.columns.forEach((c, i) => (col[c.name] = i));
+    const kids = t.rows.map(() => []);
+    t.rows.forEach((r, i) => r[col.parent] !== null && kids[Number(r[col.parent])].push(i));
+    const trs = new Map();
+    for (const tr of tbl.tBodies[0].rows) trs.set(Number(tr.dataset.row), tr);
+    const label = (r) =>
+      r[col.kind] === "root" ? "ROOT " + text(r[col.class])
+      : r[col.kind] === "hops" ? "\u2026 " + commas(r[col.hops]) + " hops \u2026"
+      : text(r[col.class]);
+    function td(name, v) {
+      const c = el("td");
+      c.dataset.col = name;
+      if (v === null) {
+        c.className = "null";
+        c.textContent = "-";
+      } else if (t.columns[col[name]].kind === "text") {
+        c.textContent = text(v);
+      } else {
+        c.className = "n";
+        c.dataset.value = String(v);
+        c.title = commas(v);
+        c.textContent = t.columns[col[name]].kind === "bytes" ? bytes(v) : commas(v);
+      }
+      return c;
+    }
+    function make(i) {
+      const r = t.rows[i];
+      const tr = el("tr");
+      tr.dataset.row = i;
+      tr.dataset.depth = r[col.depth];
+      tr.style.setProperty("--d", r[col.depth]);
+      const first = el("td", "k-" + r[col.kind], label(r));
+      first.dataset.col = "class";
+      tr.append(first, td("objects", r[col.objects]), td("address", r[col.address]),
+        td("targets", r[col.targets]), td("retained", r[col.retained]));
+      return tr;
+    }
+    function close(i) {
+      for (const c of kids[i]) {
+        close(c);
+        const tr = trs.get(c);
+        if (tr) tr.remove();
+        trs.delete(c);
+      }
+    }
+    function button(i) {
+      const tr = trs.get(i);
+      if (!kids[i].length) return tr.cells[0].prepend(el("span", "twist"));
+      const b = el("button", "twist");
+      b.type = "button";
+      const set = () => {
+        const open = trs.has(kids[i][0]);
+        b.textContent = open ? "\u25be" : "\u25b8";
+        b.setAttribute("aria-expanded", open);
+        b.setAttribute("aria-label", (open ? "collapse " : "expand ") + label(t.rows[i]));
+      };
+      b.addEventListener("click", () => {
+        if (trs.has(kids[i][0])) {
+          close(i);
+        } else {
+          let at = trs.get(i);
+          for (const c of kids[i]) {
+            const row = make(c);
+            at.after(row);
+            at = row;
+            trs.set(c, row);
+            button(c);
+          }
+        }
+        set();
+      });
+      set();
+      tr.cells[0].prepend(b);
+    }
+    for (const i of Array.from(trs.keys())) button(i);
+  }
+
   for (const s of document.querySelectorAll(".share .fill")) {
     s.style.width = Math.min(100, 100 * Number(s.dataset.share)) + "%";
   }
-  for (const tbl of document.querySelectorAll("table.data")) enhanceTable(tbl);
+  for (const tbl of document.querySelectorAll("table.data:not(.tree)")) enhanceTable(tbl);
   setupTree();
+  setupWhy();
   setupGenerations();
   document.body.setAttribute("data-ready", "");
 })();
