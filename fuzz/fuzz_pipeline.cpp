@@ -116,8 +116,9 @@ std::string render_all(const Report& report, const std::string& text) {
 
 /// What one parsing thread of `read` folds into (as in src/cli/cmd_read.cpp).
 struct ReadWork {
-  explicit ReadWork(uint64_t generation)
-      : all(Selection{}), one(Selection{false, generation}), strings(std::nullopt) {
+  /// `sightings`: one for every thread's `all`, one for every thread's `one`.
+  ReadWork(uint64_t generation, const std::shared_ptr<ValueSightings> (&sightings)[2])
+      : all(Selection{}, sightings[0]), one(Selection{false, generation}, sightings[1]), strings(std::nullopt) {
     tee.add(summary);
     tee.add(all);
     tee.add(one);
@@ -190,7 +191,8 @@ struct ReadResult {
 ReadResult run_read(const std::string& data, unsigned threads, uint64_t generation,
                     bool decode = false, size_t plain_size = 0) {
   std::vector<std::unique_ptr<ReadWork>> work;
-  for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<ReadWork>(generation));
+  const std::shared_ptr<ValueSightings> sightings[2] = {make_value_sightings(), make_value_sightings()};
+  for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<ReadWork>(generation, sightings));
   LogReporter reporter;
   ReadStats stats;
   ReadOptions options;

@@ -8,6 +8,7 @@
 #include "heapdump/class_names.hpp"
 #include "heapdump/sink.hpp"
 #include "heapdump/table.hpp"
+#include "heapdump/value_sightings.hpp"
 
 namespace heapdump {
 
@@ -27,17 +28,25 @@ struct Selection {
 /// Folds the selected objects that have a string "file" into per-location
 /// memory, counts and reference sums, per-class counts and duplicate strings.
 /// Every ranking is descending, ties in order of first appearance.
+///
+/// String values: only values seen at least twice are shown, so a value's
+/// first sighting is kept in `sightings` as a fingerprint (value_sightings.hpp)
+/// and its text is copied only by the DrillDown that sees it again. The
+/// DrillDowns of one parallel read share one `sightings` (each parsing
+/// thread's, merged into one after the read); merge() requires that.
 class DrillDown final : public RecordSink {
  public:
-  explicit DrillDown(Selection selection);
+  explicit DrillDown(Selection selection,
+                     std::shared_ptr<ValueSightings> sightings = make_value_sightings());
   ~DrillDown() override;
   DrillDown(const DrillDown&) = delete;
   DrillDown& operator=(const DrillDown&) = delete;
 
   void on_record(const ObjectRecord& record) override;
-  /// Adds what another DrillDown with the same selection folded (from another
-  /// parsing thread). First appearances are compared by byte offset, so the
-  /// result does not depend on how the input was split.
+  /// Adds what another DrillDown with the same selection and the same
+  /// sightings folded (from another parsing thread; std::invalid_argument if
+  /// the sightings differ). First appearances are compared by byte offset,
+  /// so the result does not depend on how the input was split.
   void merge(const DrillDown& other);
 
   /// Objects selected so far.
@@ -49,7 +58,8 @@ class DrillDown final : public RecordSink {
   ///  "objects_by_class"    (class, objects)        names resolved with `names`
   ///  "references_by_location" (location, references)
   ///  "duplicate_strings"   (value, count, location, location_count): one row
-  ///      per (value, location), grouped by value; values seen at least twice.
+  ///      per (value, location), grouped by value; values seen at least twice
+  ///      by this DrillDown and those merged into it.
   std::vector<Table> to_tables(uint64_t top_n, const ClassNames& names) const;
 
  private:

@@ -1,12 +1,15 @@
 #include "heapdump/drill_down.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
 #include "analyze/prefetch_queue.hpp"
 #include "analyze/ranking.hpp"
 #include "analyze/string_pool.hpp"
+#include "analyze/text_arena.hpp"
+#include "analyze/value_sightings.hpp"
 #include "heapdump/byte_sum.hpp"
 #include "heapdump/names.hpp"
 
@@ -51,9 +54,11 @@ struct DrillDown::State {
     uint64_t first = 0;
   };
   static constexpr uint32_t kNoLocation = UINT32_MAX;
-  /// A string value: its count, and its count at its first location (most
-  /// values come from one place, so this saves a value_at lookup per
-  /// record); counts at other locations are in value_at.
+  /// A string value this DrillDown keeps (one seen again after its first
+  /// sighting, see `sightings`): its count, and its count at its first
+  /// location (most values come from one place, so this saves a value_at
+  /// lookup per record); counts at other locations are in value_at. The
+  /// value's first sighting is in none of them.
   struct ValueCount {
     uint64_t count = 0;
     uint64_t first = 0;
@@ -128,7 +133,7 @@ struct DrillDown::State {
     bool has_references = false;
     uint64_t first = 0;  ///< the record's byte offset
     bool has_value = false;  ///< a STRING with a "value"
-    uint64_t value_hash = 0;
+    Fingerprint value_fp;
     std::string_view value;
   };
 
@@ -170,14 +175,16 @@ struct DrillDown::State {
     }
     location_counts.prefetch_hash(c.location_hash);
     if (c.has_value) {
-      values.prefetch(c.value_hash);
+      value_ids.prefetch_hash(ValueIds::hash_of(c.value_fp));
       q.value.assign(c.value);
       c.value = q.value;
     }
   }
 
-  /// Counts one record at its location and, for a STRING,
-  /// interns its value and queues the value's count (the third stage).
+  /// Counts one record at its location and, for a STRING, queues the
+  /// value's count (the third stage), unless this is the first sighting of
+  /// the value anywhere: that one only goes into `sightings`. A value's text
+  /// is copied when it is seen again (by the DrillDown that sees it).
   void apply(const Contribution& c) {
     bool inserted = false;
     LocationCounts& at = location_counts.find_or_insert(c.location, c.location_hash, &inserted);
@@ -193,9 +200,27 @@ struct DrillDown::State {
       at.references += c.references;
     }
     if (!c.has_value) return;
-    const uint32_t value_id = values.intern(c.value, c.value_hash);
-    if (value_id == value_counts.size()) value_counts.push_back(ValueCount::first_at(c.first));
+    const uint64_t h = ValueIds::hash_of(c.value_fp);
+    uint32_t value_id;
+    if (const uint32_t* known = value_ids.find(c.value_fp, h)) {
+      value_id = *known;
+    } else {
+      if (sightings->first_sighting(c.value_fp, {c.first, at.id, owner})) return;
+      value_id = add_value(c.value_fp, h, c.value, c.first);
+    }
     defer_value(value_id, at.id, c.first);
+  }
+
+  /// A new value id for a value this DrillDown keeps, with a copy of its
+  /// text; not counted yet.
+  uint32_t add_value(const Fingerprint& fp, uint64_t h, std::string_view text, uint64_t first) {
+    const auto id = static_cast<uint32_t>(value_counts.size());
+    bool inserted = false;
+    value_ids.find_or_insert(fp, h, &inserted) = id;
+    value_fps.push_back(fp);
+    value_texts.push_back(texts.store(text));
+    value_counts.push_back(ValueCount::first_at(first));
+    return id;
   }
 
   /// Calls fn(value, location, count) for every value at every location.
@@ -243,20 +268,60 @@ struct DrillDown::State {
   std::vector<LocationKey> locations;  // by id
   FlatMap<uint64_t, ClassCount, U64KeyOps> classes;
   StringPool class_texts;
-  StringPool values;
+  /// The values this DrillDown keeps (see apply()), by fingerprint.
+  struct FingerprintOps {
+    static uint64_t hash(const Fingerprint& fp) { return fp.lo; }
+    static bool equal(const Fingerprint& a, const Fingerprint& b) { return a == b; }
+  };
+  using ValueIds = FlatMap<Fingerprint, uint32_t, FingerprintOps>;
+  ValueIds value_ids;
+  std::vector<Fingerprint> value_fps;         // by value id
+  std::vector<std::string_view> value_texts;  // by value id, into `texts`
+  TextArena texts;
   std::vector<ValueCount, HugePageAllocator<ValueCount>> value_counts;  // by value id
   FlatMap<uint64_t, StringCount, U64KeyOps> value_at;    // (value id << 32 | location id), not home
   uint64_t selected = 0;
   ByteSum total_bytes;
+
+  /// The first sighting of every value, shared with the DrillDowns of the
+  /// other parsing threads; `owner` is this one's id there.
+  std::shared_ptr<ValueSightings> sightings;
+  uint32_t owner = 0;
+  /// Where the location ids of each owner merged into this DrillDown (this
+  /// one's too) are now: a first sighting names its owner's location id.
+  struct OwnerLocations {
+    uint32_t owner;
+    bool identity;               ///< this DrillDown's own ids
+    std::vector<uint32_t> ids;   ///< else: the owner's id -> this one's
+  };
+  std::vector<OwnerLocations> owners;
+  /// The location id in this DrillDown of a first sighting, or false if its
+  /// owner was not merged into this one.
+  bool sighting_location(const Sighting& sighting, uint32_t* location) const {
+    for (const OwnerLocations& o : owners) {
+      if (o.owner != sighting.owner) continue;
+      *location = o.identity ? sighting.location : o.ids[sighting.location];
+      return true;
+    }
+    return false;
+  }
 };
 
-DrillDown::DrillDown(Selection selection)
-    : selection_(selection), state_(std::make_unique<State>()) {}
+DrillDown::DrillDown(Selection selection, std::shared_ptr<ValueSightings> sightings)
+    : selection_(selection), state_(std::make_unique<State>()) {
+  if (sightings == nullptr) sightings = make_value_sightings();
+  state_->owner = sightings->join();
+  state_->sightings = std::move(sightings);
+  state_->owners.push_back({state_->owner, true, {}});
+}
 DrillDown::~DrillDown() = default;
 
 uint64_t DrillDown::selected_objects() const { return state_->selected; }
 
 void DrillDown::merge(const DrillDown& other_drill) {
+  if (state_->sightings != other_drill.state_->sightings) {
+    throw std::invalid_argument("DrillDown::merge: the two DrillDowns do not share their ValueSightings");
+  }
   // Pending count updates are part of the state, not a change to it: apply
   // them (on both sides) before reading the counts.
   state_->flush();
@@ -299,18 +364,28 @@ void DrillDown::merge(const DrillDown& other_drill) {
       }
     }
   });
+  // Their location ids of every owner merged into them, in this side's ids.
+  for (const State::OwnerLocations& theirs : o.owners) {
+    State::OwnerLocations mine{theirs.owner, false, {}};
+    if (theirs.identity) {
+      mine.ids = location_map;
+    } else {
+      mine.ids.resize(theirs.ids.size());
+      for (size_t i = 0; i < theirs.ids.size(); ++i) mine.ids[i] = location_map[theirs.ids[i]];
+    }
+    s.owners.push_back(std::move(mine));
+  }
   // The values: tens of thousands on each side, so this side's tables are
   // sized once.
   const size_t their_values = o.value_counts.size();
-  s.values.reserve(s.values.size() + their_values);
+  s.value_ids.reserve(s.value_ids.size() + their_values);
   s.value_counts.reserve(s.value_counts.size() + their_values);
   std::vector<uint32_t> value_map(their_values);
   for (size_t v = 0; v < their_values; ++v) {
-    const uint32_t id =
-        s.values.intern(o.values.get(static_cast<uint32_t>(v)), o.values.hash_of(static_cast<uint32_t>(v)));
-    if (id == s.value_counts.size()) {
-      s.value_counts.push_back(State::ValueCount::first_at(o.value_counts[v].first));
-    }
+    const Fingerprint& fp = o.value_fps[v];
+    const uint64_t h = State::ValueIds::hash_of(fp);
+    const uint32_t* known = s.value_ids.find(fp, h);
+    const uint32_t id = known != nullptr ? *known : s.add_value(fp, h, o.value_texts[v], o.value_counts[v].first);
     s.value_counts[id].count += o.value_counts[v].count;
     s.value_counts[id].first = std::min(s.value_counts[id].first, o.value_counts[v].first);
     value_map[v] = id;
@@ -349,7 +424,7 @@ void DrillDown::on_record(const ObjectRecord& r) {
   c.first = r.byte_offset;
   c.has_value = r.has_value && is_literal(r.type, "STRING");
   if (c.has_value) {
-    c.value_hash = StringPool::hash(r.value);
+    c.value_fp = fingerprint(r.value);
     c.value = r.value;
   } else {
     c.value = std::string_view();
@@ -429,9 +504,27 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
                  {"count", Column::Kind::kCount},
                  {"location", Column::Kind::kText},
                  {"location_count", Column::Kind::kCount}};
+    // Each value's counts here lack its first sighting, which is in
+    // `sightings` (when its owner was merged into this DrillDown).
+    struct FirstSighting {
+      bool counted = false;
+      uint32_t location = 0;
+      uint64_t first = 0;
+    };
+    std::vector<FirstSighting> first_sightings(s.value_counts.size());
     std::vector<Ranked> values;
     for (uint32_t v = 0; v < s.value_counts.size(); ++v) {
-      if (s.value_counts[v].count >= 2) values.push_back({s.value_counts[v].count, s.value_counts[v].first, v});
+      uint64_t count = s.value_counts[v].count;
+      uint64_t first = s.value_counts[v].first;
+      Sighting sighting;
+      FirstSighting& fs = first_sightings[v];
+      if (s.sightings->find(s.value_fps[v], &sighting) && s.sighting_location(sighting, &fs.location)) {
+        fs.counted = true;
+        fs.first = sighting.first;
+        count += 1;
+        first = std::min(first, sighting.first);
+      }
+      if (count >= 2) values.push_back({count, first, v});
     }
     rank(&values, top_n);
     std::unordered_map<uint32_t, std::vector<Ranked>> per_value;
@@ -442,9 +535,19 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
     });
     for (const Ranked& v : values) {
       auto& locs = per_value[v.index];
+      const FirstSighting& fs = first_sightings[v.index];
+      if (fs.counted) {
+        auto at = std::find_if(locs.begin(), locs.end(), [&](const Ranked& l) { return l.index == fs.location; });
+        if (at == locs.end()) {
+          locs.push_back({1, fs.first, fs.location});
+        } else {
+          at->value += 1;
+          at->first = std::min(at->first, fs.first);
+        }
+      }
       rank(&locs, locs.size());
       for (const Ranked& l : locs) {
-        t.rows.push_back(make_row(std::string(s.values.get(v.index)), int_cell(v.value),
+        t.rows.push_back(make_row(std::string(s.value_texts[v.index]), int_cell(v.value),
                           location_name_of(s.locations[l.index]), int_cell(l.value)));
       }
     }

@@ -76,6 +76,15 @@ class FlatMap {
     return s.value;
   }
 
+  /// The value for `key` whose hash_of() is `h`, or nullptr.
+  V* find(const K& key, uint64_t h) {
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.hash == 0) return nullptr;
+      if (s.hash == h && KeyOps::equal(s.key, key)) return &s.value;
+    }
+  }
+
   /// The value for `key`, or nullptr.
   const V* find(const K& key) const {
     const uint64_t h = KeyOps::hash(key) | 1;

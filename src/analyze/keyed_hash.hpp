@@ -19,9 +19,10 @@ inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-/// The key of the hashes below: four random words.
+/// The key of the hashes below: random words (hash_bytes() uses the first
+/// four, fingerprint() all eight).
 struct HashKey {
-  uint64_t k[4];
+  uint64_t k[8];
   /// A key expanded from one number (for tests, and HEAPDUMP_HASH_KEY).
   static HashKey from_seed(uint64_t seed);
 };
@@ -97,6 +98,54 @@ inline uint64_t hash_bytes(std::string_view s, const HashKey& key) {
 
 /// The same with this run's key.
 inline uint64_t hash_bytes(std::string_view s) { return hash_bytes(s, g_hash_key); }
+
+/// A 128-bit stand-in for a string: two 64-bit lanes of hash_bytes()'s
+/// design, the first keyed with k[0..3] (so `lo` is hash_bytes(s, key)) and
+/// the second with the independent words k[4..7], computed in one pass.
+/// Tables that keep a fingerprint instead of a string's text treat equal
+/// fingerprints as equal strings. For a random key each lane is taken to
+/// behave like a random function, so two different strings share a
+/// fingerprint with probability about 2^-128, and among 10^8 different
+/// strings (about 5 * 10^15 pairs) any two do with probability about
+/// 1.5 * 10^-23. The key is secret, so a dump cannot choose colliding
+/// strings either.
+struct Fingerprint {
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  bool operator==(const Fingerprint& o) const { return lo == o.lo && hi == o.hi; }
+};
+
+inline Fingerprint fingerprint(std::string_view s, const HashKey& key) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t h = key.k[0] ^ (n * 0x9E3779B97F4A7C15ull);
+  uint64_t g = key.k[4] ^ (n * 0xC2B2AE3D27D4EB4Full);
+  uint64_t a, b;
+  if (n <= 16) {
+    if (n >= 8) {
+      a = load_word(p);
+      b = load_word(p + n - 8);
+    } else {
+      a = load_short(p, n);
+      b = 0;
+    }
+  } else {
+    size_t i = 0;
+    for (; i + 16 < n; i += 16) {
+      const uint64_t w0 = load_word(p + i), w1 = load_word(p + i + 8);
+      h = fold_mul(w0 ^ key.k[1], w1 ^ key.k[2] ^ h);
+      g = fold_mul(w0 ^ key.k[5], w1 ^ key.k[6] ^ g);
+    }
+    a = load_word(p + n - 16);
+    b = load_word(p + n - 8);
+  }
+  h = fold_mul(a ^ key.k[3], b ^ h);
+  g = fold_mul(a ^ key.k[7], b ^ g);
+  return {fold_mul(h ^ key.k[1], key.k[2] | 1), fold_mul(g ^ key.k[5], key.k[6] | 1)};
+}
+
+/// The same with this run's key.
+inline Fingerprint fingerprint(std::string_view s) { return fingerprint(s, g_hash_key); }
 
 /// Keyed hash of a 64-bit number (an address, a line, an id).
 inline uint64_t hash_u64(uint64_t x, const HashKey& key) { return mix64(x ^ key.k[0]) ^ key.k[3]; }

@@ -4,27 +4,6 @@
 
 namespace heapdump {
 
-std::string_view StringPool::store(std::string_view s) {
-  if (s.empty()) return std::string_view();
-  HugePageAllocator<char> allocator;
-  if (s.size() > kBlockSize / 4) {  // big strings get a block of their own
-    char* own = allocator.allocate(s.size());
-    std::memcpy(own, s.data(), s.size());
-    // Keep the current small-string block last so it can still be filled.
-    blocks_.insert(blocks_.empty() ? blocks_.end() : blocks_.end() - 1, Block(own));
-    return std::string_view(own, s.size());
-  }
-  if (blocks_.empty() || block_used_ + s.size() > block_size_) {
-    blocks_.push_back(Block(allocator.allocate(kBlockSize)));
-    block_used_ = 0;
-    block_size_ = kBlockSize;
-  }
-  char* dst = blocks_.back().get() + block_used_;
-  std::memcpy(dst, s.data(), s.size());
-  block_used_ += s.size();
-  return std::string_view(dst, s.size());
-}
-
 bool StringPool::same(const Slot& slot, std::string_view s) const {
   if (slot.size != s.size()) {
     // (Sizes of 4 GiB and more are kept as UINT32_MAX in the slot.)
@@ -54,7 +33,7 @@ uint32_t StringPool::intern(std::string_view s, uint64_t h) {
   }
   // New: keep a copy (the caller's view is short-lived).
   const auto id = static_cast<uint32_t>(strings_.size());
-  const std::string_view copy = store(s);
+  const std::string_view copy = texts_.store(s);
   strings_.push_back(copy);
   hashes_.push_back(h);
   Slot& slot = slots_[i];

@@ -9,6 +9,7 @@
 
 #include "analyze/flat_map.hpp"
 #include "analyze/huge_page_allocator.hpp"
+#include "analyze/text_arena.hpp"
 
 namespace heapdump {
 
@@ -87,22 +88,10 @@ class StringPool {
     char head[16] = {};
   };
 
-  std::string_view store(std::string_view s);
   bool same(const Slot& slot, std::string_view s) const;
   void grow();
 
-  /// Where the copies are: blocks of kBlockSize (2 MB, so that the kernel
-  /// can back each with one huge page and fault it in once), and a block
-  /// of its own for a big string. Never zero-filled: only copies are
-  /// written into them.
-  struct FreeBlock {
-    void operator()(char* p) const { HugePageAllocator<char>().deallocate(p, 0); }
-  };
-  using Block = std::unique_ptr<char[], FreeBlock>;
-  static constexpr size_t kBlockSize = HugePageAllocator<char>::kHuge;
-  std::vector<Block> blocks_;
-  size_t block_used_ = 0;
-  size_t block_size_ = 0;
+  TextArena texts_;  ///< the copies
   std::vector<std::string_view, HugePageAllocator<std::string_view>> strings_;
   std::vector<uint64_t, HugePageAllocator<uint64_t>> hashes_;  // by id
   std::vector<Slot, HugePageAllocator<Slot>> slots_ = std::vector<Slot, HugePageAllocator<Slot>>(16);

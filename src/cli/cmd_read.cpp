@@ -24,9 +24,11 @@ struct SummaryWork {
   void merge(const SummaryWork& o) { summary.merge(o.summary); }
 };
 
-/// What one parsing thread of `read FILE GEN|all` folds into.
+/// What one parsing thread of `read FILE GEN|all` folds into. The threads
+/// share `sightings` (heapdump/value_sightings.hpp).
 struct DrillWork {
-  explicit DrillWork(Selection selection) : drill(selection) {
+  DrillWork(Selection selection, const std::shared_ptr<ValueSightings>& sightings)
+      : drill(selection, sightings) {
     tee.add(drill);
     tee.add(names);
     tee.add(traced);
@@ -49,13 +51,15 @@ struct AttributionPlan {
   bool drill = false;                  ///< the classic drill-down (GEN and --by location)
   std::vector<GroupKey> keys;          ///< --by sections
   bool strings = false;                ///< --strings
+  /// Shared by the parsing threads' DrillDowns.
+  std::shared_ptr<ValueSightings> sightings = make_value_sightings();
 };
 
 /// What one parsing thread of an attribution `read` folds into.
 struct AttributionWork {
   explicit AttributionWork(const AttributionPlan& plan) : traced(plan.selection) {
     if (plan.drill) {
-      drill = std::make_unique<DrillDown>(*plan.selection);
+      drill = std::make_unique<DrillDown>(*plan.selection, plan.sightings);
       tee.add(*drill);
     }
     for (GroupKey key : plan.keys) {
@@ -310,7 +314,7 @@ int run_read(const ReadCommand& cmd) {
   }
 
   // The drill-down, exactly as before (also `--by location` with GEN).
-  PerThread<DrillWork> work(threads, selection);
+  PerThread<DrillWork> work(threads, selection, make_value_sightings());
   if (!read_file_parallel(cmd.file, work.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
   DrillWork& result = work.merged();
   if (result.drill.selected_objects() == 0) {

@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <map>
+#include <memory>
+#include <random>
+#include <stdexcept>
 
 #include "heapdump/drill_down.hpp"
 #include "test_util.hpp"
@@ -253,4 +257,152 @@ TEST_CASE("DrillDown counts values longer than its queue takes, in order with th
   line(4, "w", "e.rb", 5);
   ts = drill(dump, Selection{}, 50);
   CHECK(pairs(find(ts, "objects_by_location")) == P{{"d.rb:4", 2}, {"e.rb:5", 2}});
+}
+
+namespace {
+
+/// Generated STRING records: values that repeat a lot, a few times, or
+/// never (most), short and long (over the 16 bytes a table slot holds, and
+/// some over the 4096 the queue copies), at a handful of locations.
+std::vector<ObjectRecord> generated_strings(std::mt19937_64& rng, size_t n, std::vector<std::string>* storage) {
+  storage->clear();
+  storage->reserve(n + 64);
+  std::vector<std::string> files = {"a.rb", "b.rb", "lib/c.rb"};
+  for (auto& f : files) storage->push_back(f);
+  std::vector<ObjectRecord> out;
+  for (size_t i = 0; i < n; ++i) {
+    std::string value;
+    const uint64_t kind = rng() % 10;
+    if (kind < 3) {
+      value = "hot" + std::to_string(rng() % 7);  // repeats often
+    } else if (kind < 5) {
+      value = "warm value number " + std::to_string(rng() % 200);  // a few times each
+    } else if (kind == 5 && rng() % 8 == 0) {
+      value = std::string(4097 + rng() % 3, static_cast<char>('x' + rng() % 2));  // long, repeats
+    } else {
+      value = "distinct " + std::to_string(i) + std::string(rng() % 30, 'q');  // seen once
+    }
+    storage->push_back(value);
+    ObjectRecord r;
+    r.kind = RecordKind::kObject;
+    r.type = "STRING";
+    r.has_value = true;
+    r.value = storage->back();
+    r.has_file = true;
+    r.file = (*storage)[rng() % files.size()];
+    r.has_line = rng() % 4 != 0;
+    r.line = r.has_line ? rng() % 3 : 0;
+    r.memsize = 40;
+    r.byte_offset = 1000 + i * 100;
+    out.push_back(r);
+  }
+  return out;
+}
+
+/// duplicate_strings as a naive reference makes it: every value's text
+/// kept, counted by value and by (value, location), ranked by count, ties
+/// by first byte offset; top_n values, each with all its locations.
+std::vector<std::vector<std::string>> naive_duplicates(const std::vector<ObjectRecord>& records, uint64_t top_n) {
+  struct Count {
+    uint64_t count = 0;
+    uint64_t first = UINT64_MAX;
+  };
+  std::map<std::string, Count> values;
+  std::map<std::string, std::map<std::string, Count>> at;
+  for (const ObjectRecord& r : records) {
+    const std::string value(r.value);
+    const std::string loc = std::string(r.file) + ":" + (r.has_line ? std::to_string(r.line) : "");
+    for (Count* c : {&values[value], &at[value][loc]}) {
+      c->count += 1;
+      c->first = std::min(c->first, r.byte_offset);
+    }
+  }
+  auto ranked = [](const std::map<std::string, Count>& m) {
+    std::vector<std::pair<std::string, Count>> v(m.begin(), m.end());
+    std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
+      return x.second.count != y.second.count ? x.second.count > y.second.count : x.second.first < y.second.first;
+    });
+    return v;
+  };
+  std::vector<std::vector<std::string>> rows;
+  uint64_t shown = 0;
+  for (const auto& [value, c] : ranked(values)) {
+    if (c.count < 2 || shown == top_n) break;
+    ++shown;
+    for (const auto& [loc, lc] : ranked(at[value])) {
+      rows.push_back({value, std::to_string(c.count), loc, std::to_string(lc.count)});
+    }
+  }
+  return rows;
+}
+
+std::vector<std::vector<std::string>> rows_of(const Table& t) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : t.rows) {
+    rows.push_back({as_text(row[0]), std::to_string(static_cast<uint64_t>(as_int(row[1]))), as_text(row[2]),
+                    std::to_string(static_cast<uint64_t>(as_int(row[3])))});
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("DrillDown's duplicate strings equal a naive reference for any split into threads") {
+  // Each value's first sighting is kept as a fingerprint only, and its text
+  // by the DrillDown that sees it again, in any thread: the rows must still
+  // be those of a reference that keeps every text.
+  std::mt19937_64 rng(24);
+  std::vector<std::string> storage;
+  const ClassNames names;
+  for (int round = 0; round < 12; ++round) {
+    const std::vector<ObjectRecord> records = generated_strings(rng, 400 + rng() % 2000, &storage);
+    const unsigned threads = std::vector<unsigned>{1, 2, 3, 8}[round % 4];
+    std::vector<std::pair<size_t, size_t>> chunks;  // [begin, end)
+    for (size_t b = 0; b < records.size();) {
+      const size_t e = std::min(records.size(), b + 1 + rng() % 60);
+      chunks.push_back({b, e});
+      b = e;
+    }
+    // Each thread takes its chunks in file order; the threads run in a
+    // random interleaving, so a value's first sighting (in time) need not
+    // be its first in the file.
+    std::vector<std::deque<std::pair<size_t, size_t>>> queues(threads);
+    for (const auto& chunk : chunks) queues[rng() % threads].push_back(chunk);
+    const std::shared_ptr<ValueSightings> sightings = make_value_sightings();
+    std::vector<std::unique_ptr<DrillDown>> drills;
+    for (unsigned t = 0; t < threads; ++t) drills.push_back(std::make_unique<DrillDown>(Selection{}, sightings));
+    for (size_t left = chunks.size(); left > 0; --left) {
+      unsigned t = rng() % threads;
+      while (queues[t].empty()) t = (t + 1) % threads;
+      const auto [b, e] = queues[t].front();
+      queues[t].pop_front();
+      for (size_t i = b; i < e; ++i) drills[t]->on_record(records[i]);
+    }
+    // Merge as PerThread does (all into the first), or as a tree (the last
+    // two first), which maps location ids of merged-in merges.
+    if (round % 2 == 1 && threads >= 3) {
+      drills[threads - 2]->merge(*drills[threads - 1]);
+      drills.pop_back();
+    }
+    for (size_t t = 1; t < drills.size(); ++t) drills[0]->merge(*drills[t]);
+    for (uint64_t top : {uint64_t{1}, uint64_t{5}, uint64_t{50}, UINT64_MAX}) {
+      INFO("round " << round << ", threads " << threads << ", top " << top);
+      const auto tables = drills[0]->to_tables(top, names);
+      const auto got = rows_of(find(tables, "duplicate_strings"));
+      const auto want = naive_duplicates(records, top);
+      size_t same = 0;
+      while (same < got.size() && same < want.size() && got[same] == want[same]) ++same;
+      INFO("rows " << got.size() << " vs " << want.size() << ", first difference at " << same << ": "
+                   << (same < got.size() ? got[same][0].substr(0, 40) + " " + got[same][1] + " " + got[same][2] + " " + got[same][3] : "-")
+                   << " / "
+                   << (same < want.size() ? want[same][0].substr(0, 40) + " " + want[same][1] + " " + want[same][2] + " " + want[same][3] : "-"));
+      CHECK(same == got.size());
+      CHECK(got.size() == want.size());
+    }
+  }
+}
+
+TEST_CASE("DrillDown: merging DrillDowns that do not share their sightings is refused") {
+  DrillDown a(Selection{}), b(Selection{});
+  CHECK_THROWS_AS(a.merge(b), std::invalid_argument);
 }

@@ -144,7 +144,7 @@ TEST_CASE("read_dump: edge_full has 4,824 free slots that are not objects") {
 namespace {
 
 struct Work {
-  Work() : drill(Selection{}) {
+  explicit Work(const std::shared_ptr<ValueSightings>& sightings) : drill(Selection{}, sightings) {
     tee.add(drill);
     tee.add(names);
     tee.add(summary);
@@ -161,7 +161,8 @@ std::vector<Table> tables_for(const std::string& path, unsigned threads, size_t 
   std::unique_ptr<InputSource> input;
   REQUIRE(InputSource::open(path, &input).ok());
   std::vector<std::unique_ptr<Work>> work;
-  for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<Work>());
+  const std::shared_ptr<ValueSightings> sightings = make_value_sightings();
+  for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<Work>(sightings));
   CollectingReporter rep;
   ReadOptions options;
   options.threads = threads;
