@@ -1,7 +1,8 @@
 #include "analyze/value_sightings.hpp"
 
-#include <cstdlib>
-#include <cstring>
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <new>
 
 #include "analyze/huge_page_allocator.hpp"
@@ -9,24 +10,33 @@
 namespace heapdump {
 namespace {
 
-constexpr size_t kInitialSlots = 256;
+constexpr size_t kInitialSlots = 256;  // 8 KB
 static_assert(kInitialSlots > 0 && (kInitialSlots & (kInitialSlots - 1)) == 0);
 
-/// `bytes` of zeros: from calloc below 2 MB (a huge page for each of the
-/// small shards of a small dump would cost more than the table), else in
-/// huge pages.
-void* allocate_zeroed(size_t bytes) {
-  if (bytes < HugePageAllocator<char>::kHuge) {
-    void* p = std::calloc(1, bytes);
-    if (p == nullptr) throw std::bad_alloc();
-    return p;
-  }
-  char* p = HugePageAllocator<char>().allocate(bytes);
-  std::memset(p, 0, bytes);
-  return p;
+/// `bytes` (a power of two, 8 KB or more) of zeros, mapped on their own
+/// and given back to the system by release(): a table freed by malloc would
+/// stay in its heap (which kept some 40 MB of the tables' earlier sizes on
+/// the distinct-strings dump, bench/RESULTS.md). From 2 MB on the mapping
+/// is 2 MB-aligned and asks for transparent huge pages: the slots are read
+/// at random.
+void* map_zeroed(size_t bytes, void** base, size_t* length) {
+  constexpr size_t kHuge = HugePageAllocator<char>::kHuge;
+  const bool huge = bytes >= kHuge;
+  *length = huge ? bytes + kHuge : bytes;
+  void* p = ::mmap(nullptr, *length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  *base = p;
+  if (!huge) return p;
+  const auto aligned = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) / kHuge * kHuge;
+#if defined(MADV_HUGEPAGE)
+  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
+#endif
+  return reinterpret_cast<void*>(aligned);
 }
 
-void free_slots(void* p) { std::free(p); }  // (both allocations end in free())
+void release(void* base, size_t length) {
+  if (base != nullptr) ::munmap(base, length);
+}
 
 }  // namespace
 
@@ -34,20 +44,22 @@ std::shared_ptr<ValueSightings> make_value_sightings() { return std::make_shared
 
 ValueSightings::ValueSightings() {
   for (Shard& shard : shards_) {
-    shard.slots = static_cast<Slot*>(allocate_zeroed(kInitialSlots * sizeof(Slot)));
+    shard.slots = static_cast<Slot*>(map_zeroed(kInitialSlots * sizeof(Slot), &shard.map_base, &shard.map_length));
     shard.mask = kInitialSlots - 1;
   }
 }
 
 ValueSightings::~ValueSightings() {
-  for (Shard& shard : shards_) free_slots(shard.slots);
+  for (Shard& shard : shards_) release(shard.map_base, shard.map_length);
 }
 
 void ValueSightings::grow(Shard* shard) {
   const size_t old_size = shard->mask + 1;
   Slot* old = shard->slots;
   const size_t size = old_size * 2;
-  Slot* slots = static_cast<Slot*>(allocate_zeroed(size * sizeof(Slot)));
+  void* base = nullptr;
+  size_t length = 0;
+  Slot* slots = static_cast<Slot*>(map_zeroed(size * sizeof(Slot), &base, &length));
   const size_t mask = size - 1;
   for (size_t k = 0; k < old_size; ++k) {
     const Slot& s = old[k];
@@ -56,7 +68,9 @@ void ValueSightings::grow(Shard* shard) {
     while (slots[i].fp.lo != 0 || slots[i].fp.hi != 0) i = (i + 1) & mask;
     slots[i] = s;
   }
-  free_slots(old);
+  release(shard->map_base, shard->map_length);
+  shard->map_base = base;
+  shard->map_length = length;
   shard->slots = slots;
   shard->mask = mask;
 }

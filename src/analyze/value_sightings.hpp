@@ -52,7 +52,9 @@ class ValueSightings {
   };
   struct alignas(64) Shard {
     mutable std::mutex mutex;
-    Slot* slots = nullptr;
+    Slot* slots = nullptr;  ///< in the mapping at map_base
+    void* map_base = nullptr;
+    size_t map_length = 0;
     size_t mask = 0;
     size_t size = 0;
     bool has_zero = false;  ///< the fingerprint {0, 0} was seen (shard 0)
