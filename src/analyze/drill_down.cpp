@@ -176,6 +176,7 @@ struct DrillDown::State {
     location_counts.prefetch_hash(c.location_hash);
     if (c.has_value) {
       value_ids.prefetch_hash(ValueIds::hash_of(c.value_fp));
+      sightings->prefetch(c.value_fp);  // in case it is not one of value_ids
       q.value.assign(c.value);
       c.value = q.value;
     }

@@ -54,8 +54,8 @@ ValueSightings::~ValueSightings() {
 }
 
 void ValueSightings::grow(Shard* shard) {
-  const size_t old_size = shard->mask + 1;
-  Slot* old = shard->slots;
+  const size_t old_size = shard->mask.load(std::memory_order_relaxed) + 1;
+  const Slot* old = shard->slots.load(std::memory_order_relaxed);
   const size_t size = old_size * 2;
   void* base = nullptr;
   size_t length = 0;
@@ -63,16 +63,16 @@ void ValueSightings::grow(Shard* shard) {
   const size_t mask = size - 1;
   for (size_t k = 0; k < old_size; ++k) {
     const Slot& s = old[k];
-    if (s.fp.lo == 0 && s.fp.hi == 0) continue;
+    if (is_zero(s.fp)) continue;
     size_t i = s.fp.lo & mask;
-    while (slots[i].fp.lo != 0 || slots[i].fp.hi != 0) i = (i + 1) & mask;
+    while (!is_zero(slots[i].fp)) i = (i + 1) & mask;
     slots[i] = s;
   }
+  shard->slots.store(slots, std::memory_order_relaxed);
+  shard->mask.store(mask, std::memory_order_relaxed);
   release(shard->map_base, shard->map_length);
   shard->map_base = base;
   shard->map_length = length;
-  shard->slots = slots;
-  shard->mask = mask;
 }
 
 bool ValueSightings::first_sighting(const Fingerprint& fp, const Sighting& sighting) {
@@ -84,18 +84,21 @@ bool ValueSightings::first_sighting(const Fingerprint& fp, const Sighting& sight
     shard.zero = sighting;
     return true;
   }
-  size_t i = fp.lo & shard.mask;
-  for (;; i = (i + 1) & shard.mask) {
-    const Slot& s = shard.slots[i];
-    if (s.fp == fp) return false;
-    if (is_zero(s.fp)) break;
+  Slot* slots = shard.slots.load(std::memory_order_relaxed);
+  size_t mask = shard.mask.load(std::memory_order_relaxed);
+  size_t i = fp.lo & mask;
+  for (;; i = (i + 1) & mask) {
+    if (slots[i].fp == fp) return false;
+    if (is_zero(slots[i].fp)) break;
   }
-  if ((shard.size + 1) * 4 > (shard.mask + 1) * 3) {  // keep the load under 3/4
+  if ((shard.size + 1) * 4 > (mask + 1) * 3) {  // keep the load under 3/4
     grow(&shard);
-    i = fp.lo & shard.mask;
-    while (shard.slots[i].fp.lo != 0 || shard.slots[i].fp.hi != 0) i = (i + 1) & shard.mask;
+    slots = shard.slots.load(std::memory_order_relaxed);
+    mask = shard.mask.load(std::memory_order_relaxed);
+    i = fp.lo & mask;
+    while (!is_zero(slots[i].fp)) i = (i + 1) & mask;
   }
-  shard.slots[i] = {fp, sighting};
+  slots[i] = {fp, sighting};
   ++shard.size;
   return true;
 }
@@ -107,13 +110,14 @@ bool ValueSightings::find(const Fingerprint& fp, Sighting* out) const {
     if (shard.has_zero) *out = shard.zero;
     return shard.has_zero;
   }
-  for (size_t i = fp.lo & shard.mask;; i = (i + 1) & shard.mask) {
-    const Slot& s = shard.slots[i];
-    if (s.fp == fp) {
-      *out = s.sighting;
+  const Slot* slots = shard.slots.load(std::memory_order_relaxed);
+  const size_t mask = shard.mask.load(std::memory_order_relaxed);
+  for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
+    if (slots[i].fp == fp) {
+      *out = slots[i].sighting;
       return true;
     }
-    if (is_zero(s.fp)) return false;
+    if (is_zero(slots[i].fp)) return false;
   }
 }
 

@@ -39,6 +39,15 @@ class ValueSightings {
   /// sighting. False if it was (by any owner); nothing changes.
   bool first_sighting(const Fingerprint& fp, const Sighting& s);
 
+  /// Starts loading the slot where a lookup of `fp` begins, without the
+  /// lock: the table may grow meanwhile, and then this loads a slot of the
+  /// old table (a prefetch of memory given back is harmless).
+  void prefetch(const Fingerprint& fp) const {
+    const Shard& shard = shards_[fp.hi >> 60];
+    const Slot* slots = shard.slots.load(std::memory_order_relaxed);
+    __builtin_prefetch(&slots[fp.lo & shard.mask.load(std::memory_order_relaxed)]);
+  }
+
   /// The first sighting of `fp`, if there was one.
   bool find(const Fingerprint& fp, Sighting* out) const;
 
@@ -52,10 +61,11 @@ class ValueSightings {
   };
   struct alignas(64) Shard {
     mutable std::mutex mutex;
-    Slot* slots = nullptr;  ///< in the mapping at map_base
+    /// Written under the lock; also read without it by prefetch().
+    std::atomic<Slot*> slots{nullptr};  ///< in the mapping at map_base
+    std::atomic<size_t> mask{0};
     void* map_base = nullptr;
     size_t map_length = 0;
-    size_t mask = 0;
     size_t size = 0;
     bool has_zero = false;  ///< the fingerprint {0, 0} was seen (shard 0)
     Sighting zero;
