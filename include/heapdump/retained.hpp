@@ -30,7 +30,8 @@ struct RetainedOptions {
   /// one tree (src/graph/why_alive.hpp; `report`).
   bool why_alive = false;
   /// Called after each phase with its name ("dominators", "groups",
-  /// "paths", "tables"), for HEAPDUMP_TIMING; may be empty.
+  /// "paths", "tables", then "tree" and "why alive" when asked for), for
+  /// HEAPDUMP_TIMING; may be empty.
   std::function<void(const char*)> on_phase;
 };
 

@@ -167,6 +167,7 @@ int run_report(const ReportCommand& cmd) {
   }
   flush(&buf);
   s = out->commit();
+  timer.lap("write");
   if (s.code() == Status::Code::kBrokenPipe) {
     if (!gate_message.empty()) print_error(gate_message);
     return gate_exit;

@@ -393,16 +393,18 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
     tables.push_back(std::move(un));
   }
 
+  lap("tables");
   if (options.tree_view) {
     std::vector<std::string> names;
     for (const Cell& c : class_keys) names.push_back(as_text(c));
     tables.push_back(dominator_tree_table(dominator_tree_view(g, t, kids, by_class.of), names));
+    lap("tree");
   }
   if (options.why_alive) {
     why_targets.insert(why_targets.end(), top_nodes.begin(), top_nodes.end());
     tables.push_back(why_alive_table(lg, *sp, t.retained, why_targets));
+    lap("why alive");
   }
-  lap("tables");
   return tables;
 }
 
