@@ -62,4 +62,27 @@ std::string unjudged_reason(bool ended_early, uint64_t skipped_lines, uint64_t o
 Table gate_table(const std::vector<GateVerdict>& verdicts, const GateLimits& limits,
                  std::string_view not_judged);
 
+/// One input of a gated command, as the gate needs to know it.
+struct GateInput {
+  std::string name;  ///< as the user reads it ("<stdin>" for "-")
+  bool ended_early = false;
+  uint64_t skipped_lines = 0;
+  uint64_t objects = 0;
+};
+
+/// What a leak gate concluded.
+struct GateOutcome {
+  enum class Kind { kNone, kPassed, kTripped, kNotJudged };
+  Kind kind = Kind::kNone;  ///< kNone: no limit was given
+  /// kTripped: tripped_message(); kNotJudged: "NAME: why" (unjudged_reason()).
+  std::string detail;
+};
+
+/// The gate of `diff` and `report`: judges `limits` on every group of
+/// `diff` and returns table "gate"; *outcome is kNotJudged for the first of
+/// `inputs` that unjudged_reason() rejects, else kTripped or kPassed.
+Table judge_leak_gate(const Table& diff, const GateLimits& limits,
+                      const std::vector<GateInput>& inputs, uint64_t allowed_skipped,
+                      GateOutcome* outcome);
+
 }  // namespace heapdump

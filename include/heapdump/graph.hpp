@@ -4,12 +4,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "heapdump/pipeline.hpp"
 #include "heapdump/reader.hpp"
+#include "heapdump/status.hpp"
 
 namespace heapdump {
 
@@ -44,6 +47,15 @@ class GraphLoader {
   struct Work;
   std::vector<std::unique_ptr<Work>> work_;
 };
+
+/// Reads `path` once (a ReadPipeline with references decoded, `options`
+/// otherwise) into a GraphLoader and builds the graph into `out`; the
+/// loader's notes, named by `path` as given, are appended to `notes`. Not ok
+/// when the read is not. `on_phase` (may be empty) is called with "parse"
+/// after the read and "build" after the graph, for HEAPDUMP_TIMING.
+Status read_graph(const std::string& path, const ReadOptions& options, ReadListener& listener,
+                  std::shared_ptr<const LoadedGraph>* out, std::vector<std::string>* notes,
+                  const std::function<void(const char*)>& on_phase = {});
 
 /// "graph: N nodes, E edges, B bytes: X per node + 4 per edge": what the
 /// graph takes in memory (for HEAPDUMP_TIMING).

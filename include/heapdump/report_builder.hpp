@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "heapdump/gate.hpp"
 #include "heapdump/pipeline.hpp"
 #include "heapdump/reader.hpp"
 #include "heapdump/status.hpp"
@@ -37,11 +38,7 @@ struct BuiltReport {
   /// For the user once the dumps are read, one line each: doubts about a
   /// dump, the allocation tracer left out of the limits.
   std::vector<std::string> notes;
-  enum class Gate { kNone, kPassed, kTripped, kNotJudged };
-  Gate gate = Gate::kNone;  ///< kNone: no limit given
-  /// kTripped: the breaches ("1890 new objects at a.rb:79 ..."); kNotJudged:
-  /// why ("FILE: it ended early").
-  std::string gate_detail;
+  GateOutcome gate;  ///< the leak gate's verdict (two or three dumps)
 };
 
 /// Reads options.files (one dump, or two or three as for diff) and builds

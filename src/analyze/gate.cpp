@@ -183,4 +183,29 @@ Table gate_table(const std::vector<GateVerdict>& verdicts, const GateLimits& lim
   return t;
 }
 
+Table judge_leak_gate(const Table& diff, const GateLimits& limits,
+                      const std::vector<GateInput>& inputs, uint64_t allowed_skipped,
+                      GateOutcome* outcome) {
+  // A gate judged on a dump that was not read whole would pass a failed
+  // copy: say why it cannot be judged instead (README "Leak gates").
+  std::string not_judged;
+  for (const GateInput& in : inputs) {
+    const std::string why =
+        unjudged_reason(in.ended_early, in.skipped_lines, in.objects, allowed_skipped);
+    if (!why.empty()) {
+      not_judged = in.name + ": " + why;
+      break;
+    }
+  }
+  const std::vector<GateVerdict> verdicts = judge_gates(diff, limits);
+  if (!not_judged.empty()) {
+    *outcome = {GateOutcome::Kind::kNotJudged, not_judged};
+  } else {
+    outcome->detail = tripped_message(verdicts);
+    outcome->kind =
+        outcome->detail.empty() ? GateOutcome::Kind::kPassed : GateOutcome::Kind::kTripped;
+  }
+  return gate_table(verdicts, limits, not_judged);
+}
+
 }  // namespace heapdump

@@ -3,41 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <memory>
-#include <optional>
 
-#include "heapdump/allocation_tracer.hpp"
-#include "heapdump/class_names.hpp"
-#include "heapdump/compare.hpp"
-#include "heapdump/group_by.hpp"
+#include "heapdump/compare_report.hpp"
 #include "heapdump/render.hpp"
 
 namespace heapdump {
-namespace {
-
-/// What one parsing thread folds one dump into: one GroupBy per key.
-struct CompareWork {
-  CompareWork(const std::vector<GroupKey>& keys, bool include_tracer) {
-    for (GroupKey key : keys) {
-      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt, !include_tracer));
-      tee.add(*groups.back());
-    }
-    tee.add(names);
-    tee.add(tracer);
-  }
-  RecordSink& sink() { return tee; }
-  void merge(const CompareWork& o) {
-    for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
-    names.merge(o.names);
-    tracer.merge(o.tracer);
-  }
-  std::vector<std::unique_ptr<GroupBy>> groups;
-  ClassNames names;
-  AllocationTracerTally tracer;
-  TeeSink tee;
-};
-
-}  // namespace
 
 CLI::App* setup_compare(CLI::App& app, CompareCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
@@ -83,27 +53,13 @@ int run_compare(const CompareCommand& cmd) {
   }
 
   StderrReporter reporter(cmd.common);
-  const unsigned threads = cmd.common.thread_count();
-  PerThread<CompareWork> work_a(threads, keys, cmd.include_tracer);
-  if (!read_file_parallel(cmd.a, work_a.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
-  CompareWork& a = work_a.merged();
-  PerThread<CompareWork> work_b(threads, keys, cmd.include_tracer);
-  if (!read_file_parallel(cmd.b, work_b.sinks(), cmd.common.read_options(threads), reporter)) return kExitIoError;
-  CompareWork& b = work_b.merged();
-
-  Report report{"compare",
-                {{"a", cmd.a},
-                 {"b", cmd.b},
-                 {"by", by_text},
-                 {"lines", cmd.lines},
-                 {"include_tracer", uint64_t{cmd.include_tracer ? 1u : 0u}}},
-                {}};
-  for (size_t i = 0; i < keys.size(); ++i) {
-    report.tables.push_back(compare_groups(keys[i], a.groups[i]->groups(a.names),
-                                           b.groups[i]->groups(b.names), cmd.lines));
-    // What Ruby's allocation tracer holds in each dump, counted or not.
-    report.tables.back().totals.emplace_back("allocation_tracer_bytes_a", a.tracer.bytes());
-    report.tables.back().totals.emplace_back("allocation_tracer_bytes_b", b.tracer.bytes());
+  CompareOptions options{cmd.a, cmd.b, keys, by_text, cmd.lines, cmd.include_tracer,
+                         cmd.common.read_options(cmd.common.thread_count())};
+  Report report;
+  const Status s = build_compare_report(options, reporter, &report);
+  if (!s.ok()) {
+    print_error(s.message());
+    return kExitIoError;
   }
   std::string out;
   if (cmd.common.format == "text") {

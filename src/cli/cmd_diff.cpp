@@ -4,14 +4,13 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "cli/progress.hpp"
-#include "heapdump/diff.hpp"
+#include "heapdump/diff_report.hpp"
 #include "heapdump/gate.hpp"
-#include "heapdump/identity_set.hpp"
 #include "heapdump/output.hpp"
 #include "heapdump/render.hpp"
 #include "render/terminal_text.hpp"
@@ -112,52 +111,6 @@ int run_diff(const DiffCommand& cmd) {
     }
   }
 
-  StderrReporter reporter(cmd.common);
-  const unsigned threads = cmd.common.thread_count();
-  TypeIds types;
-  // What a leak gate needs to know of each input (issue 22 §1).
-  struct InputCheck {
-    std::string name;
-    ReadStats stats;
-    std::string warning;
-  };
-  std::vector<InputCheck> checks;
-  std::optional<uint64_t> before_highest;  // BEFORE's highest generation
-  auto collect = [&](const std::string& path, IdentitySet* set,
-                     std::optional<uint64_t>* highest = nullptr) {
-    std::vector<std::unique_ptr<IdentityCollector>> collectors;
-    for (unsigned i = 0; i < threads; ++i) {
-      collectors.push_back(std::make_unique<IdentityCollector>(*set, types));
-    }
-    InputCheck& check = checks.emplace_back();
-    check.name = path == "-" ? "<stdin>" : path;
-    bool ok = read_file_parallel(
-        path, [&](unsigned i) -> RecordSink& { return *collectors[i]; },
-        cmd.common.read_options(threads), reporter, &check.stats, &check.warning);
-    for (auto& c : collectors) {
-      c->flush();
-      const std::optional<uint64_t> h = c->highest_generation();
-      if (highest != nullptr && h && (!*highest || *h > **highest)) *highest = h;
-    }
-    set->seal(threads);
-    if (ok && set->repeated_addresses() > 0) {
-      const size_t n = set->repeated_addresses();
-      print_error(fmt::format("{}: {} {} an address already seen (not a sound dump); diff "
-                              "keeps each as an object of its own, so an AFTER object that "
-                              "matches any of them is not new",
-                              path == "-" ? "<stdin>" : path, n,
-                              n == 1 ? "record repeats" : "records repeat"));
-    }
-    return ok;
-  };
-  IdentitySet before;
-  if (!collect(cmd.before, &before, &before_highest)) return kExitIoError;
-  std::unique_ptr<IdentitySet> retained;
-  if (!cmd.retained.empty()) {
-    retained = std::make_unique<IdentitySet>();
-    if (!collect(cmd.retained, retained.get())) return kExitIoError;
-  }
-
   std::function<void(std::string_view)> write_line;
   if (output) {
     write_line = [&output](std::string_view line) {
@@ -165,34 +118,32 @@ int run_diff(const DiffCommand& cmd) {
       output->write("\n");
     };
   }
-  // --output-diff writes lines in file order, so AFTER is then parsed on one thread.
-  const unsigned after_threads = output ? 1 : threads;
-  std::vector<std::unique_ptr<DiffAggregator>> diffs;
-  for (unsigned i = 0; i < after_threads; ++i) {
-    diffs.push_back(std::make_unique<DiffAggregator>(types, before, retained.get(), write_line));
-  }
-  InputCheck& after_check = checks.emplace_back();
-  after_check.name = cmd.after == "-" ? "<stdin>" : cmd.after;
-  if (!read_file_parallel(
-          cmd.after, [&](unsigned i) -> RecordSink& { return *diffs[i]; },
-          cmd.common.read_options(after_threads), reporter, &after_check.stats,
-          &after_check.warning)) {
+  StderrReporter reporter(cmd.common);
+  DiffOptions options;
+  options.before = cmd.before;
+  options.after = cmd.after;
+  options.retained = cmd.retained;
+  options.lines = cmd.lines;
+  options.sort = cmd.sort;
+  options.sort_by_bytes = cmd.sort == "bytes";
+  options.include_tracer = cmd.include_tracer;
+  options.fail_objects = cmd.fail_objects;
+  options.fail_bytes = cmd.fail_bytes;
+  options.scope = gate_scope(cmd.by);
+  options.allow_skipped_lines = cmd.allow_skipped_lines;
+  options.output_diff = cmd.output_diff;
+  options.on_reported = write_line;
+  options.read = cmd.common.read_options(cmd.common.thread_count());
+  options.on_note = [](const std::string& note) { print_error(note); };
+  DiffReport built;
+  Status s = build_diff_report(options, reporter, &built);
+  if (!s.ok()) {
+    print_error(s.message());
     return kExitIoError;
   }
-  DiffAggregator& diff = *diffs[0];
-  for (size_t i = 1; i < diffs.size(); ++i) diff.merge(*diffs[i]);
-  const std::optional<uint64_t> after_highest = diff.highest_generation();
-  if (gated && diff.new_tracer_objects() > 0 && !cmd.include_tracer) {
-    // Tracing started between the dumps: its table is the tool's memory, not
-    // a leak. The report lists it (heapy's diff does), the limits leave it out.
-    print_error(fmt::format("note: allocation tracing itself holds {} bytes, new in {} (Ruby's "
-                            "allocation tracer: a DATA object); the --fail-if-new-* limits leave "
-                            "it out, --include-tracer counts it",
-                            decimal(diff.new_tracer_bytes()), after_check.name));
-  }
-
+  for (const std::string& note : built.notes) print_error(note);
   if (output) {
-    Status s = output->commit();
+    s = output->commit();
     if (s.code() == Status::Code::kBrokenPipe) return kExitOk;  // `--output-diff - | head`
     if (!s.ok()) {
       print_error(s.message());
@@ -200,52 +151,11 @@ int run_diff(const DiffCommand& cmd) {
     }
     write_stderr_line(fmt::format("Writing heap dump diff to {}\n", terminal_text(*cmd.output_diff)));
   }
-  // Swapped arguments: AFTER's objects all look new, or none does.
-  if (before_highest && after_highest && *after_highest < *before_highest) {
-    print_error(fmt::format("AFTER looks older than BEFORE: the highest generation of {} is {}, "
-                            "of {} {}; were the two swapped? (diff BEFORE AFTER)",
-                            after_check.name, *after_highest, checks[0].name, *before_highest));
-  }
+  if (!built.order_note.empty()) print_error(built.order_note);
 
-  // The gate is judged before the report is written, so that JSON and CSV
-  // carry its verdict (table "gate") and CI need not read stderr.
-  std::string not_judged;  // "FILE: why", when a gate cannot be judged
-  if (gated) {
-    // A gate judged on a dump that was not read whole would pass a failed
-    // copy: say why it cannot be judged instead (README "Leak gates").
-    for (const InputCheck& c : checks) {
-      const std::string why = unjudged_reason(!c.warning.empty(), c.stats.skipped_lines,
-                                              c.stats.objects, cmd.allow_skipped_lines);
-      if (!why.empty()) {
-        not_judged = c.name + ": " + why;
-        break;
-      }
-    }
-  }
-  GateLimits limits;
-  limits.max_new_objects = cmd.fail_objects;
-  limits.max_new_bytes = cmd.fail_bytes;
-  limits.scope = gate_scope(cmd.by);
-
-  // Every group counts for the gate, whatever --lines shows.
-  const Table all_rows = diff.to_table();
-  const std::vector<GateVerdict> verdicts = judge_gates(
-      diff.to_table(DiffAggregator::Sort::kCount, UINT64_MAX, !cmd.include_tracer), limits);
-  auto path_or_null = [](const std::string& p) { return p.empty() ? Cell{} : Cell{p}; };
-  Report report{"diff",
-                {{"before", cmd.before},
-                 {"after", cmd.after},
-                 {"retained", path_or_null(cmd.retained)},
-                 {"output_diff", path_or_null(cmd.output_diff.value_or(""))},
-                 {"lines", cmd.lines ? Cell{*cmd.lines} : Cell{}},
-                 {"sort", cmd.sort},
-                 {"include_tracer", uint64_t{cmd.include_tracer ? 1u : 0u}}},
-                {diff.to_table(cmd.sort == "bytes" ? DiffAggregator::Sort::kBytes
-                                                   : DiffAggregator::Sort::kCount,
-                               cmd.lines.value_or(UINT64_MAX))}};
-  if (gated) report.tables.push_back(gate_table(verdicts, limits, not_judged));
+  const Report& report = built.report;
   std::string out;
-  if (cmd.common.format == "text") render_diff_text(report.tables[0], retained != nullptr, &out);
+  if (cmd.common.format == "text") render_diff_text(report.tables[0], !cmd.retained.empty(), &out);
   const int code = emit_report(cmd.common, report, out);
   if (code != kExitOk) return code;
   if (cmd.common.format == "text" && !cmd.common.quiet) {
@@ -256,25 +166,16 @@ int run_diff(const DiffCommand& cmd) {
     if (objects == 0) {
       write_stderr_line("no new objects\n");
     } else {
-      const size_t groups = all_rows.rows.size();
       std::string shown;
-      if (t.rows.size() < groups) shown = fmt::format(" ({} of {} rows shown)", t.rows.size(), groups);
+      if (t.rows.size() < built.groups) {
+        shown = fmt::format(" ({} of {} rows shown)", t.rows.size(), built.groups);
+      }
       write_stderr_line(fmt::format("{} {}, {} bytes new{}{}\n", decimal(objects),
                                     objects == 1 ? "object" : "objects", decimal(t.total("bytes")),
-                                    retained ? " and retained" : "", shown));
+                                    cmd.retained.empty() ? "" : " and retained", shown));
     }
   }
-
-  if (!not_judged.empty()) {
-    print_error(fmt::format("leak gate not judged: {}; exit status 5", not_judged));
-    return kExitGateUnjudged;
-  }
-  const std::string breach = tripped_message(verdicts);
-  if (!breach.empty()) {
-    print_error("leak gate tripped: " + breach);
-    return kExitGate;
-  }
-  return kExitOk;
+  return gate_exit(built.gate);
 }
 
 }  // namespace heapdump

@@ -137,15 +137,6 @@ int run_report(const ReportCommand& cmd) {
   }
   for (const std::string& note : built.notes) print_error(note);
   const Report& report = built.report;
-  int gate_exit = kExitOk;
-  std::string gate_message;
-  if (built.gate == BuiltReport::Gate::kNotJudged) {
-    gate_message = fmt::format("leak gate not judged: {}; exit status 5", built.gate_detail);
-    gate_exit = kExitGateUnjudged;
-  } else if (built.gate == BuiltReport::Gate::kTripped) {
-    gate_message = "leak gate tripped: " + built.gate_detail;
-    gate_exit = kExitGate;
-  }
 
   std::unique_ptr<OutputFile> out;
   s = OutputFile::open(output, &out);
@@ -168,10 +159,7 @@ int run_report(const ReportCommand& cmd) {
   flush(&buf);
   s = out->commit();
   timer.lap("write");
-  if (s.code() == Status::Code::kBrokenPipe) {
-    if (!gate_message.empty()) print_error(gate_message);
-    return gate_exit;
-  }
+  if (s.code() == Status::Code::kBrokenPipe) return gate_exit(built.gate);
   if (!s.ok()) {
     print_error(s.message());
     return kExitIoError;
@@ -179,8 +167,7 @@ int run_report(const ReportCommand& cmd) {
   if (output != "-" && cmd.common.format == "html") {
     write_stderr_line(fmt::format("heapdump: wrote {}\n", terminal_text(output)));
   }
-  if (!gate_message.empty()) print_error(gate_message);
-  return gate_exit;
+  return gate_exit(built.gate);
 }
 
 }  // namespace heapdump

@@ -235,25 +235,6 @@ void StderrReporter::input_read(std::string_view name, const ReadStats& stats,
   shown_ = 0;
 }
 
-bool read_input(ReadPipeline& pipeline, const std::string& path, StderrReporter& reporter,
-                InputRead* read) {
-  const Status s = pipeline.run(path, reporter, read);
-  if (s.ok()) return true;
-  print_error(s.message());
-  return false;
-}
-
-bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
-                        StderrReporter& reporter, ReadStats* stats, std::string* warning) {
-  ReadPipeline pipeline(options);
-  pipeline.add(sinks);
-  InputRead read;
-  if (!read_input(pipeline, path, reporter, &read)) return false;
-  if (stats != nullptr) *stats = read.stats;
-  if (warning != nullptr) *warning = read.warning;
-  return true;
-}
-
 int emit_report(const CommonOptions& options, const Report& report, std::string_view text) {
   std::string out;
   if (options.format == "text") {
@@ -284,6 +265,16 @@ int emit_report(const CommonOptions& options, const Report& report, std::string_
   if (status.ok() || status.code() == Status::Code::kBrokenPipe) return kExitOk;
   print_error(status.message());
   return kExitIoError;
+}
+
+int gate_exit(const GateOutcome& gate) {
+  if (gate.kind == GateOutcome::Kind::kNotJudged) {
+    print_error(fmt::format("leak gate not judged: {}; exit status 5", gate.detail));
+    return kExitGateUnjudged;
+  }
+  if (gate.kind != GateOutcome::Kind::kTripped) return kExitOk;
+  print_error("leak gate tripped: " + gate.detail);
+  return kExitGate;
 }
 
 int emit(std::string_view text) {

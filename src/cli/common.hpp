@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "heapdump/gate.hpp"
 #include "heapdump/pipeline.hpp"
 #include "heapdump/reader.hpp"
 #include "heapdump/sink.hpp"
@@ -84,20 +85,13 @@ class StderrReporter final : public ReadListener {
   std::unique_ptr<ProgressLine> progress_;
 };
 
-/// Runs `pipeline` over `path`, telling `reporter`; on failure prints
-/// "heapdump: <reason>" and returns false. `read`, if given, receives what
-/// the read gave (its notes are not printed).
-bool read_input(ReadPipeline& pipeline, const std::string& path, StderrReporter& reporter,
-                InputRead* read = nullptr);
-
-/// read_input() with one sink set; `stats` and `warning` receive the read's.
-bool read_file_parallel(const std::string& path, const SinkForWorker& sinks, ReadOptions options,
-                        StderrReporter& reporter, ReadStats* stats = nullptr,
-                        std::string* warning = nullptr);
-
 /// Renders `report` as JSON or CSV per options.format and writes it to
 /// stdout; for "text", writes `text` instead. Returns the exit code as emit().
 int emit_report(const CommonOptions& options, const Report& report, std::string_view text);
+
+/// The exit status of a leak gate's outcome: kExitOk, or kExitGate or
+/// kExitGateUnjudged after printing why ("leak gate tripped: ...").
+int gate_exit(const GateOutcome& gate);
 
 /// Writes `text` to stdout. Returns the exit code: kExitOk, also when the
 /// reader closed the pipe, or kExitIoError after printing the error.

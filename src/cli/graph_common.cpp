@@ -13,15 +13,13 @@ bool load_graph(const std::string& file, const CommonOptions& options,
                 std::shared_ptr<const LoadedGraph>* out) {
   PhaseTimer timer;
   StderrReporter reporter(options);
-  const unsigned threads = options.thread_count();
-  GraphLoader loader(threads);
-  ReadOptions read_options = options.read_options(threads);
-  read_options.decode_references = true;
-  if (!read_file_parallel(file, loader.sinks(), read_options, reporter)) return false;
-  timer.lap("parse");
   std::vector<std::string> notes;
-  *out = loader.finish(file, &notes);
-  timer.lap("build");
+  const Status s = read_graph(file, options.read_options(options.thread_count()), reporter, out,
+                              &notes, [&timer](const char* what) { timer.lap(what); });
+  if (!s.ok()) {
+    print_error(s.message());
+    return false;
+  }
   if (std::getenv("HEAPDUMP_TIMING") != nullptr) print_error(graph_memory_line(**out));
   for (const std::string& note : notes) print_error(note);
   return true;

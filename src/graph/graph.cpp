@@ -111,4 +111,23 @@ std::string graph_memory_line(const LoadedGraph& lg) {
 
 bool has_allocation_tracer(const LoadedGraph& lg) { return !lg.graph.tracers().empty(); }
 
+Status read_graph(const std::string& path, const ReadOptions& options, ReadListener& listener,
+                  std::shared_ptr<const LoadedGraph>* out, std::vector<std::string>* notes,
+                  const std::function<void(const char*)>& on_phase) {
+  ReadOptions read = options;
+  read.decode_references = true;
+  GraphLoader loader(read.threads);
+  ReadPipeline pipeline(read);
+  pipeline.add(loader.sinks());
+  pipeline.then([&](std::string_view, std::vector<std::string>* read_notes) {
+    if (on_phase) on_phase("parse");
+    *out = loader.finish(path, read_notes);
+    if (on_phase) on_phase("build");
+  });
+  InputRead result;
+  const Status s = pipeline.run(path, listener, &result);
+  for (std::string& note : result.notes) notes->push_back(std::move(note));
+  return s;
+}
+
 }  // namespace heapdump

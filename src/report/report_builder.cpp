@@ -7,17 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "heapdump/allocation_tracer.hpp"
-#include "heapdump/class_names.hpp"
-#include "heapdump/compare.hpp"
 #include "heapdump/diff.hpp"
 #include "heapdump/gate.hpp"
-#include "heapdump/generation_summary.hpp"
 #include "heapdump/graph.hpp"
-#include "heapdump/group_by.hpp"
 #include "heapdump/identity_set.hpp"
 #include "heapdump/new_retained.hpp"
 #include "heapdump/retained.hpp"
+#include "report/group_work.hpp"
 
 namespace heapdump {
 namespace {
@@ -28,34 +24,6 @@ constexpr Column::Kind kCount = Column::Kind::kCount;
 /// The keys the allocation and growth tables group by.
 const std::vector<GroupKey> kAllocationKeys = {GroupKey::kClass, GroupKey::kLocation,
                                                GroupKey::kGem};
-
-/// What one parsing thread folds a dump into besides the graph (or the
-/// identities of diff): generations, and memory per class, location, gem.
-/// `leave_out_tracer`: the groups leave Ruby's allocation tracer out (as
-/// compare does by default); `tracer` counts it either way.
-struct AllocationWork {
-  explicit AllocationWork(bool leave_out_tracer = false) {
-    tee.add(generations);
-    for (GroupKey key : kAllocationKeys) {
-      groups.push_back(std::make_unique<GroupBy>(key, std::nullopt, leave_out_tracer));
-      tee.add(*groups.back());
-    }
-    tee.add(names);
-    tee.add(tracer);
-  }
-  RecordSink& sink() { return tee; }
-  void merge(const AllocationWork& o) {
-    generations.merge(o.generations);
-    for (size_t i = 0; i < groups.size(); ++i) groups[i]->merge(*o.groups[i]);
-    names.merge(o.names);
-    tracer.merge(o.tracer);
-  }
-  GenerationSummary generations;
-  std::vector<std::unique_ptr<GroupBy>> groups;
-  ClassNames names;
-  AllocationTracerTally tracer;
-  TeeSink tee;
-};
 
 /// One input as the page's header describes it.
 struct InputInfo {
@@ -100,7 +68,7 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   read.decode_references = true;
   // One read feeds the graph and the generation and allocation tables.
   GraphLoader loader(read.threads);
-  PerThread<AllocationWork> work(read.threads);
+  PerThread<GroupWork> work(read.threads, kAllocationKeys, false, true);
   ReadPipeline pipeline(read);
   pipeline.add(loader.sinks());
   pipeline.add(work.sinks());
@@ -110,7 +78,7 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   phase(o, "parse");
   const std::shared_ptr<const LoadedGraph> graph = loader.finish(file, &out->notes);
   phase(o, "build");
-  AllocationWork& alloc = work.merged();
+  GroupWork& alloc = work.merged();
 
   RetainedOptions retained;
   retained.lines = o.lines;
@@ -129,7 +97,7 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
                        {"include_tracer", uint64_t{o.include_tracer ? 1u : 0u}}};
   report.tables.push_back(dumps_table({info}));
   for (Table& t : tables) report.tables.push_back(std::move(t));
-  report.tables.push_back(alloc.generations.to_table());
+  report.tables.push_back(alloc.generations->to_table());
   for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
     Table by = alloc.groups[i]->to_table(o.lines, alloc.names);
     by.name = "allocated_" + by.name;
@@ -150,13 +118,13 @@ Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* 
 
   // BEFORE (and RETAINED): identities, and groups for the growth tables.
   IdentitySet before;
-  PerThread<AllocationWork> first(threads, !o.include_tracer);
-  PerThread<AllocationWork> last(threads, !o.include_tracer);
+  PerThread<GroupWork> first(threads, kAllocationKeys, !o.include_tracer, true);
+  PerThread<GroupWork> last(threads, kAllocationKeys, !o.include_tracer, true);
   // The last dump's graph, loaded in the read that feeds the diff (AFTER)
   // or the identities of RETAINED: what the new objects retain.
   GraphLoader last_graph(threads);
   auto collect = [&](const std::string& path, const std::string& role, IdentitySet* set,
-                     PerThread<AllocationWork>* groups, GraphLoader* graph) {
+                     PerThread<GroupWork>* groups, GraphLoader* graph) {
     PerThread<IdentityCollector> collectors(threads, *set, types);
     ReadOptions read = o.read;
     read.decode_references = graph != nullptr;
@@ -195,8 +163,8 @@ Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* 
   // Header order: the dumps as given.
   if (retained) std::swap(inputs[1], inputs[2]);
   DiffAggregator& diff = diffs.merged();
-  AllocationWork& a = first.merged();
-  AllocationWork& b = last.merged();
+  const GroupWork& a = first.merged();
+  const GroupWork& b = last.merged();
 
   Report& report = out->report;
   report.parameters = {{"before", before_file},
@@ -208,14 +176,10 @@ Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* 
   Table shown = diff.to_table(DiffAggregator::Sort::kCount, o.lines);
   shown.totals.push_back({"groups", diff.group_count()});
   report.tables.push_back(std::move(shown));
-  for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
-    report.tables.push_back(compare_groups(kAllocationKeys[i], a.groups[i]->groups(a.names),
-                                           b.groups[i]->groups(b.names), o.lines));
-    // What Ruby's allocation tracer holds in each dump, counted or not.
-    report.tables.back().totals.emplace_back("allocation_tracer_bytes_a", a.tracer.bytes());
-    report.tables.back().totals.emplace_back("allocation_tracer_bytes_b", b.tracer.bytes());
+  for (Table& t : compare_tables(kAllocationKeys, a, b, o.lines)) {
+    report.tables.push_back(std::move(t));
   }
-  report.tables.push_back(b.generations.to_table());
+  report.tables.push_back(b.generations->to_table());
   {
     const std::shared_ptr<const LoadedGraph> graph =
         last_graph.finish(retained ? retained_file : after_file, &out->notes);
@@ -228,19 +192,6 @@ Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* 
   // The leak gate, judged as `diff` judges it (README "Leak gates"), with
   // diff's table "gate".
   if (!o.fail_objects && !o.fail_bytes) return Status::ok_status();
-  std::string not_judged;
-  for (const InputInfo& in : inputs) {
-    const std::string why = unjudged_reason(!in.warning.empty(), in.stats.skipped_lines,
-                                            in.stats.objects, o.allow_skipped_lines);
-    if (!why.empty()) {
-      not_judged = (in.file == "-" ? std::string("<stdin>") : in.file) + ": " + why;
-      break;
-    }
-  }
-  GateLimits limits;
-  limits.max_new_objects = o.fail_objects;
-  limits.max_new_bytes = o.fail_bytes;
-  limits.scope = gate_scope(o.by);
   if (diff.new_tracer_objects() > 0 && !o.include_tracer) {
     out->notes.push_back(fmt::format(
         "note: allocation tracing itself holds {} bytes, new in {} (Ruby's allocation tracer: a "
@@ -248,22 +199,24 @@ Status build_multi(const ReportOptions& o, ReadListener& listener, BuiltReport* 
         decimal(diff.new_tracer_bytes()),
         after_file == "-" ? std::string("<stdin>") : after_file));
   }
-  // A gate judges every group, the allocation tracer left out unless
-  // --include-tracer (as diff).
-  const std::vector<GateVerdict> verdicts = judge_gates(
-      diff.to_table(DiffAggregator::Sort::kCount, UINT64_MAX, !o.include_tracer), limits);
+  std::vector<GateInput> gate_inputs;
+  for (const InputInfo& in : inputs) {
+    gate_inputs.push_back({in.file == "-" ? std::string("<stdin>") : in.file, !in.warning.empty(),
+                           in.stats.skipped_lines, in.stats.objects});
+  }
+  GateLimits limits;
+  limits.max_new_objects = o.fail_objects;
+  limits.max_new_bytes = o.fail_bytes;
+  limits.scope = gate_scope(o.by);
   report.parameters.push_back(
       {"fail_if_new_objects", o.fail_objects ? Cell{*o.fail_objects} : Cell{}});
   report.parameters.push_back({"fail_if_new_bytes", o.fail_bytes ? Cell{*o.fail_bytes} : Cell{}});
   report.parameters.push_back({"by", o.by});
-  report.tables.push_back(gate_table(verdicts, limits, not_judged));
-  if (!not_judged.empty()) {
-    out->gate = BuiltReport::Gate::kNotJudged;
-    out->gate_detail = not_judged;
-    return Status::ok_status();
-  }
-  out->gate_detail = tripped_message(verdicts);
-  out->gate = out->gate_detail.empty() ? BuiltReport::Gate::kPassed : BuiltReport::Gate::kTripped;
+  // A gate judges every group, the allocation tracer left out unless
+  // --include-tracer (as diff).
+  report.tables.push_back(judge_leak_gate(
+      diff.to_table(DiffAggregator::Sort::kCount, UINT64_MAX, !o.include_tracer), limits,
+      gate_inputs, o.allow_skipped_lines, &out->gate));
   return Status::ok_status();
 }
 
