@@ -1,19 +1,12 @@
 #include "cli/cmd_record.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <climits>
 #include <cstdlib>
-#include <cstring>
 
-#include "cli/child_process.hpp"
 #include "cli/common.hpp"
-#include "cli/record_files.hpp"
 #include "cli/progress.hpp"
+#include "record/recording.hpp"
 
 namespace heapdump {
 namespace {
@@ -66,46 +59,6 @@ const CLI::Validator& seconds_validator() {
   return validator;
 }
 
-/// The directory of the running binary.
-std::string exe_dir() {
-  char buf[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  std::string path(buf, static_cast<size_t>(n));
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-/// Where record.rb is: next to the binary in a build tree
-/// (BUILD/share/heapdump/record.rb, copied there by CMake), or in the
-/// installed share directory (BINDIR/HEAPDUMP_RECORD_RB_FROM_BINDIR).
-bool find_preload(std::string* path, std::string* looked) {
-  const std::string dir = exe_dir();
-  const std::string installed = HEAPDUMP_RECORD_RB_FROM_BINDIR;
-  const std::string candidates[] = {
-      dir + "/share/heapdump/record.rb",
-      installed.front() == '/' ? installed : dir + "/" + installed,
-  };
-  for (const std::string& c : candidates) {
-    if (::access(c.c_str(), R_OK) == 0) {
-      char resolved[PATH_MAX];
-      *path = ::realpath(c.c_str(), resolved) != nullptr ? resolved : c;
-      return true;
-    }
-    *looked += (looked->empty() ? "" : " and ") + c;
-  }
-  return false;
-}
-
-/// DIR must be an existing, writable directory; returns "" or the reason.
-std::string check_dir(const std::string& dir) {
-  struct stat st;
-  if (::stat(dir.c_str(), &st) != 0) return std::strerror(errno);
-  if (!S_ISDIR(st.st_mode)) return std::strerror(ENOTDIR);
-  if (::access(dir.c_str(), W_OK | X_OK) != 0) return std::strerror(errno);
-  return "";
-}
-
 void print_line(const std::string& line) { write_stderr_line(line + "\n"); }
 
 std::string plural(size_t n, const char* word) {
@@ -113,12 +66,6 @@ std::string plural(size_t n, const char* word) {
 }
 
 }  // namespace
-
-std::string append_rubyopt(const char* existing, const std::string& preload) {
-  std::string opt = existing != nullptr ? existing : "";
-  if (!opt.empty() && opt.back() != ' ') opt += ' ';
-  return opt + "-r" + preload;
-}
 
 CLI::App* setup_record(CLI::App& app, RecordCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
@@ -152,61 +99,13 @@ int run_record(const RecordCommand& cmd) {
                 "(see 'heapdump record --help')");
     return kExitUsage;
   }
-  const std::string dir_reason = check_dir(cmd.dir);
-  if (!dir_reason.empty()) {
-    print_error(fmt::format("{}: {}", cmd.dir, dir_reason));
-    return kExitIoError;
-  }
-  std::string preload, looked;
-  if (!find_preload(&preload, &looked)) {
-    print_error(fmt::format("record: cannot find the preload record.rb (looked for {}); "
-                            "reinstall heapdump with cmake --install",
-                            looked));
-    return kExitIoError;
-  }
-  std::string why;
-  if (const int code = find_command(cmd.command[0], &why); code != 0) {
-    print_error(fmt::format("{}: {}", cmd.command[0], why));
+  const RecordPlan plan{cmd.dir, cmd.every, cmd.signal, cmd.at_exit, cmd.gzip, cmd.max_dumps,
+                        cmd.command};
+  int code = 0;
+  Status s = prepare_recording(plan, &code);
+  if (!s.ok()) {
+    print_error(s.message());
     return code;
-  }
-  char resolved[PATH_MAX];
-  if (::realpath(cmd.dir.c_str(), resolved) == nullptr) {
-    print_error(fmt::format("{}: {}", cmd.dir, std::strerror(errno)));
-    return kExitIoError;
-  }
-
-  // RUBYOPT splits on white space and has no quoting: a preload path with
-  // white space is reached through RUBYLIB (split on ':') instead, as the
-  // feature heapdump/record of its share directory.
-  std::string rubyopt_entry = preload;
-  if (preload.find_first_of(" \t\n\v\f\r") != std::string::npos) {
-    const std::string suffix = "/heapdump/record.rb";
-    if (preload.find(':') != std::string::npos || preload.size() <= suffix.size() ||
-        preload.compare(preload.size() - suffix.size(), suffix.size(), suffix) != 0) {
-      print_error(fmt::format("record: the preload's path {} cannot be put in RUBYOPT or RUBYLIB "
-                              "(it has both white space and ':'); install heapdump elsewhere",
-                              preload));
-      return kExitIoError;
-    }
-    const std::string lib = preload.substr(0, preload.size() - suffix.size());
-    const char* old = std::getenv("RUBYLIB");
-    ::setenv("RUBYLIB", (old != nullptr && *old != '\0' ? lib + ":" + old : lib).c_str(), 1);
-    rubyopt_entry = "heapdump/record";
-  }
-  ::setenv("RUBYOPT", append_rubyopt(std::getenv("RUBYOPT"), rubyopt_entry).c_str(), 1);
-  ::setenv("HEAPDUMP_RECORD_DIR", resolved, 1);
-  ::setenv("HEAPDUMP_RECORD_EVERY", cmd.every.c_str(), 1);
-  ::setenv("HEAPDUMP_RECORD_SIGNAL", cmd.signal == "none" ? "" : cmd.signal.c_str(), 1);
-  ::setenv("HEAPDUMP_RECORD_AT_EXIT", cmd.at_exit ? "1" : "", 1);
-  ::setenv("HEAPDUMP_RECORD_GZIP", cmd.gzip ? "1" : "", 1);
-  ::setenv("HEAPDUMP_RECORD_MAX_DUMPS",
-           cmd.max_dumps ? std::to_string(*cmd.max_dumps).c_str() : "", 1);
-  ::unsetenv("HEAPDUMP_RECORD_NEXT");
-
-  std::vector<DirEntryId> before, after;
-  if (!list_dump_entries(cmd.dir, &before, &why)) {
-    print_error(fmt::format("{}: {}", cmd.dir, why));
-    return kExitIoError;
   }
   // The lines below are not print_error()'s: names go out as shell words,
   // safe on a terminal and ready to paste.
@@ -221,42 +120,40 @@ int run_record(const RecordCommand& cmd) {
     print_line(fmt::format("heapdump: recording {} (PID {}) into {}: {}", name, pid, shown_dir,
                            when));
   };
-  ChildExit child;
-  int code = 0;
-  if (!run_child(cmd.command, on_start, &child, &why, &code)) {
-    print_error(fmt::format("{}: {}", cmd.command[0], why));
+  Recording rec;
+  s = run_recording(plan, on_start, &rec, &code);
+  if (!s.ok()) {
+    print_error(s.message());
     return code;
   }
 
   const std::string ended =
-      child.signaled ? fmt::format("{} was ended by {}", name, signal_name(child.code))
-                     : fmt::format("{} exited with status {}", name, child.code);
-  if (!list_dump_entries(cmd.dir, &after, &why)) {
-    print_error(fmt::format("{}; cannot list the dumps in {}: {}", ended, shown_dir, why));
-    return child.status();
+      rec.child.signaled ? fmt::format("{} was ended by {}", name, signal_name(rec.child.code))
+                         : fmt::format("{} exited with status {}", name, rec.child.code);
+  if (!rec.list_error.empty()) {
+    print_error(fmt::format("{}; cannot list the dumps in {}: {}", ended, shown_dir,
+                            rec.list_error));
+    return code;
   }
-  const auto pid = static_cast<uint64_t>(child.pid);
-  const std::vector<DumpName> dumps = new_dumps(before, after, pid);
-  for (const std::string& temp : new_temp_files(before, after)) {
+  for (const std::string& temp : rec.cut_short) {
     print_line(fmt::format("heapdump: {}: a dump cut short (its process ended while writing it)",
                            shell_word(join_path(cmd.dir, temp))));
   }
-  if (dumps.empty()) {
+  if (rec.dumps.empty()) {
     print_line(fmt::format(
         "heapdump: {}; no dumps were written to {}: it ended before a dump was due, or it did "
         "not run Ruby with RUBYOPT (ruby --disable=rubyopt ignores it)",
         ended, shown_dir));
-    return child.status();
+    return code;
   }
   std::string list = fmt::format("heapdump: {}; {} in {}:\n", ended,
-                                 plural(dumps.size(), "dump"), shown_dir);
-  for (const DumpName& d : dumps) list += "  " + shell_word(join_path(cmd.dir, d.name)) + "\n";
-  const std::vector<DumpName> chosen = dumps_to_compare(dumps, pid);
-  list += chosen.size() == 1 ? "heapdump: next: heapdump read" : "heapdump: next: heapdump diff";
-  for (const DumpName& d : chosen) list += " " + shell_word(join_path(cmd.dir, d.name));
-  if (chosen.size() == 1) list += " all";
+                                 plural(rec.dumps.size(), "dump"), shown_dir);
+  for (const DumpName& d : rec.dumps) list += "  " + shell_word(join_path(cmd.dir, d.name)) + "\n";
+  list += rec.chosen.size() == 1 ? "heapdump: next: heapdump read" : "heapdump: next: heapdump diff";
+  for (const DumpName& d : rec.chosen) list += " " + shell_word(join_path(cmd.dir, d.name));
+  if (rec.chosen.size() == 1) list += " all";
   write_stderr_line(list + "\n");
-  return child.status();
+  return code;
 }
 
 }  // namespace heapdump

@@ -26,7 +26,4 @@ struct RecordCommand {
 CLI::App* setup_record(CLI::App& app, RecordCommand* cmd);
 int run_record(const RecordCommand& cmd);
 
-/// RUBYOPT with `-r<preload>` appended to what it already holds.
-std::string append_rubyopt(const char* existing, const std::string& preload);
-
 }  // namespace heapdump

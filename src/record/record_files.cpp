@@ -1,4 +1,4 @@
-#include "cli/record_files.hpp"
+#include "record/record_files.hpp"
 
 #include <dirent.h>
 

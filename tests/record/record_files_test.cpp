@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "cli/record_files.hpp"
+#include "record/record_files.hpp"
 
 using namespace heapdump;
 

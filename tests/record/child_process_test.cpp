@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include "cli/child_process.hpp"
+#include "record/child_process.hpp"
 
 using namespace heapdump;
 
