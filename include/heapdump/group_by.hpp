@@ -77,7 +77,8 @@ class GroupBy final : public RecordSink {
   /// Table "by_KEY": columns KEY (text), bytes (bytes), objects (count); the
   /// top `top_n` groups by bytes, descending, ties in order of first
   /// appearance. Totals "bytes", "objects": all selected objects.
-  Table to_table(uint64_t top_n, const ClassNames& names) const;
+  /// `group_count`, when given, receives the number of groups before the cut.
+  Table to_table(uint64_t top_n, const ClassNames& names, uint64_t* group_count = nullptr) const;
 
  private:
   struct State;

@@ -40,6 +40,8 @@ class StringReport final : public RecordSink {
   /// Ties keep the order of first appearance. Totals of both strings_by_*
   /// tables: "bytes", "objects" of all strings counted.
   std::vector<Table> to_tables(uint64_t top_n) const;
+  /// How many distinct values were counted.
+  uint64_t values() const;
 
  private:
   struct State;

@@ -216,8 +216,9 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
   return out;
 }
 
-Table GroupBy::to_table(uint64_t top_n, const ClassNames& names) const {
+Table GroupBy::to_table(uint64_t top_n, const ClassNames& names, uint64_t* group_count) const {
   std::vector<Group> all = groups(names);
+  if (group_count != nullptr) *group_count = all.size();
   // Stable: ties keep the order of first appearance.
   std::stable_sort(all.begin(), all.end(),
                    [](const Group& x, const Group& y) { return x.bytes > y.bytes; });

@@ -114,6 +114,8 @@ void StringReport::merge(const StringReport& other) {
   });
 }
 
+uint64_t StringReport::values() const { return state_->by_value.size(); }
+
 std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   const State& s = *state_;
   // Locations of each value, gathered once.

@@ -95,6 +95,26 @@ TEST_CASE("GroupBy: a selection keeps traced objects of the generations; ties; t
   CHECK(rows(group(GroupKey::kType, std::nullopt, 2)) == Rows{{"NODE", 100, 1}, {"STRING", 70, 3}});
 }
 
+TEST_CASE("GroupBy: to_table gives the number of groups before the cut") {
+  GroupBy g(GroupKey::kType, std::nullopt);
+  ClassNames names;
+  TeeSink tee;
+  tee.add(g);
+  tee.add(names);
+  CollectingReporter rep;
+  read_string(kDump, tee, rep);
+  uint64_t count = 0;
+  CHECK(g.to_table(2, names, &count).rows.size() == 2);
+  CHECK(count == 6);  // NODE, STRING, ARRAY, DATA, IMEMO, CLASS
+  // Classes: "Dup" of two addresses is one group.
+  GroupBy c(GroupKey::kClass, std::nullopt);
+  TeeSink tee2;
+  tee2.add(c);
+  read_string(kDump, tee2, rep);
+  CHECK(c.to_table(50, names, &count).rows.size() == 6);
+  CHECK(count == 6);
+}
+
 TEST_CASE("GroupBy: merge gives the same table for any split of the input") {
   for (GroupKey key : {GroupKey::kLocation, GroupKey::kFile, GroupKey::kGem, GroupKey::kClass,
                        GroupKey::kType, GroupKey::kMethod}) {

@@ -86,4 +86,19 @@ TEST_CASE("StringReport: merge equals one pass") {
   CHECK(ts[0].total("objects") == 7);
   CHECK(row_text(ts[2]) == std::vector<std::string>{"a.rb:1|x|3|30", "(no file)|z|2|10"});
   CHECK(row_text(ts[0]).front() == "y|100|1|a.rb:1|100|1");
+  CHECK(a.values() == 3);  // x, y, z
+}
+
+TEST_CASE("StringReport: values() counts distinct values") {
+  StringReport r(std::nullopt);
+  CHECK(r.values() == 0);
+  CollectingReporter rep;
+  read_string(kDump, r, rep);
+  CHECK(r.values() == 3);  // x, y, z; the SYMBOL and the STRING without value are not counted
+  Selection gen2;
+  gen2.all = false;
+  gen2.generation = 2;
+  StringReport two(gen2);
+  read_string(kDump, two, rep);
+  CHECK(two.values() == 1);  // x
 }
