@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "heapdump/allocation_sites.hpp"
 #include "heapdump/diff.hpp"
 #include "heapdump/gate.hpp"
 #include "heapdump/graph.hpp"
@@ -68,10 +69,14 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   read.decode_references = true;
   // One read feeds the graph and the generation and allocation tables.
   GraphLoader loader(read.threads);
-  PerThread<GroupWork> work(read.threads, kAllocationKeys, false, true);
+  // (GroupWork: the generations and class names; AllocationSites: the
+  // allocation tables, per generation too.)
+  PerThread<GroupWork> work(read.threads, std::vector<GroupKey>{}, false, true);
+  PerThread<AllocationSites> sites(read.threads);
   ReadPipeline pipeline(read);
   pipeline.add(loader.sinks());
   pipeline.add(work.sinks());
+  pipeline.add(sites.sinks());
   InputInfo info;
   Status s = read_into(pipeline, "dump", file, listener, &info);
   if (!s.ok()) return s;
@@ -98,11 +103,7 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   report.tables.push_back(dumps_table({info}));
   for (Table& t : tables) report.tables.push_back(std::move(t));
   report.tables.push_back(alloc.generations->to_table());
-  for (size_t i = 0; i < kAllocationKeys.size(); ++i) {
-    Table by = alloc.groups[i]->to_table(o.lines, alloc.names);
-    by.name = "allocated_" + by.name;
-    report.tables.push_back(std::move(by));
-  }
+  for (Table& t : sites.merged().tables(alloc.names, o.lines)) report.tables.push_back(std::move(t));
   return Status::ok_status();
 }
 
