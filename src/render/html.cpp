@@ -172,18 +172,39 @@ void static_table(const Table& t, std::string* out) {
   *out += "</tbody></table></div>";
 }
 
-/// "The 20 rows shown hold 83.2 % of the bytes." for a table with a bytes
-/// column and a "bytes" total (or `total_key`).
-std::string coverage_note(const Table& t, const std::string& column, const std::string& total_key) {
-  const int c = t.column(column);
-  const uint128 total = t.total(total_key);
-  if (c < 0 || total == 0) return {};
+/// The completeness note under a table cut to its top rows: "Top 20 of
+/// 1,234 groups; 3.1 % of the bytes (72.5 kB) under other, not shown." or
+/// "All 4 groups.". `all_rows`: the rows before the cut; `bytes_col`: the
+/// column whose rows sum to part of `total_bytes` ("" for none); with
+/// `per_value`, a row counts only when its first cell differs from the row
+/// before (the strings tables repeat a value's bytes on each location).
+std::string cut_note(const Table& t, uint128 all_rows, std::string_view noun,
+                     const std::string& bytes_col = "", uint128 total_bytes = 0,
+                     std::string_view bytes_word = "bytes", bool per_value = false) {
+  size_t shown_rows = t.rows.size();
   uint128 shown = 0;
-  for (const auto& row : t.rows) {
-    if (is_unsigned(row[static_cast<size_t>(c)])) shown += as_int(row[static_cast<size_t>(c)]);
+  const int c = bytes_col.empty() ? -1 : t.column(bytes_col);
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    if (per_value && r > 0 && t.rows[r][0] == t.rows[r - 1][0]) {
+      --shown_rows;
+      continue;
+    }
+    if (c >= 0 && is_unsigned(t.rows[r][static_cast<size_t>(c)])) shown += as_int(t.rows[r][static_cast<size_t>(c)]);
   }
-  return fmt::format("The {} rows shown hold {} of the {} ({} of {}).", t.rows.size(),
-                     share(shown, total), column, human_bytes(shown), human_bytes(total));
+  std::string text;
+  if (all_rows <= shown_rows) {
+    text = all_rows == 1 ? fmt::format("The one {}.", noun.substr(0, noun.size() - 1))
+                         : fmt::format("All {} {}.", commas(all_rows), noun);
+  } else {
+    text = fmt::format("Top {} of {} {}", commas(uint128{shown_rows}), commas(all_rows), noun);
+    if (c >= 0 && total_bytes >= shown) {
+      text += fmt::format("; {} of the {} ({}) under <i>other</i>, not shown",
+                          share(total_bytes - shown, total_bytes), bytes_word,
+                          human_bytes(total_bytes - shown));
+    }
+    text += ".";
+  }
+  return fmt::format(R"(<p class="note cut" data-table="{}">{}</p>)", esc(t.name), text);
 }
 
 struct Section {
@@ -196,12 +217,23 @@ void open_section(const Section& s, std::string* out) {
 }
 
 void table_block(const Report& report, const std::string& name, const std::string& heading,
-                 const std::string& note, std::string* out) {
+                 const std::string& note, std::string* out, const std::string& cut = "") {
   const Table* t = find_table(report, name);
   if (t == nullptr) return;
   *out += fmt::format(R"(<h3>{}</h3>)", esc(heading));
   if (!note.empty()) *out += fmt::format(R"(<p class="note">{}</p>)", note);
   static_table(*t, out);
+  *out += cut;
+}
+
+/// table_block with the cut note of a table with a "groups" total.
+void grouped_block(const Report& report, const std::string& name, const std::string& heading,
+                   const std::string& note, const std::string& bytes_col, uint128 total_bytes,
+                   std::string_view bytes_word, std::string* out) {
+  const Table* t = find_table(report, name);
+  if (t == nullptr) return;
+  table_block(report, name, heading, note, out,
+              cut_note(*t, t->total("groups"), "groups", bytes_col, total_bytes, bytes_word));
 }
 
 /// The name of a file for headings: the command line's spelling.
@@ -425,25 +457,57 @@ void generations_section(const Report& report, std::string* out) {
     *out += fmt::format(R"(<p class="note">Of the last dump, <code>{}</code>.</p>)",
                         esc(as_text(dumps->rows.back()[1])));
   }
+  if (const Table* by_gen = find_table(report, "generation_groups")) {
+    *out += fmt::format(
+        R"(<p class="note">Click a bar to filter the tables of <a href="#allocations">Allocation sites</a> to that generation (kept for the {} generations with the most memory, {} rows per table and <i>other</i>), again to see them all.</p>)",
+        total_span(*by_gen, "generations", false), total_span(*by_gen, "top", false));
+  }
   *out += R"(<div id="gen-chart" class="bars"></div>)";
   static_table(*gens, out);
   *out += "</section>";
 }
 
+// --- allocation sites (issue 21 §6) and their generation filter (§5) -------
+
+/// The keys of the allocation tables, in the order of their tabs.
+constexpr const char* kSiteKeys[] = {"location", "file", "gem", "class", "type", "method"};
+
 void allocations_section(const Report& report, std::string* out) {
-  if (find_table(report, "allocated_by_location") == nullptr) return;
-  open_section({"allocations", "Allocated by class, location and gem"}, out);
-  const Table& loc = *find_table(report, "allocated_by_location");
-  if (!loc.rows.empty()) {
+  const Table* loc = find_table(report, "allocated_by_location");
+  if (loc == nullptr) return;
+  open_section({"allocations", "Allocation sites"}, out);
+  const uint128 heap = loc->total("bytes");
+  if (!loc->rows.empty()) {
     *out += fmt::format(R"(<p class="verdict">The most memory was allocated at <code>{}</code>: {} ({}).</p>)",
-                        esc(cell_text(loc.rows[0][0], "(no file)")), cell_span(loc, 0, 1),
-                        share(as_int(loc.rows[0][1]), loc.total("bytes")));
+                        esc(cell_text(loc->rows[0][0], "(no file)")), cell_span(*loc, 0, 1),
+                        share(as_int(loc->rows[0][1]), heap));
   }
-  for (const char* key : {"class", "location", "gem"}) {
+  *out += R"(<p class="note">Every object of the dump by where it was allocated, as <code>heapdump read FILE --by KEY</code> counts it (objects without allocation info under <i>(no file)</i>), and the strings as <code>read FILE --strings</code>. Click a bar under <a href="#generations">Generations</a> to see one generation's objects only.</p>)";
+  *out += R"(<div id="gen-filter" class="gen-filter" role="status" hidden></div><div id="site-tabs" class="tabs" role="tablist"></div>)";
+  for (const char* key : kSiteKeys) {
     const std::string name = std::string("allocated_by_") + key;
     const Table* t = find_table(report, name);
     if (t == nullptr) continue;
-    table_block(report, name, std::string("By ") + key, esc(coverage_note(*t, "bytes", "bytes")), out);
+    *out += fmt::format(R"(<div class="tab" data-tab="{}" data-key="{}">)", key, key);
+    grouped_block(report, name, std::string("By ") + key, "", "bytes", heap, "bytes", out);
+    *out += "</div>";
+  }
+  if (const Table* mem = find_table(report, "strings_by_memory")) {
+    *out += R"(<div class="tab" data-tab="strings">)";
+    const uint128 bytes = mem->total("bytes");
+    *out += fmt::format(R"(<p class="note">{} strings with a value, {} in {} distinct values; each value's top locations under it.</p>)",
+                        total_span(*mem, "objects", false), total_span(*mem, "bytes", true),
+                        total_span(*mem, "values", false));
+    table_block(report, "strings_by_memory", "Strings by memory", "", out,
+                cut_note(*mem, mem->total("values"), "values", "bytes", bytes, "string bytes", true));
+    if (const Table* cp = find_table(report, "strings_by_copies")) {
+      table_block(report, "strings_by_copies", "Strings by copies", "", out,
+                  cut_note(*cp, cp->total("values"), "values", "bytes", bytes, "string bytes", true));
+    }
+    table_block(report, "frozen_string_candidates", "Frozen-string candidates",
+                "The same value allocated again and again at one place: a frozen literal or a constant would allocate it once.",
+                out);
+    *out += "</div>";
   }
   *out += "</section>";
 }
@@ -461,13 +525,8 @@ void diff_section(const Report& report, std::string* out) {
   } else {
     *out += R"(<p class="verdict">No new objects.</p>)";
   }
-  const uint128 groups = diff->total("groups");
-  std::string note;
-  if (groups > diff->rows.size()) {
-    note = fmt::format("Top {} of {} groups (type and allocation site), most objects first.",
-                       diff->rows.size(), commas(groups));
-  }
-  table_block(report, "diff", "New objects by type and allocation site", esc(note), out);
+  table_block(report, "diff", "New objects by type and allocation site (most objects first)", "", out,
+              cut_note(*diff, diff->total("groups"), "groups", "bytes", diff->total("bytes")));
   *out += "</section>";
 
   open_section({"growth", "What grew"}, out);
@@ -495,15 +554,23 @@ void retained_section(const Report& report, std::string* out) {
                         esc(cell_text(cls.rows[0][0], "-")), cell_span(cls, 0, 3),
                         share(as_int(cls.rows[0][3]), graph->total("bytes")));
   }
-  table_block(report, "top_retainers", "Top retainers", "", out);
-  table_block(report, "retained_by_class", "Retained by class", "", out);
-  table_block(report, "retained_by_location", "Retained by location", "", out);
-  table_block(report, "retained_by_gem", "Retained by gem", "", out);
+  const uint128 heap = graph != nullptr ? graph->total("bytes") : 0;
+  if (const Table* top = find_table(report, "top_retainers")) {
+    table_block(report, "top_retainers", "Top retainers", "", out,
+                cut_note(*top, graph != nullptr ? graph->total("objects") : top->rows.size(), "objects"));
+  }
+  for (const char* key : {"class", "location", "gem"}) {
+    grouped_block(report, std::string("retained_by_") + key, std::string("Retained by ") + key, "",
+                  "shallow", heap, "shallow bytes", out);
+  }
   if (const Table* un = find_table(report, "unreachable")) {
     table_block(report, "unreachable", "Unreachable objects",
                 fmt::format("{} objects, {}: no GC root reaches them (garbage not yet collected).",
                             total_span(*un, "objects", false), total_span(*un, "bytes", true)),
-                out);
+                out,
+                un->rows.empty() ? std::string()
+                                 : cut_note(*un, un->total("objects"), "objects", "memsize",
+                                            un->total("bytes")));
   }
   *out += "</section>";
 }
@@ -597,6 +664,14 @@ void howto_section(const Report& report, std::string* out) {
   *out += "<li><b>Shallow</b> bytes are an object's own <code>memsize</code>; <b>retained</b> bytes are what would be freed if it went away: itself and every object only it keeps alive.</li>";
   *out += "<li>Numbers are exact: hover a figure for every digit; <code>heapdump report --format json</code> gives the same tables.</li>";
   *out += "<li>Tables list the top rows only (<code>--lines</code>); click a column to sort, type in the box to filter.</li>";
+  *out += "<li>Completeness: the line under a cut table says how many groups there are and what share of the bytes the rows not shown hold (<i>other</i>). Groups of retained memory overlap (an object retains what its children retain), so their share is of the shallow bytes; the growth tables rank by change and have no such line.</li>";
+  if (const Table* by_gen = find_table(report, "generation_groups")) {
+    const Table* gens = find_table(report, "generations");
+    *out += fmt::format("<li>Generations: the allocation tables are kept per generation for {} of the {} generations with objects (those with the most memory), {} rows per table plus <i>other</i>, so a filtered table's sums are exact; <code>heapdump read FILE GEN --by KEY</code> gives any generation in full.</li>",
+                        total_span(*by_gen, "generations", false),
+                        gens != nullptr ? total_span(*gens, "generations", false) : std::string("?"),
+                        total_span(*by_gen, "top", false));
+  }
   if (find_table(report, "dominator_tree") != nullptr) {
     const Table& t = *find_table(report, "dominator_tree");
     *out += fmt::format("<li>The tree shows {} nodes; its totals are exact (<i>other</i> and <i>+N more</i> hold the rest).</li>",
@@ -631,7 +706,7 @@ void render_html(const Report& report, std::string* out) {
   if (find_table(report, "new_retainers")) toc.push_back({"new-retained", "New retainers"});
   if (find_table(report, "why_alive")) toc.push_back({"why", "Why alive"});
   if (find_table(report, "generations")) toc.push_back({"generations", "Generations"});
-  if (find_table(report, "allocated_by_location")) toc.push_back({"allocations", "Allocations"});
+  if (find_table(report, "allocated_by_location")) toc.push_back({"allocations", "Allocation sites"});
   toc.push_back({"howto", "How to read this"});
   *out += R"(<nav id="toc" aria-label="sections"><ul>)";
   for (const Section& s : toc) *out += fmt::format(R"(<li><a href="#{}">{}</a></li>)", s.id, esc(s.title));

@@ -247,6 +247,118 @@ def check_sort(d, label, table, column="objects"):
     box.clear()
 
 
+def show_tab(d, key):
+    d.find_element(By.CSS_SELECTOR, f'#site-tabs button[data-tab="{key}"]').click()
+    time.sleep(0.05)
+
+
+def check_tabs(d, label):
+    """One allocation table at a time; a tab shows its key's."""
+    keys = [b.get_attribute("data-tab") for b in d.find_elements(By.CSS_SELECTOR, "#site-tabs button")]
+    check(f"{label}: a tab per key and strings", keys == ["location", "file", "gem", "class", "type", "method", "strings"],
+          str(keys))
+    for key in ("class", "strings", "location"):
+        show_tab(d, key)
+        shown = d.execute_script("return Array.from(document.querySelectorAll('#allocations .tab'))"
+                                 ".filter(p => !p.hidden).map(p => p.dataset.tab)")
+        check(f"{label}: tab {key} shows its table alone", shown == [key], str(shown))
+
+
+KEY_NAME = {  # the group of a dump object per key, written out here (class and gem: heapdump read's)
+    "location": lambda o: (o["file"] + ":" + (str(o["line"]) if "line" in o else "")) if "file" in o else "(no file)",
+    "file": lambda o: o.get("file", "(no file)"),
+    "type": lambda o: o["type"],
+    "method": lambda o: o.get("method", "(no method)"),
+}
+
+
+def expected_generation(dump, gen, key, top):
+    """The rows of generation `gen` by `key` as the page should show them:
+    counted here from the dump's lines (location, file, type, method) or by
+    `heapdump read DUMP GEN --by KEY` (class, gem); the top `top` by bytes
+    (ties: first seen) and the rest as (None, bytes, objects, groups)."""
+    if key in KEY_NAME:
+        groups = {}
+        with open(dump) as f:
+            for line in f:
+                o = json.loads(line)
+                if "address" not in o or o.get("generation") != gen:
+                    continue
+                g = groups.setdefault(KEY_NAME[key](o), [0, 0])
+                g[0] += o.get("memsize", 0)
+                g[1] += 1
+        rows = sorted(([k, b, n] for k, (b, n) in groups.items()), key=lambda r: -r[1])
+    else:
+        code, out, err = run(HD, ["read", dump, str(gen), "--by", key, "--lines", "1000000", "--format", "json"])
+        rows = [list(r) for r in table(json.loads(out), "by_" + key)["rows"]]
+    want = [(k, b, n, 1) for k, b, n in rows[:top]]
+    if len(rows) > top:
+        want.append((None, sum(r[1] for r in rows[top:]), sum(r[2] for r in rows[top:]), len(rows) - top))
+    return want
+
+
+GEN_ROWS = """
+const p = document.querySelector('#allocations .tab[data-tab="' + arguments[0] + '"] .gen-view');
+if (!p) return null;
+const t = p.querySelector('table[data-table="generation_groups"]');
+if (!t) return [];
+return Array.from(t.tBodies[0].rows).map(r => {
+  const c = {}; for (const td of r.cells) c[td.dataset.col] = td;
+  return [c.group.classList.contains('null') ? null : c.group.textContent, c.bytes.dataset.value,
+          c.objects.dataset.value, r.dataset.row];
+});
+"""
+
+
+def check_generation_filter(d, label, dump, doc, gen):
+    """Clicking generation `gen`'s bar puts its rows in place of each key's
+    table, equal to what the dump holds; clicking again shows them all."""
+    bar = d.find_element(By.CSS_SELECTOR, f'#gen-chart .gen[data-gen="{gen}"]')
+    bar.click()
+    time.sleep(0.1)
+    check(f"{label}: generation {gen}: the bar is pressed, the banner says it",
+          bar.get_attribute("aria-pressed") == "true"
+          and f"Generation {gen} only" in d.find_element(By.ID, "gen-filter").text)
+    gg = table(doc, "generation_groups")
+    top = gg["totals"]["top"]
+    cols = [c["name"] for c in gg["columns"]]
+    for key in ("location", "file", "gem", "class", "type", "method"):
+        show_tab(d, key)
+        got = d.execute_script(GEN_ROWS, key)
+        want = expected_generation(dump, gen, key, top)
+        shown = [(g, int(b), int(n)) for g, b, n, _ in got or []]
+        check(f"{label}: generation {gen} by {key}: {len(shown)} rows as the dump has them",
+              shown == [w[:3] for w in want], f"{shown[:4]} != {want[:4]}")
+        # Each row is the JSON's row it names (groups of the rest row too).
+        rows_ok = all(gg["rows"][int(r)][cols.index("generation")] == gen
+                      and gg["rows"][int(r)][cols.index("key")] == key
+                      and gg["rows"][int(r)][cols.index("groups")] == w[3]
+                      for (_, _, _, r), w in zip(got or [], want))
+        check(f"{label}: generation {gen} by {key}: rows name generation_groups rows", rows_ok)
+        static = d.execute_script(f"return document.querySelector('table[data-table=\"allocated_by_{key}\"]')"
+                                  ".closest('.table-wrap').hidden")
+        check(f"{label}: generation {gen} by {key}: the table of every generation is hidden", static is True)
+    values = d.execute_script(COLLECT)
+    mism = value_mismatches(doc, values)
+    filtered = [v for v in values if v.get("data-table") == "generation_groups"]
+    check(f"{label}: filtered: {len(values)} data-values ({len(filtered)} of generation_groups) equal the JSON's",
+          filtered and not mism, str(mism[:5]))
+    # The filtered table sorts like the others.
+    show_tab(d, "location")
+    heads = d.find_elements(By.CSS_SELECTOR, '#allocations .gen-view table th[data-col="objects"]')
+    if heads:
+        heads[0].click()
+        objs = [int(r[2]) for r in d.execute_script(GEN_ROWS, "location")]
+        check(f"{label}: the filtered table sorts by objects", objs == sorted(objs, reverse=True), str(objs))
+    bar.click()
+    time.sleep(0.1)
+    left = d.execute_script("return document.querySelectorAll('#allocations .gen-view').length")
+    hidden = d.execute_script("return Array.from(document.querySelectorAll('#allocations .tab > *')).filter(e => e.hidden).length")
+    check(f"{label}: clicking generation {gen} again shows every generation",
+          left == 0 and hidden == 0 and d.find_element(By.ID, "gen-filter").get_attribute("hidden") is not None,
+          f"{left} views, {hidden} hidden")
+
+
 os.makedirs(OUT, exist_ok=True)
 tmp = tempfile.mkdtemp(prefix="heapdump-report-browser-")
 d = browser()
@@ -275,10 +387,15 @@ try:
             if label in ("report FILE", "report A B C"):
                 check_why(d, label, doc)
             if label == "report FILE":
+                doc = json.loads(run(HD, ["report"] + files + ["--format", "json"])[1])
                 check_zoom(d, label)
                 d.get("file://" + path)
                 wait_ready(d)
+                check_tabs(d, label)
+                show_tab(d, "class")
                 check_sort(d, label, "allocated_by_class")
+                for gen in (0, 3):
+                    check_generation_filter(d, label, files[0], doc, gen)
             if label == "report A B C":
                 check_sort(d, label, "compare_by_location", "objects_b")
             if label.startswith("hostile"):
@@ -302,6 +419,16 @@ try:
                       "</script><img src=x onerror=alert(1)>\\e[31m\\u202Eevil" in body
                       and "\x1b" not in body and "\u202e" not in body)
                 if label == "hostile FILE":
+                    for gen in (1, 2, 3):
+                        d.find_element(By.CSS_SELECTOR, f'#gen-chart .gen[data-gen="{gen}"]').click()
+                        for key in ("location", "file", "class", "method"):
+                            show_tab(d, key)
+                    imgs = d.execute_script("return document.querySelectorAll('img').length")
+                    views = d.execute_script("return document.querySelectorAll('.gen-view table').length")
+                    text = d.execute_script("return document.getElementById('allocations').innerText")
+                    check(f"{label}: generation 3's tables hold the hostile text inert",
+                          imgs == 0 and views == 6 and "</script><img src=x onerror=alert(1)>" in text
+                          and "\x1b" not in text and "\u202e" not in text, f"{imgs} img, {views} tables")
                     check_zoom(d, label)
                     cells = d.execute_script("return Array.from(document.querySelectorAll('#icicle .cell')).map(c => c.textContent).join('|')")
                     check(f"{label}: icicle labels escaped", "\x1b" not in cells and "\u202e" not in cells)

@@ -117,6 +117,44 @@ if tree and graph:
 else:
     check("tree: tables dominator_tree and graph", False)
 
+# Allocation sites: read --by KEY's and read --strings' tables, the group
+# counts and the completeness notes under them.
+for key in ("class", "location", "gem", "file", "type", "method"):
+    code, rj, _ = run(HD, ["read", ONE[0], "--by", key, "--format", "json", "--lines", "1000000"])
+    full = table(json.loads(rj), "by_" + key)
+    mine = table(doc1, "allocated_by_" + key)
+    check(f"allocated_by_{key}: read --by {key}'s first 20 rows, totals and group count",
+          mine is not None and mine["rows"] == full["rows"][:20]
+          and mine["totals"] == dict(full["totals"], groups=len(full["rows"])))
+    if mine is None:
+        continue
+    note = re.search(r'<p class="note cut" data-table="allocated_by_%s">([^<]*(?:<i>other</i>[^<]*)?)</p>' % key,
+                     one.decode())
+    rest = full["totals"]["bytes"] - sum(r[1] for r in mine["rows"])
+    want = (f"Top 20 of {len(full['rows']):,} groups; "
+            f"{100 * rest / full['totals']['bytes']:.1f} % of the bytes" if len(full["rows"]) > 20
+            else f"All {len(full['rows']):,} groups.")
+    check(f"allocated_by_{key}: the note under it says '{want}'", note is not None and note.group(1).startswith(want),
+          note and note.group(1))
+code, sj, _ = run(HD, ["read", ONE[0], "--strings", "--format", "json", "--lines", "20"])
+values = len({r[0] for r in json.loads(run(HD, ["read", ONE[0], "--strings", "--format", "json", "--lines",
+                                                  "1000000"])[1])["tables"][0]["rows"]})
+for t in json.loads(sj)["tables"]:
+    mine = table(doc1, t["name"])
+    extra = {"values": values} if t["name"] != "frozen_string_candidates" else {}
+    check(f"{t['name']}: read --strings' table, values counted",
+          mine is not None and mine["rows"] == t["rows"] and mine["totals"] == dict(t["totals"], **extra))
+# Per generation: a generation's rows of each key sum to its row of "generations".
+gg, gens = table(doc1, "generation_groups"), table(doc1, "generations")
+sums = {}
+for g, key, group, b, n, k in gg["rows"]:
+    s_ = sums.setdefault((g, key), [0, 0])
+    s_[0] += b
+    s_[1] += n
+want = {(r[0], key): [r[2], r[1]] for r in gens["rows"]
+        for key in ("class", "location", "gem", "file", "type", "method")}
+check("generation_groups: each generation's rows of each key sum to its bytes and objects", sums == want)
+
 # The diff table of the page is diff's own (first --lines rows).
 code, dj, _ = run(HD, ["diff"] + THREE + ["--format", "json"])
 d_page, d_diff = table(doc3, "diff"), table(json.loads(dj), "diff")

@@ -296,9 +296,21 @@
     const rowsByGen = new Map();
     const table = document.querySelector('table[data-table="generations"]');
     if (table) for (const tr of table.tBodies[0].rows) rowsByGen.set(tr.dataset.row, tr);
+    const cols = [];
+    const pick = (i) => {
+      const g = i === null ? null : genKey(t.rows[i][0]);
+      cols.forEach((b, j) => b.setAttribute("aria-pressed", String(j === i)));
+      for (const tr of rowsByGen.values()) tr.classList.remove("picked");
+      const tr = i === null ? null : rowsByGen.get(String(i));
+      if (tr) tr.classList.add("picked");
+      filterSites(g, i, () => pick(null));
+    };
     t.rows.forEach((r, i) => {
-      const g = r[0] === null ? "nil" : String(r[0]);
+      const g = genKey(r[0]);
       const col = el("button", "gen");
+      cols.push(col);
+      col.setAttribute("aria-pressed", "false");
+      col.dataset.gen = g;
       col.type = "button";
       col.title = "generation " + g + ": " + bytes(r[2]) + ", " + commas(r[1]) + " objects";
       const b = el("span", "b");
@@ -308,15 +320,8 @@
       const bars = el("span", "pair");
       bars.append(b, o);
       col.append(bars, el("span", "label", g));
-      col.addEventListener("click", () => {
-        // Picks the generation's row in the table below.
-        for (const tr of rowsByGen.values()) tr.classList.remove("picked");
-        const tr = rowsByGen.get(String(i));
-        if (tr) {
-          tr.classList.add("picked");
-          tr.scrollIntoView({ block: "nearest" });
-        }
-      });
+      // Picks the generation (its row below, the allocation tables); again: all.
+      col.addEventListener("click", () => pick(col.getAttribute("aria-pressed") === "true" ? null : i));
       box.append(col);
     });
     const legend = el("p", "legend");
@@ -408,12 +413,118 @@
     for (const i of Array.from(trs.keys())) button(i);
   }
 
+  // --- allocation sites: a tab per key, filtered to a generation ----------------
+
+  function genKey(v) {
+    return v === null ? "nil" : String(v);
+  }
+  function setupSites() {
+    const bar = document.getElementById("site-tabs");
+    if (!bar) return;
+    const panels = Array.from(document.querySelectorAll("#allocations .tab"));
+    const show = (p) => {
+      for (const q of panels) q.hidden = q !== p;
+      for (const b of bar.children) b.setAttribute("aria-selected", String(b.dataset.tab === p.dataset.tab));
+    };
+    for (const p of panels) {
+      const b = el("button", "tabb", p.dataset.tab);
+      b.type = "button";
+      b.setAttribute("role", "tab");
+      b.dataset.tab = p.dataset.tab;
+      b.addEventListener("click", () => show(p));
+      bar.append(b);
+    }
+    if (panels.length) show(panels[0]);
+  }
+  /** A number cell of a table row, with its exact value. */
+  function numCell(col, v, asBytes) {
+    const td = el("td", "n", asBytes ? bytes(v) : commas(v));
+    td.dataset.col = col;
+    td.dataset.value = String(v);
+    td.title = commas(v);
+    return td;
+  }
+  /**
+   * Shows generation g's rows of generation_groups in place of each key's
+   * table (g null: every generation again). i: its row in "generations".
+   */
+  function filterSites(g, i, clear) {
+    const t = tables.generation_groups, gens = tables.generations;
+    const box = document.getElementById("gen-filter");
+    if (!t || !box) return;
+    const col = {};
+    t.columns.forEach((c, j) => (col[c.name] = j));
+    const kept = g !== null && t.rows.some((r) => genKey(r[col.generation]) === g);
+    box.replaceChildren();
+    box.hidden = g === null;
+    if (g !== null) {
+      const r = gens.rows[i], num = (c, v, b) => {
+        const s = el("span", "num", b ? bytes(v) : commas(v));
+        Object.assign(s.dataset, { table: "generations", row: i, col: c, value: String(v) });
+        return s;
+      };
+      const all = el("button", "toggle", "show every generation");
+      all.type = "button";
+      all.addEventListener("click", clear);
+      box.append("Generation " + g + " only: ", num("objects", r[1]), " objects, ", num("bytes", r[2], true),
+        " (" + pct(r[2], gens.totals.bytes) + " of the heap). ", all);
+    }
+    for (const p of document.querySelectorAll("#allocations .tab")) {
+      for (const v of p.querySelectorAll(".gen-view")) v.remove();
+      const key = p.dataset.key;
+      for (const c of p.children) c.hidden = g !== null && !!key;
+      if (g === null) continue;
+      const v = el("div", "gen-view");
+      p.prepend(v);
+      if (!key) {
+        v.append(el("p", "note", "Strings are counted over every generation: heapdump read FILE " + g + " --strings gives this one's."));
+        continue;
+      }
+      v.append(el("h3", "", "By " + key + ", generation " + g));
+      if (!kept) {
+        v.append(el("p", "note", "Not kept on this page (only the " + t.totals.generations +
+          " generations with the most memory are): heapdump read FILE " + g + " --by " + key + " gives it."));
+        continue;
+      }
+      const tbl = el("table", "data");
+      tbl.dataset.table = "generation_groups";
+      const head = tbl.createTHead().insertRow();
+      for (const [c, name] of [["group", key], ["bytes", "bytes"], ["objects", "objects"]]) {
+        const th = el("th", c === "group" ? "t" : "n", name);
+        th.dataset.col = c;
+        head.append(th);
+      }
+      const body = tbl.createTBody();
+      let shown = 0, groups = 0, rest = null;
+      t.rows.forEach((r, j) => {
+        if (genKey(r[col.generation]) !== g || r[col.key] !== key) return;
+        const tr = body.insertRow();
+        tr.dataset.row = j;
+        const other = r[col.group] === null;
+        const name = el("td", other ? "null" : "", other ? "other (" + commas(r[col.groups]) + " groups)" : text(r[col.group]));
+        name.dataset.col = "group";
+        tr.append(name, numCell("bytes", r[col.bytes], true), numCell("objects", r[col.objects]));
+        groups += Number(r[col.groups]);
+        if (other) rest = r[col.bytes];
+        else ++shown;
+      });
+      const wrap = el("div", "table-wrap");
+      wrap.append(tbl);
+      v.append(wrap);
+      enhanceTable(tbl);
+      v.append(el("p", "note cut", rest === null ? "All " + commas(groups) + " groups." :
+        "Top " + shown + " of " + commas(groups) + " groups; " + pct(rest, gens.rows[i][2]) +
+        " of the bytes (" + bytes(rest) + ") under other, not shown."));
+    }
+  }
+
   for (const s of document.querySelectorAll(".share .fill")) {
     s.style.width = Math.min(100, 100 * Number(s.dataset.share)) + "%";
   }
   for (const tbl of document.querySelectorAll("table.data:not(.tree)")) enhanceTable(tbl);
   setupTree();
   setupWhy();
+  setupSites();
   setupGenerations();
   document.body.setAttribute("data-ready", "");
 })();
