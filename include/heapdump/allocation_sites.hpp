@@ -20,8 +20,10 @@ namespace heapdump {
 inline constexpr uint64_t kSiteGenerations = 30;
 inline constexpr uint64_t kSiteGenerationRows = 10;
 /// A string value longer than this many bytes is cut (at a character
-/// boundary) and ends in "…" in the report's string tables.
-inline constexpr size_t kSiteValueBytes = 200;
+/// boundary) and ends in "…" in the report's string tables, which list at
+/// most this many locations under each value.
+inline constexpr size_t kSiteValueBytes = 120;
+inline constexpr uint64_t kSiteValueLocations = 5;
 
 /// Folds every object of a dump by generation and group key, and its
 /// strings by value, for the report's allocation tables.
@@ -39,8 +41,9 @@ class AllocationSites final : public RecordSink {
   ///      every object), with one more total, "groups" (before the cut);
   ///  strings_by_memory, strings_by_copies, frozen_string_candidates: those
   ///      of `read FILE --strings --lines N`, values longer than
-  ///      kSiteValueBytes cut; the two strings_by_* tables get one more
-  ///      total, "values" (distinct values counted);
+  ///      kSiteValueBytes cut; the two strings_by_* tables keep the first
+  ///      kSiteValueLocations locations of each value (read's first rows of
+  ///      it) and get one more total, "values" (distinct values counted);
   ///  generation_groups: GenerationGroups::to_table with
   ///      min(N, kSiteGenerationRows) rows per key, kSiteGenerations
   ///      generations, the keys in the order above.

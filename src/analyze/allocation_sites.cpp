@@ -46,9 +46,19 @@ std::vector<Table> AllocationSites::tables(const ClassNames& names, uint64_t lin
     out.push_back(std::move(t));
   }
   for (Table& t : strings_.to_tables(lines)) {
-    const int value = t.column("value");
-    for (auto& row : t.rows) cut_value(&row[static_cast<size_t>(value)]);
-    if (t.name != "frozen_string_candidates") t.totals.emplace_back("values", strings_.values());
+    const size_t value = static_cast<size_t>(t.column("value"));
+    if (t.name != "frozen_string_candidates") {
+      // A value's rows are consecutive, its locations largest first.
+      std::vector<std::vector<Cell>> kept;
+      uint64_t run = 0;
+      for (size_t r = 0; r < t.rows.size(); ++r) {
+        run = r > 0 && t.rows[r][value] == t.rows[r - 1][value] ? run + 1 : 0;
+        if (run < kSiteValueLocations) kept.push_back(t.rows[r]);
+      }
+      t.rows = std::move(kept);
+      t.totals.emplace_back("values", strings_.values());
+    }
+    for (auto& row : t.rows) cut_value(&row[value]);
     out.push_back(std::move(t));
   }
   out.push_back(generations_.to_table(names, std::min(lines, kSiteGenerationRows), kSiteGenerations));

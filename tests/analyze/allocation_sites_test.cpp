@@ -66,13 +66,13 @@ TEST_CASE("AllocationSites: the tables of read --by KEY and --strings, per gener
   CHECK(find(ts, "allocated_by_location")->total("groups") == 4);
   CHECK(find(ts, "allocated_by_file")->total("groups") == 3);
   CHECK(find(ts, "allocated_by_method")->total("groups") == 2);
-  // Strings: "x" and the long value; the long one cut to 200 bytes (100
+  // Strings: "x" and the long value; the long one cut to 120 bytes (60
   // "é") and "…".
   const Table& mem = *find(ts, "strings_by_memory");
   CHECK(mem.total("values") == 2);
   CHECK(mem.total("objects") == 4);
   std::string cut;
-  for (int i = 0; i < 100; ++i) cut += "\xc3\xa9";
+  for (int i = 0; i < 60; ++i) cut += "\xc3\xa9";
   cut += "\xe2\x80\xa6";
   CHECK(as_text(mem.rows[0][0]) == cut);
   CHECK(as_int(mem.rows[0][1]) == 340);
@@ -88,4 +88,38 @@ TEST_CASE("AllocationSites: the tables of read --by KEY and --strings, per gener
     if (!is_null(row[0]) && as_int(row[0]) == 2 && as_text(row[1]) == "location") g2 += as_int(row[3]);
   }
   CHECK(g2 == 420);
+}
+
+TEST_CASE("AllocationSites: at most kSiteValueLocations locations under a value") {
+  // "v" at 8 sites, (8 - i) copies at site i; "w" at 2 sites.
+  std::string data;
+  int address = 1;
+  for (int site = 0; site < 8; ++site) {
+    for (int copy = 0; copy < 8 - site; ++copy) {
+      data += "{\"address\":\"0x" + std::to_string(address++) + "\", \"type\":\"STRING\", \"value\":\"v\", "
+              "\"file\":\"s.rb\", \"line\":" + std::to_string(site) + ", \"memsize\":40}\n";
+    }
+  }
+  for (int site = 0; site < 2; ++site) {
+    data += "{\"address\":\"0x" + std::to_string(address++) + "\", \"type\":\"STRING\", \"value\":\"w\", "
+            "\"file\":\"w.rb\", \"line\":" + std::to_string(site) + ", \"memsize\":40}\n";
+  }
+  AllocationSites sites;
+  ClassNames names;
+  CollectingReporter rep;
+  read_string(data, sites, rep);
+  const std::vector<Table> ts = sites.tables(names, 20);
+  StringReport whole(std::nullopt);
+  read_string(data, whole, rep);
+  const std::vector<Table> want = whole.to_tables(20);
+  for (size_t k = 0; k < 2; ++k) {
+    const Table& got = *find(ts, want[k].name);
+    REQUIRE(want[k].rows.size() == 10);  // v at 8 sites, w at 2
+    // read's rows, the first 5 of v: sites 0..4 (the most copies, bytes).
+    std::vector<std::vector<Cell>> first = {want[k].rows.begin(), want[k].rows.begin() + 5};
+    first.insert(first.end(), want[k].rows.begin() + 8, want[k].rows.end());
+    CHECK(got.rows == first);
+    CHECK(as_text(got.rows[4][3]) == "s.rb:4");
+    CHECK(got.total("values") == 2);
+  }
 }

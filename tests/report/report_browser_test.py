@@ -474,6 +474,24 @@ try:
         mism = value_mismatches(doc, values)
         check(f"tree at the limits: {len(values)} data-values equal the JSON's", values and not mism, str(mism[:3]))
         check("tree at the limits: no console message", not d.get_log("browser"))
+        # Every limit at once: that tree, its objects at 400 long-named sites
+        # of 40 generations, 20,000 strings of 300-byte values with '<'.
+        stress = os.path.join(tmp, "stress.json")
+        write_wide_tree_dump(stress, sites=True)
+        path = os.path.join(tmp, "stress.html")
+        code, _, err = run(HD, ["report", stress, "-o", path])
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            doc = json.loads(scan(f.read()).json_text)
+        gg = table(doc, "generation_groups")
+        check(f"every limit at once: page {size} bytes < 2 MB ({len(gg['rows'])} rows per generation)",
+              code == 0 and size < 2e6 and len(table(doc, "dominator_tree")["rows"]) == 20000, err[:300])
+        t0 = time.time()
+        d.get("file://" + path)
+        ready = wait_ready(d)
+        ready = ready is not None and time.time() - t0
+        check(f"every limit at once: ready in {ready and round(ready, 3)} s < 2 s", ready is not False and ready < 2.0)
+        check("every limit at once: no console message", not d.get_log("browser"))
 finally:
     d.quit()
     shutil.rmtree(tmp, ignore_errors=True)

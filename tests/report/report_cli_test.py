@@ -141,9 +141,12 @@ values = len({r[0] for r in json.loads(run(HD, ["read", ONE[0], "--strings", "--
                                                   "1000000"])[1])["tables"][0]["rows"]})
 for t in json.loads(sj)["tables"]:
     mine = table(doc1, t["name"])
-    extra = {"values": values} if t["name"] != "frozen_string_candidates" else {}
-    check(f"{t['name']}: read --strings' table, values counted",
-          mine is not None and mine["rows"] == t["rows"] and mine["totals"] == dict(t["totals"], **extra))
+    extra, rows = {}, t["rows"]
+    if t["name"] != "frozen_string_candidates":  # a value's first 5 locations
+        extra = {"values": values}
+        rows = [r for i, r in enumerate(rows) if sum(1 for p in rows[:i] if p[0] == r[0]) < 5]
+    check(f"{t['name']}: read --strings' table ({len(rows)} of {len(t['rows'])} rows), values counted",
+          mine is not None and mine["rows"] == rows and mine["totals"] == dict(t["totals"], **extra))
 # Per generation: a generation's rows of each key sum to its row of "generations".
 gg, gens = table(doc1, "generation_groups"), table(doc1, "generations")
 sums = {}

@@ -183,7 +183,7 @@ def write_big_dump(path, objects=1_000_000):
             written += 1
 
 
-def write_wide_tree_dump(path, chain=28):
+def write_wide_tree_dump(path, chain=28, sites=False):
     """A dump whose pruned tree reaches the limits: 15 objects of distinct
     classes under the root, 15 under each, 4 under each of those, and under
     each of those 900 a chain of `chain` objects whose last one holds the
@@ -198,8 +198,13 @@ def write_wide_tree_dump(path, chain=28):
         nonlocal n
         a = addr(n)
         n += 1
-        lines.append('{"address":"0x%x", "type":"OBJECT", "class":"0x%x", "references":[%s], "memsize":%d}'
-                     % (a, cls(klass), ", ".join('"0x%x"' % r for r in refs), memsize))
+        where = ""
+        if sites:  # long paths at 400 sites, 40 generations, 50 methods
+            where = (', "file":"/srv/app/vendor/bundle/ruby/3.3.0/gems/some-long-gem-name-%d.0/lib/some/'
+                     'deeply/nested/module/path/file_%03d.rb", "line":%d, "method":"method_number_%d", '
+                     '"generation":%d' % (n % 7, n % 400, n % 97, n % 50, n % 40))
+        lines.append('{"address":"0x%x", "type":"OBJECT", "class":"0x%x", "references":[%s], "memsize":%d%s}'
+                     % (a, cls(klass), ", ".join('"0x%x"' % r for r in refs), memsize, where))
         return a
 
     tops = []
@@ -215,6 +220,13 @@ def write_wide_tree_dump(path, chain=28):
                 lows.append(obj(40 + k, [last], 40))
             mids.append(obj(20 + j, lows, 40))
         tops.append(obj(i, mids, 40))
+    if sites:  # long string values (with '<'), each at many long-named sites
+        for i in range(20000):
+            lines.append('{"address":"0x%x", "type":"STRING", "class":"0x%x", "value":"%s%d", "file":"/srv/app/'
+                         'vendor/bundle/ruby/3.3.0/gems/another-long-gem-%d/lib/a/b/c/strings_%03d.rb", "line":%d, '
+                         '"generation":%d, "memsize":%d}'
+                         % (addr(n), cls(61), "<&>" * 100, i % 40, i % 5, i % 300, i % 50, i % 40, 40 + i % 7))
+            n += 1
     with open(path, "w") as f:
         f.write('{"type":"ROOT", "root":"vm", "references":[%s]}\n' % ", ".join('"0x%x"' % t for t in tops))
         for k in range(62):
