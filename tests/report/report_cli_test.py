@@ -139,9 +139,12 @@ for key in ("class", "location", "gem", "file", "type", "method"):
 code, sj, _ = run(HD, ["read", ONE[0], "--strings", "--format", "json", "--lines", "20"])
 values = len({r[0] for r in json.loads(run(HD, ["read", ONE[0], "--strings", "--format", "json", "--lines",
                                                   "1000000"])[1])["tables"][0]["rows"]})
+cut = lambda v: (v.encode()[:120].decode("utf-8", "ignore") + "\u2026"  # values over 120 bytes
+                 if isinstance(v, str) and len(v.encode()) > 120 else v)
 for t in json.loads(sj)["tables"]:
     mine = table(doc1, t["name"])
-    extra, rows = {}, t["rows"]
+    vc = [c["name"] for c in t["columns"]].index("value")
+    extra, rows = {}, [r[:vc] + [cut(r[vc])] + r[vc + 1:] for r in t["rows"]]
     if t["name"] != "frozen_string_candidates":  # a value's first 5 locations
         extra = {"values": values}
         rows = [r for i, r in enumerate(rows) if sum(1 for p in rows[:i] if p[0] == r[0]) < 5]
