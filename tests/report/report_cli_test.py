@@ -8,7 +8,7 @@
            script <= 60 KB, one JSON block equal to --format json's document
   values   every data-value equals the JSON number its data-table/row/col
            names; every number cell of a table has one
-  threads  the same bytes for --threads 1, 2 and 8 (one dump and three)
+  threads  the same bytes for --threads 1, 2 and 8 (one dump, two, three)
   gates    --fail-if-new-objects/--fail-if-new-bytes exit as diff does
            (4 tripped, 5 not judged) and the page carries the banner
   hostile  class names, strings and paths holding </script><img ...>, ESC
@@ -176,7 +176,9 @@ check("report A B C: the growth tables are compare A C's",
 
 # --- threads: the same bytes ----------------------------------------------------
 
-for label, files in (("report FILE", ONE), ("report A B C", THREE)):
+for label, files in (("report FILE", ONE), ("report A B C", THREE),
+                     ("report FILE (leak_suspects)", [FX + "leak_suspects.2.json.gz"]),
+                     ("report A B (leak_suspects)", [FX + "leak_suspects.0.json.gz", FX + "leak_suspects.1.json.gz"])):
     outs = [run(HD, ["report"] + files + ["-o", "-", "--threads", str(n)])[1] for n in (1, 2, 8)]
     check(f"{label}: byte-identical for --threads 1, 2, 8", outs[0] == outs[1] == outs[2] and outs[0])
 
