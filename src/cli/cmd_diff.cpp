@@ -1,7 +1,5 @@
 #include "cli/cmd_diff.hpp"
 
-#include <sys/stat.h>
-
 #include <fmt/format.h>
 
 #include <functional>
@@ -16,17 +14,6 @@
 #include "render/terminal_text.hpp"
 
 namespace heapdump {
-namespace {
-
-/// True if a and b name the same file (same path, or same device and inode).
-bool same_file(const std::string& a, const std::string& b) {
-  if (a == b) return true;
-  struct stat sa, sb;
-  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
-  return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-}  // namespace
 
 CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
@@ -84,15 +71,9 @@ int run_diff(const DiffCommand& cmd) {
   }
   std::vector<std::string> inputs = {cmd.before, cmd.after};
   if (!cmd.retained.empty()) inputs.push_back(cmd.retained);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    for (size_t j = i + 1; j < inputs.size(); ++j) {
-      if (same_file(inputs[i], inputs[j])) {
-        print_error(fmt::format("'{}' and '{}' are the same file; diff needs different dumps "
-                                "(see 'heapdump diff --help')",
-                                inputs[i], inputs[j]));
-        return kExitUsage;
-      }
-    }
+  if (const std::string error = same_input_error(inputs, "diff"); !error.empty()) {
+    print_error(error);
+    return kExitUsage;
   }
 
   // The output goes to a temporary file that replaces the target only when

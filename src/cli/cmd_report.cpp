@@ -1,7 +1,5 @@
 #include "cli/cmd_report.hpp"
 
-#include <sys/stat.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,17 +14,6 @@
 #include "render/terminal_text.hpp"
 
 namespace heapdump {
-namespace {
-
-/// True if a and b name the same file (same path, or same device and inode).
-bool same_file(const std::string& a, const std::string& b) {
-  if (a == b) return true;
-  struct stat sa, sb;
-  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
-  return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-}  // namespace
 
 CLI::App* setup_report(CLI::App& app, ReportCommand* cmd) {
   CLI::App* sub = app.add_subcommand(
@@ -82,15 +69,9 @@ CLI::App* setup_report(CLI::App& app, ReportCommand* cmd) {
 
 int run_report(const ReportCommand& cmd) {
   const std::vector<std::string>& inputs = cmd.files;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    for (size_t j = i + 1; j < inputs.size(); ++j) {
-      if (same_file(inputs[i], inputs[j])) {
-        print_error(fmt::format("'{}' and '{}' are the same file; report needs different dumps "
-                                "(see 'heapdump report --help')",
-                                inputs[i], inputs[j]));
-        return kExitUsage;
-      }
-    }
+  if (const std::string error = same_input_error(inputs, "report"); !error.empty()) {
+    print_error(error);
+    return kExitUsage;
   }
   if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
     print_error("'-' is given more than once; standard input can be read only once "

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,6 +68,25 @@ std::string empty_argument_error(int argc, const char* const* argv) {
                        i);
   }
   return {};
+}
+
+std::string same_input_error(const std::vector<std::string>& inputs, std::string_view command) {
+  auto same_file = [](const std::string& a, const std::string& b) {
+    if (a == b) return true;
+    struct stat sa, sb;
+    if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+    return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    for (size_t j = i + 1; j < inputs.size(); ++j) {
+      if (same_file(inputs[i], inputs[j])) {
+        return fmt::format("'{}' and '{}' are the same file; {} needs different dumps (see "
+                           "'heapdump {} --help')",
+                           inputs[i], inputs[j], command, command);
+      }
+    }
+  }
+  return "";
 }
 
 void add_dump_file(CLI::App* cmd, std::string* file) {

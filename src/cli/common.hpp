@@ -42,6 +42,11 @@ CLI::Validator whole_number(uint64_t min, uint64_t max);
 /// otherwise what is wrong, e.g. "argument 4 is empty (after '--output-diff')".
 std::string empty_argument_error(int argc, const char* const* argv);
 
+/// The usage error when two of `inputs` name the same file (the same path,
+/// or the same device and inode): "'A' and 'B' are the same file; COMMAND
+/// needs different dumps (see 'heapdump COMMAND --help')"; "" if none do.
+std::string same_input_error(const std::vector<std::string>& inputs, std::string_view command);
+
 /// The required FILE argument of commands that read one dump.
 void add_dump_file(CLI::App* cmd, std::string* file);
 
