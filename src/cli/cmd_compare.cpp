@@ -52,7 +52,7 @@ int run_compare(const CompareCommand& cmd) {
     by_text = "class";
   }
 
-  StderrReporter reporter(cmd.common);
+  StderrReporter reporter(cmd.common.max_warnings, cmd.common.quiet);
   CompareOptions options{cmd.a, cmd.b, keys, by_text, cmd.lines, cmd.include_tracer,
                          cmd.common.read_options(cmd.common.thread_count())};
   Report report;

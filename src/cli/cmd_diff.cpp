@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "cli/progress.hpp"
+#include "heapdump/stderr.hpp"
 #include "heapdump/diff_report.hpp"
 #include "heapdump/gate.hpp"
 #include "heapdump/output.hpp"
@@ -99,7 +99,7 @@ int run_diff(const DiffCommand& cmd) {
       output->write("\n");
     };
   }
-  StderrReporter reporter(cmd.common);
+  StderrReporter reporter(cmd.common.max_warnings, cmd.common.quiet);
   DiffOptions options;
   options.before = cmd.before;
   options.after = cmd.after;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "cli/graph_common.hpp"
 #include "heapdump/path.hpp"
 #include "heapdump/render.hpp"
 #include "heapdump/names.hpp"

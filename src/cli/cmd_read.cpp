@@ -79,7 +79,7 @@ int run_read(const ReadCommand& cmd) {
                 "(see 'heapdump read --help')");
     return kExitUsage;
   }
-  StderrReporter reporter(cmd.common);
+  StderrReporter reporter(cmd.common.max_warnings, cmd.common.quiet);
   ReadReportOptions options;
   options.file = cmd.file;
   options.generation = cmd.generation;

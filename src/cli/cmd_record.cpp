@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "cli/common.hpp"
-#include "cli/progress.hpp"
+#include "heapdump/stderr.hpp"
 #include "record/recording.hpp"
 
 namespace heapdump {

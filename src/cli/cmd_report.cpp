@@ -6,8 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "cli/graph_common.hpp"
-#include "cli/progress.hpp"
+#include "heapdump/stderr.hpp"
 #include "heapdump/output.hpp"
 #include "heapdump/render.hpp"
 #include "heapdump/report_builder.hpp"
@@ -98,7 +97,7 @@ int run_report(const ReportCommand& cmd) {
   }
 
   PhaseTimer timer;
-  StderrReporter reporter(cmd.common);
+  StderrReporter reporter(cmd.common.max_warnings, cmd.common.quiet);
   ReportOptions options;
   options.files = cmd.files;
   options.lines = cmd.lines;

@@ -2,7 +2,6 @@
 
 #include <memory>
 
-#include "cli/graph_common.hpp"
 #include "heapdump/render.hpp"
 #include "heapdump/retained.hpp"
 

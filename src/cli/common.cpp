@@ -15,7 +15,6 @@
 #include <thread>
 
 #include "heapdump/input.hpp"
-#include "cli/progress.hpp"
 #include "heapdump/output.hpp"
 #include "heapdump/render.hpp"
 #include "render/terminal_text.hpp"
@@ -143,14 +142,6 @@ unsigned CommonOptions::thread_count() const {
   return cores == 0 ? 1 : std::min(cores, 64u);
 }
 
-void print_error(std::string_view message) {
-  // Messages name files and quote dump text: one line, no terminal controls.
-  std::string line = "heapdump: ";
-  append_terminal_text(message, &line);
-  line += '\n';
-  write_stderr_line(line);
-}
-
 namespace {
 
 /// Writes a fixed message to stderr without allocating: after an allocation
@@ -216,43 +207,20 @@ int run_guarded(const std::function<int()>& command) {
   return kExitIoError;
 }
 
-StderrReporter::StderrReporter(const CommonOptions& options)
-    : max_warnings_(options.max_warnings), quiet_(options.quiet) {}
-
-StderrReporter::~StderrReporter() = default;
-
-void StderrReporter::skipped_line(std::string_view source, uint64_t line, uint64_t /*offset*/,
-                                  std::string_view reason) {
-  ++shown_;
-  if (max_warnings_ != 0 && shown_ > max_warnings_) return;
-  print_error(fmt::format("{}:{}: skipped line: {}", source, line, reason));
-}
-
-std::function<void(uint64_t)> StderrReporter::progress(std::string_view name,
-                                                       uint64_t size_hint) {
-  if (quiet_ || !ProgressLine::wanted(size_hint)) return {};
-  progress_ = std::make_unique<ProgressLine>(std::string(name), size_hint);
-  return [this](uint64_t done) { progress_->update(done); };
-}
-
-void StderrReporter::read_ended() {
-  if (progress_) progress_->finish();
-  progress_.reset();
-}
-
-void StderrReporter::input_read(std::string_view name, const ReadStats& stats,
-                                std::string_view warning) {
-  if (!warning.empty()) print_error(warning);
-  if (stats.skipped_lines > 0) {
-    std::string hidden;
-    if (max_warnings_ != 0 && stats.skipped_lines > max_warnings_) {
-      hidden = fmt::format(" ({} not shown; --max-warnings 0 shows all)",
-                           stats.skipped_lines - max_warnings_);
-    }
-    print_error(fmt::format("{}: skipped {} of {} lines that are not valid JSON objects{}", name,
-                            stats.skipped_lines, stats.lines, hidden));
+bool load_graph(const std::string& file, const CommonOptions& options,
+                std::shared_ptr<const LoadedGraph>* out) {
+  PhaseTimer timer;
+  StderrReporter reporter(options.max_warnings, options.quiet);
+  std::vector<std::string> notes;
+  const Status s = read_graph(file, options.read_options(options.thread_count()), reporter, out,
+                              &notes, [&timer](const char* what) { timer.lap(what); });
+  if (!s.ok()) {
+    print_error(s.message());
+    return false;
   }
-  shown_ = 0;
+  if (std::getenv("HEAPDUMP_TIMING") != nullptr) print_error(graph_memory_line(**out));
+  for (const std::string& note : notes) print_error(note);
+  return true;
 }
 
 int emit_report(const CommonOptions& options, const Report& report, std::string_view text) {

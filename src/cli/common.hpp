@@ -11,14 +11,14 @@
 #include <string_view>
 
 #include "heapdump/gate.hpp"
+#include "heapdump/graph.hpp"
 #include "heapdump/pipeline.hpp"
+#include "heapdump/stderr.hpp"
 #include "heapdump/reader.hpp"
 #include "heapdump/sink.hpp"
 #include "heapdump/table.hpp"
 
 namespace heapdump {
-
-class ProgressLine;
 
 /// Exit statuses, documented in README.md.
 enum ExitCode : int {
@@ -68,27 +68,11 @@ struct CommonOptions {
 };
 void add_common_options(CLI::App* cmd, CommonOptions* options);
 
-/// What the user sees of a read, on stderr: skipped lines as
-/// "heapdump: FILE:LINE: skipped line: REASON" (at most max_warnings per
-/// file), a progress line (not with --quiet), the input's warning and the
-/// per-file total of skipped lines.
-class StderrReporter final : public ReadListener {
- public:
-  explicit StderrReporter(const CommonOptions& options);
-  ~StderrReporter() override;
-  void skipped_line(std::string_view source, uint64_t line, uint64_t offset,
-                    std::string_view reason) override;
-  std::function<void(uint64_t)> progress(std::string_view name, uint64_t size_hint) override;
-  void read_ended() override;
-  void input_read(std::string_view name, const ReadStats& stats,
-                  std::string_view warning) override;
-
- private:
-  uint64_t max_warnings_;
-  bool quiet_;
-  uint64_t shown_ = 0;
-  std::unique_ptr<ProgressLine> progress_;
-};
+/// Reads `file` with references decoded and builds the graph. Prints the
+/// read's errors and warnings and the graph's notes (dangling references,
+/// missing roots) to stderr. False on I/O error.
+bool load_graph(const std::string& file, const CommonOptions& options,
+                std::shared_ptr<const LoadedGraph>* out);
 
 /// Renders `report` as JSON or CSV per options.format and writes it to
 /// stdout; for "text", writes `text` instead. Returns the exit code as emit().
@@ -101,9 +85,6 @@ int gate_exit(const GateOutcome& gate);
 /// Writes `text` to stdout. Returns the exit code: kExitOk, also when the
 /// reader closed the pipe, or kExitIoError after printing the error.
 int emit(std::string_view text);
-
-/// Prints "heapdump: MESSAGE" to stderr.
-void print_error(std::string_view message);
 
 /// Runs a command and returns its exit code. Running out of memory anywhere
 /// in it (std::bad_alloc, also from a parsing thread) is a clear message and

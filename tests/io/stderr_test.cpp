@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "cli/progress.hpp"
+#include "heapdump/stderr.hpp"
 
 using heapdump::ProgressLine;
 
