@@ -140,3 +140,34 @@ TEST_CASE("unjudged_reason and gate_scope, shared by diff and report") {
   CHECK(gate_scope("location") == GateLimits::Scope::kLocation);
   CHECK(gate_scope("") == GateLimits::Scope::kTotal);
 }
+
+TEST_CASE("judge_leak_gate: the first input that cannot be judged wins over any verdict") {
+  GateLimits limits;
+  limits.max_new_objects = 149;  // trips on sample()
+  const size_t status = 6;       // column "status" of table "gate"
+  GateOutcome outcome;
+  std::vector<GateInput> inputs = {{"a.json", false, 0, 10}, {"b.json", false, 0, 10}};
+  Table gate = judge_leak_gate(sample(), limits, inputs, 0, &outcome);
+  CHECK(outcome.kind == GateOutcome::Kind::kTripped);
+  CHECK(outcome.detail == "150 new objects in total, limit 149 (over by 1)");
+  REQUIRE(gate.rows.size() == 1);
+  CHECK(gate.columns[status].name == "status");
+  CHECK(std::get<std::string>(gate.rows[0][status]) == "tripped");
+
+  limits.max_new_objects = 150;
+  judge_leak_gate(sample(), limits, inputs, 0, &outcome);
+  CHECK(outcome.kind == GateOutcome::Kind::kPassed);
+  CHECK(outcome.detail.empty());
+
+  // b.json has 3 skipped lines (2 allowed), and a later input ended early:
+  // the first is named.
+  inputs[1].skipped_lines = 3;
+  inputs.push_back({"<stdin>", true, 0, 10});
+  gate = judge_leak_gate(sample(), limits, inputs, 2, &outcome);
+  CHECK(outcome.kind == GateOutcome::Kind::kNotJudged);
+  CHECK(outcome.detail == "b.json: " + unjudged_reason(false, 3, 10, 2));
+  CHECK(std::get<std::string>(gate.rows[0][status]) == "not judged");
+  inputs[1].skipped_lines = 2;
+  judge_leak_gate(sample(), limits, inputs, 2, &outcome);
+  CHECK(outcome.detail == "<stdin>: it ended early");
+}
