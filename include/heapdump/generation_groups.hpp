@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <vector>
 
@@ -15,13 +14,14 @@
 
 namespace heapdump {
 
-/// Folds objects into one GroupBy per (generation, key): the objects of a
-/// generation (objects without one: the "nil" generation, as
-/// GenerationSummary) grouped as `read FILE --by KEY` groups every object.
-/// For a generation whose objects all have allocation info (a "file"), that
-/// is what `read FILE GEN --by KEY` counts; objects of a generation without
-/// one are under "(no file)" (location, file, gem). Every object counts
-/// once per key, so a generation's rows sum to its row in "generations".
+/// Folds objects into one GroupBy per key that also keeps its groups per
+/// generation of the objects (objects without one: the "nil" generation,
+/// as GenerationSummary): the objects of a generation grouped as `read FILE
+/// --by KEY` groups every object. For a generation whose objects all have
+/// allocation info (a "file"), that is what `read FILE GEN --by KEY` counts;
+/// objects of a generation without one are under "(no file)" (location,
+/// file, gem). Every object counts once per key, so a generation's rows sum
+/// to its row in "generations".
 class GenerationGroups final : public RecordSink {
  public:
   /// `keys`: the keys to group by, each once. With `leave_out_tracer`, Ruby's
@@ -36,10 +36,13 @@ class GenerationGroups final : public RecordSink {
   /// parsing thread).
   void merge(const GenerationGroups& other);
 
-  /// Every object grouped by `key` (one of the keys), all generations
-  /// merged: the same groups, sums and first appearances as one
-  /// GroupBy(key, no selection) fed every record.
-  std::unique_ptr<GroupBy> all(GroupKey key) const;
+  /// Every object grouped by `key` (one of the keys): the same groups, sums
+  /// and first appearances (groups(), to_table()) as one GroupBy(key, no
+  /// selection) fed every record. (Only the location, class and method
+  /// groups are folded; file and gem are made from the location groups,
+  /// type from the class groups, when first asked for after the last
+  /// merge.)
+  const GroupBy& all(GroupKey key) const;
 
   /// Table "generation_groups": for at most `max_generations` generations
   /// (the ones with the most bytes, ties to the lower generation, nil
@@ -54,16 +57,11 @@ class GenerationGroups final : public RecordSink {
   Table to_table(const ClassNames& names, uint64_t top_n, uint64_t max_generations) const;
 
  private:
-  /// One generation's groups, one GroupBy per key.
-  using Slot = std::vector<std::unique_ptr<GroupBy>>;
-  Slot& slot(bool has_generation, uint64_t generation);
-
   std::vector<GroupKey> keys_;
-  bool leave_out_tracer_;
-  Slot nil_;
-  std::vector<Slot> small_;          // generations below kDenseLimit
-  std::map<uint64_t, Slot> large_;   // anything larger
-  static constexpr uint64_t kDenseLimit = 1 << 16;
+  std::vector<GroupKey> base_keys_;                // folded: location, class, method
+  std::vector<std::unique_ptr<GroupBy>> base_;     // one per base key, by generation
+  mutable std::vector<std::unique_ptr<GroupBy>> derived_;  // per key: file, gem, type, made once
+
 };
 
 }  // namespace heapdump

@@ -36,6 +36,15 @@ struct Group {
   NameKind kind = NameKind::kClass;  ///< class key: what the name stands for
 };
 
+/// One generation's groups (GroupBy::generation_groups).
+struct GenerationGroup {
+  bool has_generation = false;  ///< false: the objects without one ("nil")
+  uint64_t generation = 0;
+  std::vector<Group> groups;    ///< in order of first appearance
+  uint128 bytes = 0;            ///< of all its groups
+  uint64_t objects = 0;
+};
+
 /// Folds objects into per-group memory (sum of memsize) and object counts.
 ///
 /// The group name of an object, per key:
@@ -56,7 +65,10 @@ class GroupBy final : public RecordSink {
   /// drill-down); without one, every object of the dump. With
   /// `leave_out_tracer`, Ruby's allocation tracer (allocation_tracer.hpp) is
   /// not counted at all (compare's default).
-  GroupBy(GroupKey key, std::optional<Selection> selection, bool leave_out_tracer = false);
+  /// With `by_generation`, the groups are also kept per generation of the
+  /// objects (generation_groups()); everything else is unchanged.
+  GroupBy(GroupKey key, std::optional<Selection> selection, bool leave_out_tracer = false,
+          bool by_generation = false);
   ~GroupBy() override;
   GroupBy(const GroupBy&) = delete;
   GroupBy& operator=(const GroupBy&) = delete;
@@ -73,6 +85,15 @@ class GroupBy final : public RecordSink {
   /// Every group, names resolved with `names` (groups of the same name
   /// merged), in order of first appearance.
   std::vector<Group> groups(const ClassNames& names) const;
+  /// With by_generation: groups() per generation of the objects, the
+  /// generations without objects left out, nil first, then ascending.
+  std::vector<GenerationGroup> generation_groups(const ClassNames& names) const;
+
+  /// The GroupBy of key `to` that the same records would give, made from
+  /// this one's groups: file or gem from a location GroupBy, type from a
+  /// class GroupBy (same selection, tracer rule and by_generation); throws
+  /// std::logic_error for any other pair.
+  std::unique_ptr<GroupBy> derive(GroupKey to) const;
 
   /// Table "by_KEY": columns KEY (text), bytes (bytes), objects (count); the
   /// top `top_n` groups by bytes, descending, ties in order of first
@@ -82,9 +103,11 @@ class GroupBy final : public RecordSink {
 
  private:
   struct State;
+  class Namer;
   GroupKey key_;
   std::optional<Selection> selection_;
   bool leave_out_tracer_;
+  bool by_generation_;
   std::unique_ptr<State> state_;
 };
 

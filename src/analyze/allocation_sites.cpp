@@ -40,7 +40,7 @@ std::vector<Table> AllocationSites::tables(const ClassNames& names, uint64_t lin
   std::vector<Table> out;
   for (GroupKey key : kSiteKeys) {
     uint64_t groups = 0;
-    Table t = generations_.all(key)->to_table(lines, names, &groups);
+    Table t = generations_.all(key).to_table(lines, names, &groups);
     t.name = "allocated_" + t.name;
     t.totals.emplace_back("groups", groups);
     out.push_back(std::move(t));

@@ -2,59 +2,56 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace heapdump {
 
-GenerationGroups::GenerationGroups(std::vector<GroupKey> keys, bool leave_out_tracer)
-    : keys_(std::move(keys)), leave_out_tracer_(leave_out_tracer) {}
-GenerationGroups::~GenerationGroups() = default;
+namespace {
 
-GenerationGroups::Slot& GenerationGroups::slot(bool has_generation, uint64_t generation) {
-  Slot* s;
-  if (!has_generation) {
-    s = &nil_;
-  } else if (generation < kDenseLimit) {
-    if (generation >= small_.size()) small_.resize(generation + 1);
-    s = &small_[generation];
-  } else {
-    s = &large_[generation];
+/// The key a key's groups are folded under: file and gem are made from the
+/// location groups, type from the class groups (GroupBy::derive), so each
+/// record is hashed three times, not six.
+GroupKey base_key(GroupKey key) {
+  switch (key) {
+    case GroupKey::kFile:
+    case GroupKey::kGem: return GroupKey::kLocation;
+    case GroupKey::kType: return GroupKey::kClass;
+    default: return key;
   }
-  if (s->empty()) {
-    for (GroupKey key : keys_) {
-      s->push_back(std::make_unique<GroupBy>(key, std::nullopt, leave_out_tracer_));
-    }
-  }
-  return *s;
 }
 
+}  // namespace
+
+GenerationGroups::GenerationGroups(std::vector<GroupKey> keys, bool leave_out_tracer)
+    : keys_(std::move(keys)) {
+  for (GroupKey key : keys_) {
+    const GroupKey base = base_key(key);
+    if (std::find(base_keys_.begin(), base_keys_.end(), base) != base_keys_.end()) continue;
+    base_keys_.push_back(base);
+    base_.push_back(std::make_unique<GroupBy>(base, std::nullopt, leave_out_tracer, true));
+  }
+  derived_.resize(keys_.size());
+}
+GenerationGroups::~GenerationGroups() = default;
+
 void GenerationGroups::on_record(const ObjectRecord& r) {
-  if (r.kind != RecordKind::kObject) return;
-  for (auto& g : slot(r.has_generation, r.generation)) g->on_record(r);
+  for (auto& g : base_) g->on_record(r);
 }
 
 void GenerationGroups::merge(const GenerationGroups& other) {
-  auto add = [&](bool has_generation, uint64_t generation, const Slot& theirs) {
-    if (theirs.empty()) return;
-    Slot& mine = slot(has_generation, generation);
-    for (size_t i = 0; i < mine.size(); ++i) mine[i]->merge(*theirs[i]);
-  };
-  add(false, 0, other.nil_);
-  for (size_t g = 0; g < other.small_.size(); ++g) add(true, g, other.small_[g]);
-  for (const auto& [g, s] : other.large_) add(true, g, s);
+  for (size_t i = 0; i < base_.size(); ++i) base_[i]->merge(*other.base_[i]);
+  for (auto& d : derived_) d.reset();
 }
 
-std::unique_ptr<GroupBy> GenerationGroups::all(GroupKey key) const {
-  auto out = std::make_unique<GroupBy>(key, std::nullopt, leave_out_tracer_);
+const GroupBy& GenerationGroups::all(GroupKey key) const {
   const size_t k = static_cast<size_t>(std::find(keys_.begin(), keys_.end(), key) - keys_.begin());
-  if (k == keys_.size()) return out;
-  auto add = [&](const Slot& s) {
-    if (!s.empty()) out->merge(*s[k]);
-  };
-  add(nil_);
-  for (const Slot& s : small_) add(s);
-  for (const auto& [g, s] : large_) add(s);
-  return out;
+  if (k == keys_.size()) throw std::logic_error("GenerationGroups::all: not one of the keys");
+  const size_t b = static_cast<size_t>(
+      std::find(base_keys_.begin(), base_keys_.end(), base_key(key)) - base_keys_.begin());
+  if (base_key(key) == key) return *base_[b];
+  if (!derived_[k]) derived_[k] = base_[b]->derive(key);
+  return *derived_[k];
 }
 
 Table GenerationGroups::to_table(const ClassNames& names, uint64_t top_n,
@@ -64,34 +61,27 @@ Table GenerationGroups::to_table(const ClassNames& names, uint64_t top_n,
   t.columns = {{"generation", Column::Kind::kInteger}, {"key", Column::Kind::kText},
                {"group", Column::Kind::kText},       {"bytes", Column::Kind::kBytes},
                {"objects", Column::Kind::kCount},    {"groups", Column::Kind::kCount}};
-  // The generations with objects, nil first, then ascending.
-  struct Gen {
-    Cell generation;
-    const Slot* slot;
-  };
-  std::vector<Gen> gens;
-  auto add = [&](Cell generation, const Slot& s) {
-    if (!s.empty() && s[0]->selected_objects() > 0) gens.push_back({std::move(generation), &s});
-  };
-  add(std::monostate{}, nil_);
-  for (size_t g = 0; g < small_.size(); ++g) add(uint64_t{g}, small_[g]);
-  for (const auto& [g, s] : large_) add(g, s);
+  std::vector<std::vector<GenerationGroup>> per_key;  // each: nil first, then ascending
+  for (GroupKey key : keys_) per_key.push_back(all(key).generation_groups(names));
+  if (per_key.empty()) {
+    t.totals = {{"generations", 0}, {"top", top_n}};
+    return t;
+  }
+  // Every key sees every object: the generations are the same for each.
+  const std::vector<GenerationGroup>& gens = per_key[0];
   // Keep the ones with the most bytes; ties to the earlier (stable).
   std::vector<size_t> order(gens.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  if (!keys_.empty()) {
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return (*gens[a].slot)[0]->selected_bytes() > (*gens[b].slot)[0]->selected_bytes();
-    });
-  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return gens[a].bytes > gens[b].bytes; });
   if (order.size() > max_generations) order.resize(max_generations);
   std::sort(order.begin(), order.end());
 
   for (size_t i : order) {
-    const Gen& gen = gens[i];
+    const Cell generation = gens[i].has_generation ? Cell{gens[i].generation} : Cell{};
     for (size_t k = 0; k < keys_.size(); ++k) {
-      const GroupBy& by = *(*gen.slot)[k];
-      std::vector<Group> groups = by.groups(names);
+      GenerationGroup& gen = per_key[k][i];
+      std::vector<Group>& groups = gen.groups;
       std::stable_sort(groups.begin(), groups.end(),
                        [](const Group& x, const Group& y) { return x.bytes > y.bytes; });
       const std::string key(group_key_name(keys_[k]));
@@ -102,13 +92,11 @@ Table GenerationGroups::to_table(const ClassNames& names, uint64_t top_n,
         Group& g = groups[r];
         bytes += g.bytes;
         objects += g.objects;
-        t.rows.push_back({gen.generation, key, std::move(g.name), int_cell(g.bytes), g.objects,
-                          uint64_t{1}});
+        t.rows.push_back({generation, key, std::move(g.name), int_cell(g.bytes), g.objects, uint64_t{1}});
       }
       if (shown < groups.size()) {
-        t.rows.push_back({gen.generation, key, std::monostate{},
-                          int_cell(by.selected_bytes() - bytes), by.selected_objects() - objects,
-                          uint64_t{groups.size() - shown}});
+        t.rows.push_back({generation, key, std::monostate{}, int_cell(gen.bytes - bytes),
+                          gen.objects - objects, uint64_t{groups.size() - shown}});
       }
     }
   }

@@ -1,6 +1,8 @@
 #include "heapdump/group_by.hpp"
 
 #include <algorithm>
+#include <map>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "analyze/string_pool.hpp"
@@ -33,6 +35,21 @@ struct RawKeyOps {
   static bool equal(const RawKey& x, const RawKey& y) { return x == y; }
 };
 
+/// A raw key and the object's generation (by_generation).
+struct SplitKey {
+  RawKey key;
+  uint64_t generation = 0;
+  bool has_generation = false;
+};
+struct SplitKeyOps {
+  static uint64_t hash(const SplitKey& k) {
+    return RawKeyOps::hash(k.key) ^ mix64(k.generation * 2 + (k.has_generation ? 1 : 0));
+  }
+  static bool equal(const SplitKey& x, const SplitKey& y) {
+    return x.key == y.key && x.generation == y.generation && x.has_generation == y.has_generation;
+  }
+};
+
 struct Acc {
   ByteSum bytes;
   uint64_t objects = 0;
@@ -44,8 +61,17 @@ struct Acc {
 struct GroupBy::State {
   StringPool strings;
   FlatMap<RawKey, Acc, RawKeyOps> groups;
+  FlatMap<SplitKey, Acc, SplitKeyOps> split;  ///< by_generation: instead of groups
   uint64_t objects = 0;
   ByteSum bytes;
+  /// The id of the string interned last for the key's main field (file,
+  /// type or method): neighbouring objects often share it, and a compare
+  /// costs less than a hash.
+  uint32_t last = UINT32_MAX;
+  uint32_t intern_main(std::string_view text) {
+    if (last != UINT32_MAX && strings.get(last) == text) return last;
+    return last = strings.intern(text);
+  }
 };
 
 std::string_view group_key_name(GroupKey key) {
@@ -71,10 +97,12 @@ bool parse_group_key(std::string_view name, GroupKey* key) {
   return false;
 }
 
-GroupBy::GroupBy(GroupKey key, std::optional<Selection> selection, bool leave_out_tracer)
+GroupBy::GroupBy(GroupKey key, std::optional<Selection> selection, bool leave_out_tracer,
+                 bool by_generation)
     : key_(key),
       selection_(selection),
       leave_out_tracer_(leave_out_tracer),
+      by_generation_(by_generation),
       state_(std::make_unique<State>()) {}
 GroupBy::~GroupBy() = default;
 
@@ -92,13 +120,13 @@ void GroupBy::on_record(const ObjectRecord& r) {
   switch (key_) {
     case GroupKey::kLocation:
       if (r.has_file) {
-        k.a = (uint64_t{s.strings.intern(r.file)} + 1) | (r.has_line ? kHasLine : 0);
+        k.a = (uint64_t{s.intern_main(r.file)} + 1) | (r.has_line ? kHasLine : 0);
         k.b = r.has_line ? r.line : 0;
       }
       break;
     case GroupKey::kFile:
     case GroupKey::kGem:
-      if (r.has_file) k.a = uint64_t{s.strings.intern(r.file)} + 1;
+      if (r.has_file) k.a = uint64_t{s.intern_main(r.file)} + 1;
       break;
     case GroupKey::kClass:
       // The name is ObjectNamer's (heapdump/names.hpp), made in groups().
@@ -107,20 +135,23 @@ void GroupBy::on_record(const ObjectRecord& r) {
       } else if (r.type == "IMEMO") {
         k = {kImemo, s.strings.intern(r.imemo_type)};
       } else if (r.has_class && r.type != "ICLASS") {
-        k = {kClassAddress | (uint64_t{s.strings.intern(r.type)} << 3), r.class_address};
+        k = {kClassAddress | (uint64_t{s.intern_main(r.type)} << 3), r.class_address};
       } else {
-        k = {kNoClass, s.strings.intern(r.type)};
+        k = {kNoClass, s.intern_main(r.type)};
       }
       break;
     case GroupKey::kType:
-      k.a = s.strings.intern(r.type);
+      k.a = s.intern_main(r.type);
       break;
     case GroupKey::kMethod:
-      if (r.has_method) k.a = uint64_t{s.strings.intern(r.method)} + 1;
+      if (r.has_method) k.a = uint64_t{s.intern_main(r.method)} + 1;
       break;
   }
   bool inserted = false;
-  Acc& acc = s.groups.find_or_insert(k, &inserted);
+  Acc& acc = by_generation_ ? s.split.find_or_insert(
+                                  SplitKey{k, r.has_generation ? r.generation : 0, r.has_generation},
+                                  &inserted)
+                            : s.groups.find_or_insert(k, &inserted);
   if (inserted) acc.first = r.byte_offset;
   acc.bytes.add(r.memsize);
   acc.objects += 1;
@@ -132,7 +163,7 @@ void GroupBy::merge(const GroupBy& other) {
   s.objects += o.objects;
   s.bytes.add(o.bytes);
   auto remap = [&](uint64_t id) { return uint64_t{s.strings.intern(o.strings.get(static_cast<uint32_t>(id)))}; };
-  o.groups.for_each([&](const RawKey& theirs, const Acc& acc) {
+  auto add = [&](const RawKey& theirs, const Acc& acc, const SplitKey* split) {
     RawKey k = theirs;
     switch (key_) {
       case GroupKey::kLocation:
@@ -155,65 +186,165 @@ void GroupBy::merge(const GroupBy& other) {
         break;
     }
     bool inserted = false;
-    Acc& mine = s.groups.find_or_insert(k, &inserted);
+    Acc& mine = split != nullptr
+                    ? s.split.find_or_insert(SplitKey{k, split->generation, split->has_generation},
+                                             &inserted)
+                    : s.groups.find_or_insert(k, &inserted);
     if (inserted || acc.first < mine.first) mine.first = acc.first;
     mine.bytes.add(acc.bytes);
     mine.objects += acc.objects;
-  });
+  };
+  o.groups.for_each([&](const RawKey& k, const Acc& acc) { add(k, acc, nullptr); });
+  o.split.for_each([&](const SplitKey& k, const Acc& acc) { add(k.key, acc, &k); });
 }
 
-std::vector<Group> GroupBy::groups(const ClassNames& names) const {
+std::unique_ptr<GroupBy> GroupBy::derive(GroupKey to) const {
+  const bool from_location = key_ == GroupKey::kLocation && (to == GroupKey::kFile || to == GroupKey::kGem);
+  const bool from_class = key_ == GroupKey::kClass && to == GroupKey::kType;
+  if (!from_location && !from_class) {
+    throw std::logic_error("GroupBy::derive: file and gem come from location, type from class");
+  }
+  auto out = std::make_unique<GroupBy>(to, selection_, leave_out_tracer_, by_generation_);
+  State& d = *out->state_;
   const State& s = *state_;
-  auto str = [&](uint64_t id) { return s.strings.get(static_cast<uint32_t>(id)); };
-  std::vector<Group> out;
-  std::unordered_map<std::string, size_t, KeyedStringHash> by_name;  // (names from the dump: keyed)
-  std::unordered_map<uint64_t, std::string, KeyedU64Hash> gem_cache;  // file id -> gem
-  const ObjectNamer namer(names);
+  d.objects = s.objects;
+  d.bytes = s.bytes;
+  auto remap = [&](uint64_t id) {
+    return uint64_t{d.strings.intern(s.strings.get(static_cast<uint32_t>(id)))};
+  };
+  // The raw key of `to` for a raw key of this one (as on_record makes it).
+  auto convert = [&](const RawKey& k) -> RawKey {
+    if (from_location) return {k.a == 0 ? 0 : remap((k.a & ~kHasLine) - 1) + 1, 0};
+    switch (k.a & kTagMask) {
+      case kTracer: return {d.strings.intern("DATA"), 0};
+      case kImemo: return {d.strings.intern("IMEMO"), 0};
+      case kClassAddress: return {remap(k.a >> 3), 0};
+      default: return {remap(k.b), 0};
+    }
+  };
+  auto add = [](Acc& mine, bool inserted, const Acc& acc) {
+    if (inserted || acc.first < mine.first) mine.first = acc.first;
+    mine.bytes.add(acc.bytes);
+    mine.objects += acc.objects;
+  };
   s.groups.for_each([&](const RawKey& k, const Acc& acc) {
-    std::string name;
-    NameKind kind = NameKind::kClass;
-    switch (key_) {
+    bool inserted = false;
+    Acc& mine = d.groups.find_or_insert(convert(k), &inserted);
+    add(mine, inserted, acc);
+  });
+  s.split.for_each([&](const SplitKey& k, const Acc& acc) {
+    bool inserted = false;
+    Acc& mine = d.split.find_or_insert(SplitKey{convert(k.key), k.generation, k.has_generation}, &inserted);
+    add(mine, inserted, acc);
+  });
+  return out;
+}
+
+/// Resolves the names of a GroupBy's raw keys (ObjectNamer, gem_of(), …),
+/// caching the gem of each file id.
+class GroupBy::Namer {
+ public:
+  Namer(const GroupBy& by, const ClassNames& names) : by_(by), namer_(names) {}
+  std::string name(const RawKey& k, NameKind* kind) {
+    const State& s = *by_.state_;
+    auto str = [&](uint64_t id) { return s.strings.get(static_cast<uint32_t>(id)); };
+    *kind = NameKind::kClass;
+    switch (by_.key_) {
       case GroupKey::kLocation:
-        if (k.a == 0) {
-          name = kNoFileGroup;
-        } else {
-          name = location_name(str((k.a & ~kHasLine) - 1), (k.a & kHasLine) != 0, k.b);
-        }
-        break;
+        if (k.a == 0) return std::string(kNoFileGroup);
+        return location_name(str((k.a & ~kHasLine) - 1), (k.a & kHasLine) != 0, k.b);
       case GroupKey::kFile:
-        name = k.a == 0 ? std::string(kNoFileGroup) : std::string(str(k.a - 1));
-        break;
-      case GroupKey::kGem:
-        name = k.a == 0 ? std::string(kNoFileGroup) : gem_of(str(k.a - 1));
-        break;
+        return k.a == 0 ? std::string(kNoFileGroup) : std::string(str(k.a - 1));
+      case GroupKey::kGem: {
+        if (k.a == 0) return std::string(kNoFileGroup);
+        auto [it, inserted] = gems_.try_emplace(k.a);
+        if (inserted) it->second = gem_of(str(k.a - 1));
+        return it->second;
+      }
       case GroupKey::kClass: {
         ObjectName n;
         switch (k.a & kTagMask) {
-          case kTracer: n = namer.name("DATA", "", true, false, 0); break;
-          case kImemo: n = namer.name("IMEMO", str(k.b), false, false, 0); break;
-          case kClassAddress: n = namer.name(str(k.a >> 3), "", false, true, k.b); break;
-          default: n = namer.name(str(k.b), "", false, false, 0); break;
+          case kTracer: n = namer_.name("DATA", "", true, false, 0); break;
+          case kImemo: n = namer_.name("IMEMO", str(k.b), false, false, 0); break;
+          case kClassAddress: n = namer_.name(str(k.a >> 3), "", false, true, k.b); break;
+          default: n = namer_.name(str(k.b), "", false, false, 0); break;
         }
-        name = std::move(n.text);
-        kind = n.kind;
-        break;
+        *kind = n.kind;
+        return std::move(n.text);
       }
       case GroupKey::kType:
-        name = str(k.a);
-        break;
+        return std::string(str(k.a));
       case GroupKey::kMethod:
-        name = k.a == 0 ? std::string(kNoMethodGroup) : std::string(str(k.a - 1));
-        break;
+        return k.a == 0 ? std::string(kNoMethodGroup) : std::string(str(k.a - 1));
     }
-    auto [it, inserted] = by_name.try_emplace(name, out.size());
-    if (inserted) out.push_back({std::move(name), 0, 0, acc.first, kind});
-    Group& g = out[it->second];
-    g.bytes += acc.bytes.value();
-    g.objects += acc.objects;
-    g.first = std::min(g.first, acc.first);
-  });
+    return {};
+  }
+
+ private:
+  const GroupBy& by_;
+  const ObjectNamer namer_;
+  std::unordered_map<uint64_t, std::string, KeyedU64Hash> gems_;  // file id -> gem
+};
+
+namespace {
+
+/// Adds a raw key's counts to the group of its name in `out` (`by_name`:
+/// name -> index), and sorts nothing.
+void add_group(std::string name, NameKind kind, const Acc& acc, std::vector<Group>* out,
+               std::unordered_map<std::string, size_t, KeyedStringHash>* by_name) {
+  auto [it, inserted] = by_name->try_emplace(name, out->size());
+  if (inserted) out->push_back({std::move(name), 0, 0, acc.first, kind});
+  Group& g = (*out)[it->second];
+  g.bytes += acc.bytes.value();
+  g.objects += acc.objects;
+  g.first = std::min(g.first, acc.first);
+}
+
+}  // namespace
+
+std::vector<Group> GroupBy::groups(const ClassNames& names) const {
+  const State& s = *state_;
+  std::vector<Group> out;
+  std::unordered_map<std::string, size_t, KeyedStringHash> by_name;  // (names from the dump: keyed)
+  Namer namer(*this, names);
+  auto add = [&](const RawKey& k, const Acc& acc) {
+    NameKind kind;
+    std::string name = namer.name(k, &kind);
+    add_group(std::move(name), kind, acc, &out, &by_name);
+  };
+  s.groups.for_each(add);
+  s.split.for_each([&](const SplitKey& k, const Acc& acc) { add(k.key, acc); });
   std::sort(out.begin(), out.end(), [](const Group& x, const Group& y) { return x.first < y.first; });
   return out;
+}
+
+std::vector<GenerationGroup> GroupBy::generation_groups(const ClassNames& names) const {
+  const State& s = *state_;
+  // (has_generation, generation) -> index in out; nil sorts first.
+  std::map<std::pair<bool, uint64_t>, size_t> index;
+  std::vector<GenerationGroup> out;
+  std::vector<std::unordered_map<std::string, size_t, KeyedStringHash>> by_name;
+  Namer namer(*this, names);
+  s.split.for_each([&](const SplitKey& k, const Acc& acc) {
+    auto [it, inserted] = index.try_emplace({k.has_generation, k.generation}, out.size());
+    if (inserted) {
+      out.push_back({k.has_generation, k.generation, {}, 0, 0});
+      by_name.emplace_back();
+    }
+    GenerationGroup& g = out[it->second];
+    g.bytes += acc.bytes.value();
+    g.objects += acc.objects;
+    NameKind kind;
+    std::string name = namer.name(k.key, &kind);
+    add_group(std::move(name), kind, acc, &g.groups, &by_name[it->second]);
+  });
+  std::vector<GenerationGroup> sorted;
+  for (const auto& [gen, i] : index) {
+    sorted.push_back(std::move(out[i]));
+    std::sort(sorted.back().groups.begin(), sorted.back().groups.end(),
+              [](const Group& x, const Group& y) { return x.first < y.first; });
+  }
+  return sorted;
 }
 
 Table GroupBy::to_table(uint64_t top_n, const ClassNames& names, uint64_t* group_count) const {

@@ -199,7 +199,7 @@ TEST_CASE("GenerationGroups: all() is GroupBy over every object") {
     CollectingReporter rep;
     read_string(kDump, tee, rep);
     const Table want = whole.to_table(50, names);
-    const Table got = r.groups->all(key)->to_table(50, r.names);
+    const Table got = r.groups->all(key).to_table(50, r.names);
     CHECK(got.rows == want.rows);
     CHECK(got.totals == want.totals);
   }

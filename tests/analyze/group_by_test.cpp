@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -173,4 +174,87 @@ TEST_CASE("GroupBy class: Ruby's allocation tracer is '(allocation tracer)'") {
   read_string(dump, tee, rep);
   CHECK(rows(g.to_table(50, names)) ==
         Rows{{"(allocation tracer)", 4000, 1}, {"Object", 80, 1}, {"(CLASS)", 0, 1}});
+}
+
+TEST_CASE("GroupBy by_generation: the same groups, and each generation's") {
+  for (GroupKey key : {GroupKey::kClass, GroupKey::kLocation, GroupKey::kGem, GroupKey::kFile,
+                       GroupKey::kType, GroupKey::kMethod}) {
+    for (size_t chunk : {size_t{64}, size_t{1} << 20}) {
+      GroupBy plain(key, std::nullopt), split(key, std::nullopt, false, true);
+      ClassNames names;
+      TeeSink tee;
+      tee.add(plain);
+      tee.add(split);
+      tee.add(names);
+      CollectingReporter rep;
+      read_string(kDump, tee, rep, chunk);
+      const Table a = plain.to_table(50, names), b = split.to_table(50, names);
+      CHECK(a.rows == b.rows);
+      CHECK(a.totals == b.totals);
+    }
+  }
+  GroupBy g(GroupKey::kType, std::nullopt, false, true);
+  ClassNames names;
+  CollectingReporter rep;
+  read_string(kDump, g, rep);
+  const std::vector<GenerationGroup> gens = g.generation_groups(names);
+  // nil: 0x7 NODE, 0xc1 and 0xc3 CLASS; 1: 0x1 STRING, 0x2 STRING, 0x5
+  // IMEMO; 2: ARRAY, DATA; 3: STRING; 4: CLASS (0xc2).
+  REQUIRE(gens.size() == 5);
+  CHECK(!gens[0].has_generation);
+  CHECK(gens[0].bytes == 100);
+  CHECK(gens[0].objects == 3);
+  CHECK(gens[0].groups.size() == 2);
+  CHECK(gens[1].has_generation);
+  CHECK(gens[1].generation == 1);
+  REQUIRE(gens[1].groups.size() == 2);
+  CHECK(gens[1].groups[0].name == "STRING");  // first seen
+  CHECK(gens[1].groups[0].bytes == 40);
+  CHECK(gens[1].groups[0].objects == 2);
+  CHECK(gens[1].groups[1].name == "IMEMO");
+  CHECK(gens[4].generation == 4);
+  CHECK(gens[4].objects == 1);
+  // Without by_generation there is no split.
+  GroupBy flat(GroupKey::kType, std::nullopt);
+  read_string(kDump, flat, rep);
+  CHECK(flat.generation_groups(names).empty());
+}
+
+TEST_CASE("GroupBy derive: file and gem from location, type from class, as if folded") {
+  const std::pair<GroupKey, GroupKey> pairs[] = {{GroupKey::kLocation, GroupKey::kFile},
+                                                 {GroupKey::kLocation, GroupKey::kGem},
+                                                 {GroupKey::kClass, GroupKey::kType}};
+  for (bool by_generation : {false, true}) {
+    for (const auto& [from, to] : pairs) {
+      GroupBy source(from, std::nullopt, false, by_generation), direct(to, std::nullopt, false, by_generation);
+      ClassNames names;
+      TeeSink tee;
+      tee.add(source);
+      tee.add(direct);
+      tee.add(names);
+      CollectingReporter rep;
+      read_string(kDump, tee, rep, 64);
+      const std::unique_ptr<GroupBy> made = source.derive(to);
+      CHECK(made->key() == to);
+      const Table a = made->to_table(50, names), b = direct.to_table(50, names);
+      CHECK(a.name == b.name);
+      CHECK(a.rows == b.rows);
+      CHECK(a.totals == b.totals);
+      const auto ga = made->generation_groups(names), gb = direct.generation_groups(names);
+      REQUIRE(ga.size() == gb.size());
+      for (size_t i = 0; i < ga.size(); ++i) {
+        CHECK(ga[i].generation == gb[i].generation);
+        REQUIRE(ga[i].groups.size() == gb[i].groups.size());
+        for (size_t j = 0; j < ga[i].groups.size(); ++j) {
+          CHECK(ga[i].groups[j].name == gb[i].groups[j].name);
+          CHECK(ga[i].groups[j].bytes == gb[i].groups[j].bytes);
+          CHECK(ga[i].groups[j].first == gb[i].groups[j].first);
+        }
+      }
+    }
+  }
+  GroupBy method(GroupKey::kMethod, std::nullopt);
+  CHECK_THROWS_AS(method.derive(GroupKey::kFile), std::logic_error);
+  GroupBy location(GroupKey::kLocation, std::nullopt);
+  CHECK_THROWS_AS(location.derive(GroupKey::kType), std::logic_error);
 }
