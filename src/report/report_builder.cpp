@@ -72,18 +72,24 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   // (GroupWork: the generations and class names; AllocationSites: the
   // allocation tables, per generation too.)
   PerThread<GroupWork> work(read.threads, std::vector<GroupKey>{}, false, true);
-  PerThread<AllocationSites> sites(read.threads);
+  auto sites = std::make_unique<PerThread<AllocationSites>>(read.threads);
   ReadPipeline pipeline(read);
   pipeline.add(loader.sinks());
   pipeline.add(work.sinks());
-  pipeline.add(sites.sinks());
+  pipeline.add(sites->sinks());
   InputInfo info;
   Status s = read_into(pipeline, "dump", file, listener, &info);
   if (!s.ok()) return s;
   phase(o, "parse");
+  GroupWork& alloc = work.merged();
+  // The allocation tables before the graph is built, and their aggregators
+  // freed: their memory (the strings' values above all) is not held at the
+  // graph's peak.
+  std::vector<Table> site_tables = sites->merged().tables(alloc.names, o.lines);
+  sites.reset();
+  phase(o, "sites");
   const std::shared_ptr<const LoadedGraph> graph = loader.finish(file, &out->notes);
   phase(o, "build");
-  GroupWork& alloc = work.merged();
 
   RetainedOptions retained;
   retained.lines = o.lines;
@@ -103,7 +109,7 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   report.tables.push_back(dumps_table({info}));
   for (Table& t : tables) report.tables.push_back(std::move(t));
   report.tables.push_back(alloc.generations->to_table());
-  for (Table& t : sites.merged().tables(alloc.names, o.lines)) report.tables.push_back(std::move(t));
+  for (Table& t : site_tables) report.tables.push_back(std::move(t));
   return Status::ok_status();
 }
 
