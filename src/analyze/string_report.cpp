@@ -118,12 +118,28 @@ uint64_t StringReport::values() const { return state_->by_value.size(); }
 
 std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   const State& s = *state_;
-  // Locations of each value, gathered once.
+  // The top values by bytes and by copies first, then the locations of
+  // those values only, in one pass over the (value, location) pairs.
+  auto top_values = [&](bool by_bytes) {
+    std::vector<Ranked> values;
+    values.reserve(s.by_value.size());
+    for (uint32_t v = 0; v < s.by_value.size(); ++v) {
+      const Acc& a = s.by_value[v];
+      values.push_back({by_bytes ? a.bytes.value() : a.objects, a.first, v});
+    }
+    rank(&values, top_n);
+    return values;
+  };
+  const std::vector<Ranked> by_memory = top_values(true), by_copies = top_values(false);
   std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, Acc>>> per_value;
+  for (const auto* list : {&by_memory, &by_copies}) {
+    for (const Ranked& v : *list) per_value.try_emplace(static_cast<uint32_t>(v.index));
+  }
   std::vector<Ranked> pairs;  // frozen-string candidates
   std::vector<std::pair<uint64_t, Acc>> pair_list;
   s.at.for_each([&](uint64_t key, const Acc& acc) {
-    per_value[static_cast<uint32_t>(key >> 32)].push_back({static_cast<uint32_t>(key & 0xffffffffu), acc});
+    auto it = per_value.find(static_cast<uint32_t>(key >> 32));
+    if (it != per_value.end()) it->second.push_back({static_cast<uint32_t>(key & 0xffffffffu), acc});
     if (acc.objects >= 2) {
       pairs.push_back({acc.objects, acc.first, pair_list.size()});
       pair_list.push_back({key, acc});
@@ -136,13 +152,7 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     t.columns = {{"value", Column::Kind::kText},         {"bytes", Column::Kind::kBytes},
                  {"objects", Column::Kind::kCount},      {"location", Column::Kind::kText},
                  {"location_bytes", Column::Kind::kBytes}, {"location_objects", Column::Kind::kCount}};
-    std::vector<Ranked> values;
-    for (uint32_t v = 0; v < s.by_value.size(); ++v) {
-      const Acc& a = s.by_value[v];
-      values.push_back({by_bytes ? a.bytes.value() : a.objects, a.first, v});
-    }
-    rank(&values, top_n);
-    for (const Ranked& v : values) {
+    for (const Ranked& v : by_bytes ? by_memory : by_copies) {
       const auto& locs = per_value[static_cast<uint32_t>(v.index)];
       std::vector<Ranked> ranked;
       for (size_t i = 0; i < locs.size(); ++i) {
