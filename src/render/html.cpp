@@ -458,9 +458,11 @@ void generations_section(const Report& report, std::string* out) {
                         esc(as_text(dumps->rows.back()[1])));
   }
   if (const Table* by_gen = find_table(report, "generation_groups")) {
+    const bool every = by_gen->total("generations") == gens->total("generations");
     *out += fmt::format(
-        R"(<p class="note">Click a bar to filter the tables of <a href="#allocations">Allocation sites</a> to that generation (kept for the {} generations with the most memory, {} rows per table and <i>other</i>), again to see them all.</p>)",
-        total_span(*by_gen, "generations", false), total_span(*by_gen, "top", false));
+        R"(<p class="note">Click a bar to filter the tables of <a href="#allocations">Allocation sites</a> to that generation (kept for {} {} generations{}, {} rows per table and <i>other</i>), again to see them all.</p>)",
+        every ? "all" : "the", total_span(*by_gen, "generations", false),
+        every ? "" : " with the most memory", total_span(*by_gen, "top", false));
   }
   *out += R"(<div id="gen-chart" class="bars"></div>)";
   static_table(*gens, out);
