@@ -33,11 +33,7 @@ CLI::App* setup_diff(CLI::App& app, DiffCommand* cmd) {
   sub->add_option("--fail-if-new-bytes", cmd->fail_bytes,
                   "Exit with status 4 if new objects take more than N bytes (see --by)")
       ->check(whole_number());
-  sub->add_option("--allow-skipped-lines", cmd->allow_skipped_lines,
-                  "With a --fail-if-new-* limit: accept up to N skipped lines per input; more, "
-                  "an input that ended early or one with no objects exits with status 5")
-      ->check(whole_number())
-      ->capture_default_str();
+  add_allow_skipped_lines_option(sub, &cmd->allow_skipped_lines);
   cmd->by_option =
       sub->add_option("--by", cmd->by,
                       "What the --fail-if-new-* limits apply to: all new objects together "

@@ -41,11 +41,7 @@ CLI::App* setup_report(CLI::App& app, ReportCommand* cmd) {
                   "With two or three dumps: exit with status 4 if new objects take more than N "
                   "bytes (as diff; see --by)")
       ->check(whole_number());
-  sub->add_option("--allow-skipped-lines", cmd->allow_skipped_lines,
-                  "With a --fail-if-new-* limit: accept up to N skipped lines per input; more, "
-                  "an input that ended early or one with no objects exits with status 5")
-      ->check(whole_number())
-      ->capture_default_str();
+  add_allow_skipped_lines_option(sub, &cmd->allow_skipped_lines);
   cmd->by_option = sub->add_option("--by", cmd->by,
                   "What the --fail-if-new-* limits apply to: total, type or location")
       ->check(CLI::IsMember({"total", "type", "location"}))

@@ -100,6 +100,14 @@ void add_lines_option(CLI::App* cmd, uint64_t* lines, const std::string& descrip
       ->capture_default_str();
 }
 
+void add_allow_skipped_lines_option(CLI::App* cmd, uint64_t* allowed) {
+  cmd->add_option("--allow-skipped-lines", *allowed,
+                  "With a --fail-if-new-* limit: accept up to N skipped lines per input; more, "
+                  "an input that ended early or one with no objects exits with status 5")
+      ->check(whole_number())
+      ->capture_default_str();
+}
+
 void add_common_options(CLI::App* cmd, CommonOptions* options) {
   cmd->add_option("--max-warnings", options->max_warnings,
                   "Skipped-line warnings to show per file (0 shows all); the total is always shown")

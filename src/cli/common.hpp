@@ -53,6 +53,9 @@ void add_dump_file(CLI::App* cmd, std::string* file);
 /// `--lines N` (a whole number >= 1, default shown in --help).
 void add_lines_option(CLI::App* cmd, uint64_t* lines, const std::string& description);
 
+/// `--allow-skipped-lines N` of the leak gates (diff, report).
+void add_allow_skipped_lines_option(CLI::App* cmd, uint64_t* allowed);
+
 /// Options every subcommand takes.
 struct CommonOptions {
   uint64_t max_warnings = 10;  ///< skipped-line warnings shown per file; 0 = all
