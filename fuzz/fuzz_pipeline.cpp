@@ -116,9 +116,13 @@ std::string render_all(const Report& report, const std::string& text) {
 
 /// What one parsing thread of `read` folds into (as in src/cli/cmd_read.cpp).
 struct ReadWork {
-  /// `sightings`: one for every thread's `all`, one for every thread's `one`.
-  ReadWork(uint64_t generation, const std::shared_ptr<ValueSightings> (&sightings)[2])
-      : all(Selection{}, sightings[0]), one(Selection{false, generation}, sightings[1]), strings(std::nullopt) {
+  /// `sightings`: one for every thread's `all`, one for every thread's
+  /// `one`; `string_sightings` for every thread's `strings`.
+  ReadWork(uint64_t generation, const std::shared_ptr<ValueSightings> (&sightings)[2],
+           const std::shared_ptr<StringSightings>& string_sightings)
+      : all(Selection{}, sightings[0]),
+        one(Selection{false, generation}, sightings[1]),
+        strings(std::nullopt, 5, string_sightings) {
     tee.add(summary);
     tee.add(all);
     tee.add(one);
@@ -192,7 +196,10 @@ ReadResult run_read(const std::string& data, unsigned threads, uint64_t generati
                     bool decode = false, size_t plain_size = 0) {
   std::vector<std::unique_ptr<ReadWork>> work;
   const std::shared_ptr<ValueSightings> sightings[2] = {make_value_sightings(), make_value_sightings()};
-  for (unsigned i = 0; i < threads; ++i) work.push_back(std::make_unique<ReadWork>(generation, sightings));
+  const std::shared_ptr<StringSightings> string_sightings = make_string_sightings();
+  for (unsigned i = 0; i < threads; ++i) {
+    work.push_back(std::make_unique<ReadWork>(generation, sightings, string_sightings));
+  }
   LogReporter reporter;
   ReadStats stats;
   ReadOptions options;

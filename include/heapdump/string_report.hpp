@@ -9,23 +9,36 @@
 #include "heapdump/drill_down.hpp"
 #include "heapdump/sink.hpp"
 #include "heapdump/table.hpp"
+#include "heapdump/value_sightings.hpp"
 
 namespace heapdump {
 
 /// Folds STRING objects that have a "value" by value and by (value,
 /// location). A location is "FILE:LINE" ("FILE:" without a line), or
 /// "(no file)" for strings without allocation info.
+///
+/// As DrillDown, it keeps a value's text only from its second sighting on:
+/// the first sighting (among the StringReports of one parallel read, which
+/// share `sightings`) is a fingerprint with its byte offset, memsize and
+/// location. A value seen once can still be shown (by memory, or by copies
+/// when fewer values have two), so the text of a first sighting is kept
+/// while it is among the `max_rows` best first sightings by memsize or by
+/// byte offset, which is enough for every table of up to `max_rows` rows.
 class StringReport final : public RecordSink {
  public:
   /// With a selection, only strings it matches that have a "file" (as the
-  /// drill-down); without one, every string of the dump.
-  explicit StringReport(std::optional<Selection> selection);
+  /// drill-down); without one, every string of the dump. to_tables() may
+  /// then show up to `max_rows` rows a table.
+  explicit StringReport(std::optional<Selection> selection, uint64_t max_rows = UINT64_MAX,
+                        std::shared_ptr<StringSightings> sightings = make_string_sightings());
   ~StringReport() override;
   StringReport(const StringReport&) = delete;
   StringReport& operator=(const StringReport&) = delete;
 
   void on_record(const ObjectRecord& record) override;
-  /// Adds another StringReport's counts (from another parsing thread).
+  /// Adds another StringReport's counts (from another parsing thread), one
+  /// with the same selection, max_rows and sightings (std::invalid_argument
+  /// if the sightings differ).
   void merge(const StringReport& other);
 
   /// Three tables:
@@ -38,7 +51,8 @@ class StringReport final : public RecordSink {
   ///      `top_n` (location, value) pairs with at least two copies, by objects:
   ///      the same value allocated again and again at one place.
   /// Ties keep the order of first appearance. Totals of both strings_by_*
-  /// tables: "bytes", "objects" of all strings counted.
+  /// tables: "bytes", "objects" of all strings counted. `top_n` is at most
+  /// max_rows (std::invalid_argument otherwise).
   std::vector<Table> to_tables(uint64_t top_n) const;
   /// How many distinct values were counted.
   uint64_t values() const;

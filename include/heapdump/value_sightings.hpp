@@ -13,10 +13,14 @@ namespace heapdump {
 /// every value seen at least twice has its text in exactly the aggregators
 /// that saw it after its first sighting, and a value seen once costs 32
 /// bytes of this table instead of its text. Safe to use from every parsing
-/// thread at once. (Defined in src/analyze/value_sightings.hpp.)
+/// thread at once. (Defined in src/analyze/sighting_table.hpp.)
 class ValueSightings;
+/// The same for StringReport, which also keeps the first sighting's
+/// memsize (40 bytes a value).
+class StringSightings;
 
-/// A new, empty table, to be passed to every aggregator of one family.
+/// New, empty tables, each to be passed to every aggregator of one family.
 std::shared_ptr<ValueSightings> make_value_sightings();
+std::shared_ptr<StringSightings> make_string_sightings();
 
 }  // namespace heapdump

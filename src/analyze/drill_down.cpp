@@ -9,7 +9,7 @@
 #include "analyze/ranking.hpp"
 #include "analyze/string_pool.hpp"
 #include "analyze/text_arena.hpp"
-#include "analyze/value_sightings.hpp"
+#include "analyze/sighting_table.hpp"
 #include "heapdump/byte_sum.hpp"
 #include "heapdump/names.hpp"
 

@@ -1,11 +1,16 @@
 #include "heapdump/string_report.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "analyze/ranking.hpp"
+#include "analyze/sighting_table.hpp"
 #include "analyze/string_pool.hpp"
+#include "analyze/text_arena.hpp"
 #include "heapdump/byte_sum.hpp"
 #include "heapdump/gem.hpp"
 #include "heapdump/names.hpp"
@@ -39,14 +44,102 @@ struct LocKeyOps {
 }  // namespace
 
 struct StringReport::State {
-  StringPool values;
-  std::vector<Acc> by_value;  // by value id
+  /// The values this StringReport keeps: those seen again after their first
+  /// sighting (which is in `sightings`), with a copy of their text.
+  struct FingerprintOps {
+    static uint64_t hash(const Fingerprint& fp) { return fp.lo; }
+    static bool equal(const Fingerprint& a, const Fingerprint& b) { return a == b; }
+  };
+  using ValueIds = FlatMap<Fingerprint, uint32_t, FingerprintOps>;
+  ValueIds value_ids;
+  std::vector<Fingerprint> value_fps;         // by value id
+  std::vector<std::string_view> value_texts;  // by value id, into `texts`
+  TextArena texts;
+  std::vector<Acc> by_value;  // by value id; without the first sighting
   StringPool files;
   FlatMap<LocKey, uint32_t, LocKeyOps> location_ids;
   std::vector<LocKey> locations;
-  FlatMap<uint64_t, Acc, U64KeyOps> at;  // value id << 32 | location id
+  FlatMap<uint64_t, Acc, U64KeyOps> at;  // value id << 32 | location id; without the first sighting
   uint64_t objects = 0;
   ByteSum bytes;
+
+  std::shared_ptr<StringSightings> sightings;
+  uint32_t owner = 0;
+  /// Where the location ids of each owner merged into this one are now
+  /// (as DrillDown's): a first sighting names its owner's location id.
+  struct OwnerLocations {
+    uint32_t owner;
+    bool identity;
+    std::vector<uint32_t> ids;
+  };
+  std::vector<OwnerLocations> owners;
+  bool sighting_location(const StringSighting& sighting, uint32_t* location) const {
+    for (const OwnerLocations& o : owners) {
+      if (o.owner != sighting.owner) continue;
+      *location = o.identity ? sighting.location : o.ids[sighting.location];
+      return true;
+    }
+    return false;
+  }
+
+  /// First sightings whose text is kept because their value may be shown
+  /// although seen only once: the `keep` best first sightings by (memsize
+  /// descending, byte offset) and by byte offset alone, each a heap whose
+  /// front is its worst. A first sighting left out of the first has `keep`
+  /// other values that rank before it by bytes whatever else is counted
+  /// (their bytes only grow, their first offsets only fall); left out of
+  /// the second, `keep` values with at least one copy that appeared
+  /// earlier. So a value seen once that is shown is always here.
+  struct Candidate {
+    Fingerprint fp;
+    uint64_t bytes = 0;
+    uint64_t first = 0;
+    uint32_t location = 0;  // this StringReport's id
+    std::shared_ptr<const std::string> text;
+  };
+  static bool before_by_bytes(const Candidate& a, const Candidate& b) {
+    return a.bytes != b.bytes ? a.bytes > b.bytes : a.first < b.first;
+  }
+  static bool before_by_first(const Candidate& a, const Candidate& b) { return a.first < b.first; }
+  uint64_t keep = 0;
+  std::vector<Candidate> by_bytes_candidates, by_first_candidates;
+
+  /// Whether `c` would enter `heap` (of at most `keep`).
+  template <typename Before>
+  bool wanted(const std::vector<Candidate>& heap, const Candidate& c, Before before) const {
+    return keep > 0 && (heap.size() < keep || before(c, heap.front()));
+  }
+  template <typename Before>
+  void enter(std::vector<Candidate>* heap, const Candidate& c, Before before) {
+    if (heap->size() == keep) {
+      std::pop_heap(heap->begin(), heap->end(), before);
+      heap->back() = c;
+    } else {
+      heap->push_back(c);
+    }
+    std::push_heap(heap->begin(), heap->end(), before);
+  }
+  /// Keeps the text of a first sighting if it may be shown; `text` is
+  /// copied only then (or reused from `shared`).
+  void consider(Candidate c, std::string_view text, const std::shared_ptr<const std::string>& shared) {
+    const bool by_bytes = wanted(by_bytes_candidates, c, before_by_bytes);
+    const bool by_first = wanted(by_first_candidates, c, before_by_first);
+    if (!by_bytes && !by_first) return;
+    c.text = shared != nullptr ? shared : std::make_shared<const std::string>(text);
+    if (by_bytes) enter(&by_bytes_candidates, c, before_by_bytes);
+    if (by_first) enter(&by_first_candidates, c, before_by_first);
+  }
+
+  /// A new value id for a value this StringReport keeps, with a copy of its text.
+  uint32_t add_value(const Fingerprint& fp, uint64_t h, std::string_view text) {
+    const auto id = static_cast<uint32_t>(by_value.size());
+    bool inserted = false;
+    value_ids.find_or_insert(fp, h, &inserted) = id;
+    value_fps.push_back(fp);
+    value_texts.push_back(texts.store(text));
+    by_value.emplace_back();
+    return id;
+  }
 
   uint32_t location_id(const LocKey& key) {
     bool inserted = false;
@@ -65,8 +158,15 @@ struct StringReport::State {
   }
 };
 
-StringReport::StringReport(std::optional<Selection> selection)
-    : selection_(selection), state_(std::make_unique<State>()) {}
+StringReport::StringReport(std::optional<Selection> selection, uint64_t max_rows,
+                           std::shared_ptr<StringSightings> sightings)
+    : selection_(selection), state_(std::make_unique<State>()) {
+  if (sightings == nullptr) sightings = make_string_sightings();
+  state_->owner = sightings->join();
+  state_->sightings = std::move(sightings);
+  state_->owners.push_back({state_->owner, true, {}});
+  state_->keep = max_rows;
+}
 StringReport::~StringReport() = default;
 
 void StringReport::on_record(const ObjectRecord& r) {
@@ -75,16 +175,30 @@ void StringReport::on_record(const ObjectRecord& r) {
   State& s = *state_;
   ++s.objects;
   s.bytes.add(r.memsize);
-  const Acc one{{r.memsize, 0}, 1, r.byte_offset};
-  const uint32_t value = s.values.intern(r.value);
-  if (value == s.by_value.size()) s.by_value.emplace_back();
-  s.by_value[value].add(one);
   LocKey key;
   if (r.has_file) {
     key.file = (uint64_t{s.files.intern(r.file)} + 1) | (r.has_line ? kHasLine : 0);
     key.line = r.has_line ? r.line : 0;
   }
   const uint32_t loc = s.location_id(key);
+  const Fingerprint fp = fingerprint(r.value);
+  const uint64_t h = State::ValueIds::hash_of(fp);
+  uint32_t value;
+  if (const uint32_t* known = s.value_ids.find(fp, h)) {
+    value = *known;
+  } else if (s.sightings->first_sighting(fp, {r.byte_offset, r.memsize, loc, s.owner})) {
+    State::Candidate c;
+    c.fp = fp;
+    c.bytes = r.memsize;
+    c.first = r.byte_offset;
+    c.location = loc;
+    s.consider(std::move(c), r.value, nullptr);
+    return;
+  } else {
+    value = s.add_value(fp, h, r.value);
+  }
+  const Acc one{{r.memsize, 0}, 1, r.byte_offset};
+  s.by_value[value].add(one);
   bool inserted = false;
   s.at.find_or_insert((uint64_t{value} << 32) | loc, &inserted).add(one);
 }
@@ -92,59 +206,114 @@ void StringReport::on_record(const ObjectRecord& r) {
 void StringReport::merge(const StringReport& other) {
   State& s = *state_;
   const State& o = *other.state_;
+  if (s.sightings != o.sightings) {
+    throw std::invalid_argument("StringReport::merge: the two StringReports do not share their StringSightings");
+  }
   s.objects += o.objects;
   s.bytes.add(o.bytes);
-  std::vector<uint32_t> value_map(o.by_value.size());
-  for (uint32_t v = 0; v < o.by_value.size(); ++v) {
-    const uint32_t id = s.values.intern(o.values.get(v), o.values.hash_of(v));
-    if (id == s.by_value.size()) s.by_value.emplace_back();
-    s.by_value[id].add(o.by_value[v]);
-    value_map[v] = id;
-  }
   std::vector<uint32_t> loc_map(o.locations.size());
   for (uint32_t i = 0; i < o.locations.size(); ++i) {
     LocKey k = o.locations[i];
     if (k.file != 0) k.file = (uint64_t{s.files.intern(o.files.get(static_cast<uint32_t>((k.file & ~kHasLine) - 1)))} + 1) | (k.file & kHasLine);
     loc_map[i] = s.location_id(k);
   }
+  for (const State::OwnerLocations& theirs : o.owners) {
+    State::OwnerLocations mine{theirs.owner, false, {}};
+    if (theirs.identity) {
+      mine.ids = loc_map;
+    } else {
+      mine.ids.resize(theirs.ids.size());
+      for (size_t i = 0; i < theirs.ids.size(); ++i) mine.ids[i] = loc_map[theirs.ids[i]];
+    }
+    s.owners.push_back(std::move(mine));
+  }
+  std::vector<uint32_t> value_map(o.by_value.size());
+  for (uint32_t v = 0; v < o.by_value.size(); ++v) {
+    const Fingerprint& fp = o.value_fps[v];
+    const uint64_t h = State::ValueIds::hash_of(fp);
+    const uint32_t* known = s.value_ids.find(fp, h);
+    const uint32_t id = known != nullptr ? *known : s.add_value(fp, h, o.value_texts[v]);
+    s.by_value[id].add(o.by_value[v]);
+    value_map[v] = id;
+  }
   o.at.for_each([&](uint64_t key, const Acc& acc) {
     const uint64_t mapped = (uint64_t{value_map[key >> 32]} << 32) | loc_map[key & 0xffffffffu];
     bool inserted = false;
     s.at.find_or_insert(mapped, &inserted).add(acc);
   });
+  for (const auto* heap : {&o.by_bytes_candidates, &o.by_first_candidates}) {
+    for (State::Candidate c : *heap) {
+      c.location = loc_map[c.location];
+      const std::shared_ptr<const std::string> text = c.text;
+      // (A candidate in both of their heaps may enter ours twice: to_tables
+      // takes each value once.)
+      s.consider(std::move(c), *text, text);
+    }
+  }
 }
 
 uint64_t StringReport::values() const { return state_->by_value.size(); }
 
 std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   const State& s = *state_;
-  // The top values by bytes and by copies first, then the locations of
-  // those values only, in one pass over the (value, location) pairs.
-  auto top_values = [&](bool by_bytes) {
-    std::vector<Ranked> values;
-    values.reserve(s.by_value.size());
-    for (uint32_t v = 0; v < s.by_value.size(); ++v) {
-      const Acc& a = s.by_value[v];
-      values.push_back({by_bytes ? a.bytes.value() : a.objects, a.first, v});
-    }
-    rank(&values, top_n);
-    return values;
-  };
-  const std::vector<Ranked> by_memory = top_values(true), by_copies = top_values(false);
-  std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, Acc>>> per_value;
-  for (const auto* list : {&by_memory, &by_copies}) {
-    for (const Ranked& v : *list) per_value.try_emplace(static_cast<uint32_t>(v.index));
+  if (top_n > s.keep) {
+    throw std::invalid_argument("StringReport::to_tables: more rows than the StringReport was made to keep");
   }
-  std::vector<Ranked> pairs;  // frozen-string candidates
-  std::vector<std::pair<uint64_t, Acc>> pair_list;
+  // Every value that may be shown: the kept ones, with their first
+  // sighting added (when its owner was merged into this one), and the
+  // first sightings whose text was kept (see State::Candidate).
+  struct Entry {
+    Acc acc;
+    std::string_view text;
+    std::vector<std::pair<uint32_t, Acc>> locs;
+  };
+  std::vector<Entry> entries(s.by_value.size());
+  for (uint32_t v = 0; v < s.by_value.size(); ++v) {
+    entries[v].acc = s.by_value[v];
+    entries[v].text = s.value_texts[v];
+  }
   s.at.for_each([&](uint64_t key, const Acc& acc) {
-    auto it = per_value.find(static_cast<uint32_t>(key >> 32));
-    if (it != per_value.end()) it->second.push_back({static_cast<uint32_t>(key & 0xffffffffu), acc});
-    if (acc.objects >= 2) {
-      pairs.push_back({acc.objects, acc.first, pair_list.size()});
-      pair_list.push_back({key, acc});
-    }
+    entries[static_cast<uint32_t>(key >> 32)].locs.push_back({static_cast<uint32_t>(key & 0xffffffffu), acc});
   });
+  for (uint32_t v = 0; v < s.by_value.size(); ++v) {
+    StringSighting sighting;
+    uint32_t loc = 0;
+    if (!s.sightings->find(s.value_fps[v], &sighting) || !s.sighting_location(sighting, &loc)) continue;
+    const Acc one{{sighting.bytes, 0}, 1, sighting.first};
+    Entry& e = entries[v];
+    e.acc.add(one);
+    auto it = std::find_if(e.locs.begin(), e.locs.end(), [&](const auto& l) { return l.first == loc; });
+    if (it == e.locs.end()) {
+      e.locs.push_back({loc, one});
+    } else {
+      it->second.add(one);
+    }
+  }
+  {
+    // A first sighting is one record, so its byte offset names it (a
+    // candidate may be in both heaps).
+    std::unordered_set<uint64_t, KeyedU64Hash> taken;
+    for (const auto* heap : {&s.by_bytes_candidates, &s.by_first_candidates}) {
+      for (const State::Candidate& c : *heap) {
+        if (s.value_ids.find(c.fp) != nullptr) continue;  // seen again: a kept value
+        if (!taken.insert(c.first).second) continue;
+        const Acc one{{c.bytes, 0}, 1, c.first};
+        entries.push_back({one, *c.text, {{c.location, one}}});
+      }
+    }
+  }
+
+  std::vector<Ranked> pairs;  // frozen-string candidates: (entry, location) with two copies or more
+  std::vector<std::pair<uint32_t, size_t>> pair_list;
+  for (uint32_t e = 0; e < entries.size(); ++e) {
+    for (size_t l = 0; l < entries[e].locs.size(); ++l) {
+      const Acc& acc = entries[e].locs[l].second;
+      if (acc.objects >= 2) {
+        pairs.push_back({acc.objects, acc.first, pair_list.size()});
+        pair_list.push_back({e, l});
+      }
+    }
+  }
 
   auto by_table = [&](const char* name, bool by_bytes) {
     Table t;
@@ -152,18 +321,23 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     t.columns = {{"value", Column::Kind::kText},         {"bytes", Column::Kind::kBytes},
                  {"objects", Column::Kind::kCount},      {"location", Column::Kind::kText},
                  {"location_bytes", Column::Kind::kBytes}, {"location_objects", Column::Kind::kCount}};
-    for (const Ranked& v : by_bytes ? by_memory : by_copies) {
-      const auto& locs = per_value[static_cast<uint32_t>(v.index)];
+    std::vector<Ranked> values;
+    for (uint32_t v = 0; v < entries.size(); ++v) {
+      const Acc& a = entries[v].acc;
+      values.push_back({by_bytes ? a.bytes.value() : a.objects, a.first, v});
+    }
+    rank(&values, top_n);
+    for (const Ranked& v : values) {
+      const Entry& e = entries[v.index];
       std::vector<Ranked> ranked;
-      for (size_t i = 0; i < locs.size(); ++i) {
-        ranked.push_back({by_bytes ? locs[i].second.bytes.value() : locs[i].second.objects, locs[i].second.first, i});
+      for (size_t i = 0; i < e.locs.size(); ++i) {
+        ranked.push_back({by_bytes ? e.locs[i].second.bytes.value() : e.locs[i].second.objects, e.locs[i].second.first, i});
       }
       rank(&ranked, top_n);
-      const Acc& va = s.by_value[v.index];
       for (const Ranked& l : ranked) {
-        const auto& [loc, acc] = locs[l.index];
-        t.rows.push_back(make_row(std::string(s.values.get(static_cast<uint32_t>(v.index))), int_cell(va.bytes.value()),
-                          va.objects, s.location_name(loc), int_cell(acc.bytes.value()), acc.objects));
+        const auto& [loc, acc] = e.locs[l.index];
+        t.rows.push_back(make_row(std::string(e.text), int_cell(e.acc.bytes.value()), e.acc.objects,
+                                  s.location_name(loc), int_cell(acc.bytes.value()), acc.objects));
       }
     }
     t.totals = {{"bytes", s.bytes.value()}, {"objects", s.objects}};
@@ -181,10 +355,10 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
                     {"bytes", Column::Kind::kBytes}};
   rank(&pairs, top_n);
   for (const Ranked& p : pairs) {
-    const auto& [key, acc] = pair_list[p.index];
-    frozen.rows.push_back(make_row(s.location_name(static_cast<uint32_t>(key & 0xffffffffu)),
-                           std::string(s.values.get(static_cast<uint32_t>(key >> 32))), acc.objects,
-                           int_cell(acc.bytes.value())));
+    const auto& [e, l] = pair_list[p.index];
+    const auto& [loc, acc] = entries[e].locs[l];
+    frozen.rows.push_back(make_row(s.location_name(loc), std::string(entries[e].text), acc.objects,
+                                   int_cell(acc.bytes.value())));
   }
   tables.push_back(std::move(frozen));
   return tables;

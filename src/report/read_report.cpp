@@ -51,8 +51,10 @@ struct AttributionPlan {
   bool drill = false;                  ///< the classic drill-down (GEN and --by location)
   std::vector<GroupKey> keys;          ///< --by sections
   bool strings = false;                ///< --strings
-  /// Shared by the parsing threads' DrillDowns.
+  uint64_t lines = 0;                  ///< --lines: the rows of a --strings table
+  /// Shared by the parsing threads' DrillDowns, and StringReports.
   std::shared_ptr<ValueSightings> sightings = make_value_sightings();
+  std::shared_ptr<StringSightings> string_sightings = make_string_sightings();
 };
 
 /// What one parsing thread of an attribution `read` folds into.
@@ -67,7 +69,7 @@ struct AttributionWork {
       tee.add(*groups.back());
     }
     if (plan.strings) {
-      strings = std::make_unique<StringReport>(plan.selection);
+      strings = std::make_unique<StringReport>(plan.selection, plan.lines, plan.string_sightings);
       tee.add(*strings);
     }
     tee.add(names);
@@ -194,6 +196,7 @@ Status build_attribution(const ReadReportOptions& o, const std::optional<Selecti
   AttributionPlan plan;
   plan.selection = selection;
   plan.strings = o.strings;
+  plan.lines = o.lines;
   std::string by_text;
   for (const std::string& name : o.by) {
     GroupKey key = GroupKey::kLocation;

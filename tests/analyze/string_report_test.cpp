@@ -1,6 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
 #include <optional>
+#include <random>
+#include <stdexcept>
 
 #include "heapdump/string_report.hpp"
 #include "test_util.hpp"
@@ -24,7 +30,7 @@ const std::string kDump =
     "{\"address\":\"0x9\", \"type\":\"STRING\", \"file\":\"a.rb\", \"line\":1, \"memsize\":40}\n";
 
 std::vector<Table> report(std::optional<Selection> sel, uint64_t top_n) {
-  StringReport r(sel);
+  StringReport r(sel, top_n);
   CollectingReporter rep;
   read_string(kDump, r, rep);
   return r.to_tables(top_n);
@@ -75,7 +81,8 @@ TEST_CASE("StringReport: selection, top N values and locations") {
 }
 
 TEST_CASE("StringReport: merge equals one pass") {
-  StringReport a(std::nullopt), b(std::nullopt);
+  const std::shared_ptr<StringSightings> sightings = make_string_sightings();
+  StringReport a(std::nullopt, 50, sightings), b(std::nullopt, 50, sightings);
   CollectingReporter rep;
   const size_t cut = kDump.find("{\"address\":\"0x4\"");
   read_string(kDump.substr(cut), a, rep);  // the later half first, as a thread might
@@ -101,4 +108,149 @@ TEST_CASE("StringReport: values() counts distinct values") {
   StringReport two(gen2);
   read_string(kDump, two, rep);
   CHECK(two.values() == 1);  // x
+}
+
+namespace {
+
+/// Generated STRING records: values that repeat a lot, a few times, or
+/// never (most); memsizes mostly equal (ties) and some large; locations from
+/// a handful, some without a file.
+std::vector<ObjectRecord> generated_strings(std::mt19937_64& rng, size_t n, std::vector<std::string>* storage) {
+  storage->clear();
+  storage->reserve(n + 64);
+  std::vector<std::string> files = {"a.rb", "b.rb", "lib/c.rb"};
+  for (auto& f : files) storage->push_back(f);
+  std::vector<ObjectRecord> out;
+  for (size_t i = 0; i < n; ++i) {
+    std::string value;
+    const uint64_t kind = rng() % 10;
+    if (kind < 2) {
+      value = "hot" + std::to_string(rng() % 5);
+    } else if (kind < 5) {
+      value = "warm value number " + std::to_string(rng() % 150);
+    } else {
+      value = "distinct " + std::to_string(i) + std::string(rng() % 30, 'q');
+    }
+    storage->push_back(value);
+    ObjectRecord r;
+    r.kind = RecordKind::kObject;
+    r.type = "STRING";
+    r.has_value = true;
+    r.value = storage->back();
+    r.has_file = rng() % 8 != 0;
+    r.file = r.has_file ? std::string_view((*storage)[rng() % files.size()]) : std::string_view();
+    r.has_line = r.has_file && rng() % 4 != 0;
+    r.line = r.has_line ? rng() % 3 : 0;
+    r.memsize = rng() % 20 == 0 ? 40 + rng() % 5000 : 40;
+    r.byte_offset = 1000 + i * 100;
+    out.push_back(r);
+  }
+  return out;
+}
+
+struct Count {
+  uint64_t bytes = 0, objects = 0, first = UINT64_MAX;
+  void add(const ObjectRecord& r) {
+    bytes += r.memsize;
+    objects += 1;
+    first = std::min(first, r.byte_offset);
+  }
+};
+
+template <typename Key>
+std::vector<std::pair<Key, Count>> ranked(const std::map<Key, Count>& m, bool by_bytes, uint64_t top) {
+  std::vector<std::pair<Key, Count>> v(m.begin(), m.end());
+  std::sort(v.begin(), v.end(), [&](const auto& x, const auto& y) {
+    const uint64_t a = by_bytes ? x.second.bytes : x.second.objects;
+    const uint64_t b = by_bytes ? y.second.bytes : y.second.objects;
+    return a != b ? a > b : x.second.first < y.second.first;
+  });
+  if (v.size() > top) v.resize(top);
+  return v;
+}
+
+/// The three tables as a naive reference makes them, every text kept.
+std::vector<std::vector<std::string>> naive_strings(const std::vector<ObjectRecord>& records, uint64_t top) {
+  std::map<std::string, Count> values;
+  std::map<std::string, std::map<std::string, Count>> at;
+  std::map<std::pair<std::string, std::string>, Count> pairs;
+  for (const ObjectRecord& r : records) {
+    const std::string value(r.value);
+    const std::string loc =
+        r.has_file ? std::string(r.file) + ":" + (r.has_line ? std::to_string(r.line) : "") : "(no file)";
+    values[value].add(r);
+    at[value][loc].add(r);
+    pairs[{loc, value}].add(r);
+  }
+  std::vector<std::vector<std::string>> tables(3);
+  for (int t = 0; t < 2; ++t) {
+    for (const auto& [value, c] : ranked(values, t == 0, top)) {
+      for (const auto& [loc, lc] : ranked(at[value], t == 0, top)) {
+        tables[t].push_back(value + "|" + std::to_string(c.bytes) + "|" + std::to_string(c.objects) + "|" + loc +
+                            "|" + std::to_string(lc.bytes) + "|" + std::to_string(lc.objects));
+      }
+    }
+  }
+  std::map<std::pair<std::string, std::string>, Count> twice;
+  for (const auto& [key, c] : pairs) {
+    if (c.objects >= 2) twice[key] = c;
+  }
+  for (const auto& [key, c] : ranked(twice, false, top)) {
+    tables[2].push_back(key.first + "|" + key.second + "|" + std::to_string(c.objects) + "|" + std::to_string(c.bytes));
+  }
+  return tables;
+}
+
+}  // namespace
+
+TEST_CASE("StringReport equals a naive reference for any split into threads") {
+  // A value's text is kept from its second sighting on, and for a value
+  // seen once only while it is among the best first sightings: the tables
+  // must still be those of a reference that keeps every text, with ties by
+  // byte offset, for any thread count and interleaving.
+  std::mt19937_64 rng(2424);
+  std::vector<std::string> storage;
+  for (int round = 0; round < 16; ++round) {
+    const std::vector<ObjectRecord> records = generated_strings(rng, 300 + rng() % 1500, &storage);
+    const unsigned threads = std::vector<unsigned>{1, 2, 3, 8}[round % 4];
+    const uint64_t keep = std::vector<uint64_t>{1, 3, 10, 50}[(round / 4) % 4];
+    std::vector<std::deque<std::pair<size_t, size_t>>> queues(threads);
+    size_t chunks = 0;
+    for (size_t b = 0; b < records.size(); ++chunks) {
+      const size_t e = std::min(records.size(), b + 1 + rng() % 60);
+      queues[rng() % threads].push_back({b, e});
+      b = e;
+    }
+    const std::shared_ptr<StringSightings> sightings = make_string_sightings();
+    std::vector<std::unique_ptr<StringReport>> reports;
+    for (unsigned t = 0; t < threads; ++t) {
+      reports.push_back(std::make_unique<StringReport>(std::nullopt, keep, sightings));
+    }
+    for (; chunks > 0; --chunks) {
+      unsigned t = rng() % threads;
+      while (queues[t].empty()) t = (t + 1) % threads;
+      const auto [b, e] = queues[t].front();
+      queues[t].pop_front();
+      for (size_t i = b; i < e; ++i) reports[t]->on_record(records[i]);
+    }
+    if (round % 2 == 1 && threads >= 3) {
+      reports[threads - 2]->merge(*reports[threads - 1]);
+      reports.pop_back();
+    }
+    for (size_t t = 1; t < reports.size(); ++t) reports[0]->merge(*reports[t]);
+    for (uint64_t top : {uint64_t{1}, keep}) {
+      INFO("round " << round << ", threads " << threads << ", keep " << keep << ", top " << top);
+      const auto tables = reports[0]->to_tables(top);
+      const auto want = naive_strings(records, top);
+      CHECK(row_text(tables[0]) == want[0]);
+      CHECK(row_text(tables[1]) == want[1]);
+      CHECK(row_text(tables[2]) == want[2]);
+    }
+    CHECK_THROWS_AS(reports[0]->to_tables(keep + 1), std::invalid_argument);
+  }
+}
+
+TEST_CASE("StringReport: merging StringReports that do not share their sightings is refused") {
+  StringReport a(std::nullopt), b(std::nullopt);
+  CHECK_THROWS_AS(a.merge(b), std::invalid_argument);
 }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "analyze/keyed_hash.hpp"
-#include "analyze/value_sightings.hpp"
+#include "analyze/sighting_table.hpp"
 
 using namespace heapdump;
 
