@@ -241,12 +241,17 @@ void StringReport::merge(const StringReport& other) {
     bool inserted = false;
     s.at.find_or_insert(mapped, &inserted).add(acc);
   });
+  // Each of their candidates once: one in both of their heaps, entered
+  // twice, would take two places in ours, and the heaps must hold distinct
+  // values (see State::Candidate). A first sighting is one record, so its
+  // byte offset names it.
+  std::unordered_set<uint64_t, KeyedU64Hash> by_bytes_firsts;
+  for (const State::Candidate& c : o.by_bytes_candidates) by_bytes_firsts.insert(c.first);
   for (const auto* heap : {&o.by_bytes_candidates, &o.by_first_candidates}) {
     for (State::Candidate c : *heap) {
+      if (heap == &o.by_first_candidates && by_bytes_firsts.count(c.first) != 0) continue;
       c.location = loc_map[c.location];
       const std::shared_ptr<const std::string> text = c.text;
-      // (A candidate in both of their heaps may enter ours twice: to_tables
-      // takes each value once.)
       s.consider(std::move(c), *text, text);
     }
   }
