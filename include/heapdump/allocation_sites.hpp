@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "heapdump/class_names.hpp"
@@ -29,7 +30,12 @@ inline constexpr uint64_t kSiteValueLocations = 5;
 /// strings by value, for the report's allocation tables.
 class AllocationSites final : public RecordSink {
  public:
-  AllocationSites();
+  /// Every object of one read on N parsing threads goes to N of these,
+  /// merged into one after the read: they share `sightings` (see
+  /// StringReport), and tables() shows up to `max_lines` rows a table.
+  AllocationSites(uint64_t max_lines, const std::shared_ptr<StringSightings>& sightings);
+  /// One alone (any number of rows).
+  AllocationSites() : AllocationSites(UINT64_MAX, make_string_sightings()) {}
   void on_record(const ObjectRecord& record) override;
   /// Adds another AllocationSites' counts (from another parsing thread).
   void merge(const AllocationSites& other);

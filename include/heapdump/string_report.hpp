@@ -54,7 +54,9 @@ class StringReport final : public RecordSink {
   /// tables: "bytes", "objects" of all strings counted. `top_n` is at most
   /// max_rows (std::invalid_argument otherwise).
   std::vector<Table> to_tables(uint64_t top_n) const;
-  /// How many distinct values were counted.
+  /// How many distinct values were counted: by every StringReport that
+  /// shares this one's sightings (each value has one first sighting there),
+  /// so after the read, when all are merged into this one.
   uint64_t values() const;
 
  private:

@@ -24,7 +24,8 @@ void cut_value(Cell* c) {
 
 }  // namespace
 
-AllocationSites::AllocationSites() : generations_(kSiteKeys), strings_(std::nullopt) {}
+AllocationSites::AllocationSites(uint64_t max_lines, const std::shared_ptr<StringSightings>& sightings)
+    : generations_(kSiteKeys), strings_(std::nullopt, max_lines, sightings) {}
 
 void AllocationSites::on_record(const ObjectRecord& record) {
   generations_.on_record(record);

@@ -257,7 +257,7 @@ void StringReport::merge(const StringReport& other) {
   }
 }
 
-uint64_t StringReport::values() const { return state_->by_value.size(); }
+uint64_t StringReport::values() const { return state_->sightings->size(); }
 
 std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   const State& s = *state_;

@@ -72,7 +72,7 @@ Status build_single(const ReportOptions& o, ReadListener& listener, BuiltReport*
   // (GroupWork: the generations and class names; AllocationSites: the
   // allocation tables, per generation too.)
   PerThread<GroupWork> work(read.threads, std::vector<GroupKey>{}, false, true);
-  auto sites = std::make_unique<PerThread<AllocationSites>>(read.threads);
+  auto sites = std::make_unique<PerThread<AllocationSites>>(read.threads, o.lines, make_string_sightings());
   ReadPipeline pipeline(read);
   pipeline.add(loader.sinks());
   pipeline.add(work.sinks());

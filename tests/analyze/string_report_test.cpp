@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include "heapdump/string_report.hpp"
@@ -250,6 +251,9 @@ TEST_CASE("StringReport equals a naive reference for any split into threads") {
       CHECK(row_text(tables[2]) == want[2]);
     }
     CHECK_THROWS_AS(reports[0]->to_tables(keep + 1), std::invalid_argument);
+    std::set<std::string_view> distinct;
+    for (const ObjectRecord& r : records) distinct.insert(r.value);
+    CHECK(reports[0]->values() == distinct.size());
   }
 }
 
