@@ -264,34 +264,26 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   if (top_n > s.keep) {
     throw std::invalid_argument("StringReport::to_tables: more rows than the StringReport was made to keep");
   }
-  // Every value that may be shown: the kept ones, with their first
-  // sighting added (when its owner was merged into this one), and the
-  // first sightings whose text was kept (see State::Candidate).
+  // Every value that may be shown: the kept ones (entry = value id), with
+  // their first sighting added when its owner was merged into this one,
+  // then the first sightings whose text was kept (see State::Candidate).
   struct Entry {
     Acc acc;
     std::string_view text;
-    std::vector<std::pair<uint32_t, Acc>> locs;
+    bool has_first = false;  ///< the first sighting is counted in acc
+    uint32_t first_location = 0;
+    Acc first_sighting;
   };
   std::vector<Entry> entries(s.by_value.size());
   for (uint32_t v = 0; v < s.by_value.size(); ++v) {
-    entries[v].acc = s.by_value[v];
-    entries[v].text = s.value_texts[v];
-  }
-  s.at.for_each([&](uint64_t key, const Acc& acc) {
-    entries[static_cast<uint32_t>(key >> 32)].locs.push_back({static_cast<uint32_t>(key & 0xffffffffu), acc});
-  });
-  for (uint32_t v = 0; v < s.by_value.size(); ++v) {
-    StringSighting sighting;
-    uint32_t loc = 0;
-    if (!s.sightings->find(s.value_fps[v], &sighting) || !s.sighting_location(sighting, &loc)) continue;
-    const Acc one{{sighting.bytes, 0}, 1, sighting.first};
     Entry& e = entries[v];
-    e.acc.add(one);
-    auto it = std::find_if(e.locs.begin(), e.locs.end(), [&](const auto& l) { return l.first == loc; });
-    if (it == e.locs.end()) {
-      e.locs.push_back({loc, one});
-    } else {
-      it->second.add(one);
+    e.acc = s.by_value[v];
+    e.text = s.value_texts[v];
+    StringSighting sighting;
+    if (s.sightings->find(s.value_fps[v], &sighting) && s.sighting_location(sighting, &e.first_location)) {
+      e.has_first = true;
+      e.first_sighting = Acc{{sighting.bytes, 0}, 1, sighting.first};
+      e.acc.add(e.first_sighting);
     }
   }
   {
@@ -303,21 +295,54 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
         if (s.value_ids.find(c.fp) != nullptr) continue;  // seen again: a kept value
         if (!taken.insert(c.first).second) continue;
         const Acc one{{c.bytes, 0}, 1, c.first};
-        entries.push_back({one, *c.text, {{c.location, one}}});
+        entries.push_back({one, *c.text, true, c.location, one});
       }
     }
   }
-
-  std::vector<Ranked> pairs;  // frozen-string candidates: (entry, location) with two copies or more
-  std::vector<std::pair<uint32_t, size_t>> pair_list;
-  for (uint32_t e = 0; e < entries.size(); ++e) {
-    for (size_t l = 0; l < entries[e].locs.size(); ++l) {
-      const Acc& acc = entries[e].locs[l].second;
-      if (acc.objects >= 2) {
-        pairs.push_back({acc.objects, acc.first, pair_list.size()});
-        pair_list.push_back({e, l});
-      }
+  // The top values by bytes and by copies first, then the locations of
+  // those values only, in one pass over the (value, location) pairs.
+  auto top_values = [&](bool by_bytes) {
+    std::vector<Ranked> values;
+    values.reserve(entries.size());
+    for (uint32_t v = 0; v < entries.size(); ++v) {
+      const Acc& a = entries[v].acc;
+      values.push_back({by_bytes ? a.bytes.value() : a.objects, a.first, v});
     }
+    rank(&values, top_n);
+    return values;
+  };
+  const std::vector<Ranked> by_memory = top_values(true), by_copies = top_values(false);
+  std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, Acc>>> per_value;
+  for (const auto* list : {&by_memory, &by_copies}) {
+    for (const Ranked& v : *list) per_value.try_emplace(static_cast<uint32_t>(v.index));
+  }
+  std::vector<Ranked> pairs;  // frozen-string candidates: (value, location) with two copies or more
+  struct Pair {
+    uint32_t entry;
+    uint32_t location;
+    Acc acc;
+  };
+  std::vector<Pair> pair_list;
+  s.at.for_each([&](uint64_t key, const Acc& at_acc) {
+    const auto v = static_cast<uint32_t>(key >> 32);
+    const auto loc = static_cast<uint32_t>(key & 0xffffffffu);
+    const Entry& e = entries[v];
+    Acc acc = at_acc;
+    if (e.has_first && e.first_location == loc) acc.add(e.first_sighting);
+    auto it = per_value.find(v);
+    if (it != per_value.end()) it->second.push_back({loc, acc});
+    if (acc.objects >= 2) {
+      pairs.push_back({acc.objects, acc.first, pair_list.size()});
+      pair_list.push_back({v, loc, acc});
+    }
+  });
+  // A shown value's first sighting at a location where it has no other
+  // copy (a location of one object, never a frozen-string candidate).
+  for (auto& [v, locs] : per_value) {
+    const Entry& e = entries[v];
+    if (!e.has_first) continue;
+    const bool counted = std::any_of(locs.begin(), locs.end(), [&](const auto& l) { return l.first == e.first_location; });
+    if (!counted) locs.push_back({e.first_location, e.first_sighting});
   }
 
   auto by_table = [&](const char* name, bool by_bytes) {
@@ -326,21 +351,16 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     t.columns = {{"value", Column::Kind::kText},         {"bytes", Column::Kind::kBytes},
                  {"objects", Column::Kind::kCount},      {"location", Column::Kind::kText},
                  {"location_bytes", Column::Kind::kBytes}, {"location_objects", Column::Kind::kCount}};
-    std::vector<Ranked> values;
-    for (uint32_t v = 0; v < entries.size(); ++v) {
-      const Acc& a = entries[v].acc;
-      values.push_back({by_bytes ? a.bytes.value() : a.objects, a.first, v});
-    }
-    rank(&values, top_n);
-    for (const Ranked& v : values) {
+    for (const Ranked& v : by_bytes ? by_memory : by_copies) {
       const Entry& e = entries[v.index];
+      const auto& locs = per_value[static_cast<uint32_t>(v.index)];
       std::vector<Ranked> ranked;
-      for (size_t i = 0; i < e.locs.size(); ++i) {
-        ranked.push_back({by_bytes ? e.locs[i].second.bytes.value() : e.locs[i].second.objects, e.locs[i].second.first, i});
+      for (size_t i = 0; i < locs.size(); ++i) {
+        ranked.push_back({by_bytes ? locs[i].second.bytes.value() : locs[i].second.objects, locs[i].second.first, i});
       }
       rank(&ranked, top_n);
       for (const Ranked& l : ranked) {
-        const auto& [loc, acc] = e.locs[l.index];
+        const auto& [loc, acc] = locs[l.index];
         t.rows.push_back(make_row(std::string(e.text), int_cell(e.acc.bytes.value()), e.acc.objects,
                                   s.location_name(loc), int_cell(acc.bytes.value()), acc.objects));
       }
@@ -360,10 +380,9 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
                     {"bytes", Column::Kind::kBytes}};
   rank(&pairs, top_n);
   for (const Ranked& p : pairs) {
-    const auto& [e, l] = pair_list[p.index];
-    const auto& [loc, acc] = entries[e].locs[l];
-    frozen.rows.push_back(make_row(s.location_name(loc), std::string(entries[e].text), acc.objects,
-                                   int_cell(acc.bytes.value())));
+    const Pair& pair = pair_list[p.index];
+    frozen.rows.push_back(make_row(s.location_name(pair.location), std::string(entries[pair.entry].text),
+                                   pair.acc.objects, int_cell(pair.acc.bytes.value())));
   }
   tables.push_back(std::move(frozen));
   return tables;
