@@ -5,11 +5,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "analyze/kept_values.hpp"
+#include "analyze/owner_locations.hpp"
 #include "analyze/prefetch_queue.hpp"
 #include "analyze/ranking.hpp"
-#include "analyze/string_pool.hpp"
-#include "analyze/text_arena.hpp"
 #include "analyze/sighting_table.hpp"
+#include "analyze/string_pool.hpp"
 #include "heapdump/byte_sum.hpp"
 #include "heapdump/names.hpp"
 
@@ -175,8 +176,8 @@ struct DrillDown::State {
     }
     location_counts.prefetch_hash(c.location_hash);
     if (c.has_value) {
-      value_ids.prefetch_hash(ValueIds::hash_of(c.value_fp));
-      sightings->prefetch(c.value_fp);  // in case it is not one of value_ids
+      values.prefetch_hash(KeptValues::hash_of(c.value_fp));
+      sightings->prefetch(c.value_fp);  // in case it is not one of `values`
       q.value.assign(c.value);
       c.value = q.value;
     }
@@ -201,9 +202,9 @@ struct DrillDown::State {
       at.references += c.references;
     }
     if (!c.has_value) return;
-    const uint64_t h = ValueIds::hash_of(c.value_fp);
+    const uint64_t h = KeptValues::hash_of(c.value_fp);
     uint32_t value_id;
-    if (const uint32_t* known = value_ids.find(c.value_fp, h)) {
+    if (const uint32_t* known = values.find(c.value_fp, h)) {
       value_id = *known;
     } else {
       if (sightings->first_sighting(c.value_fp, {c.first, at.id, owner})) return;
@@ -215,13 +216,8 @@ struct DrillDown::State {
   /// A new value id for a value this DrillDown keeps, with a copy of its
   /// text; not counted yet.
   uint32_t add_value(const Fingerprint& fp, uint64_t h, std::string_view text, uint64_t first) {
-    const auto id = static_cast<uint32_t>(value_counts.size());
-    bool inserted = false;
-    value_ids.find_or_insert(fp, h, &inserted) = id;
-    value_fps.push_back(fp);
-    value_texts.push_back(texts.store(text));
     value_counts.push_back(ValueCount::first_at(first));
-    return id;
+    return values.add(fp, h, text);
   }
 
   /// Calls fn(value, location, count) for every value at every location.
@@ -270,15 +266,7 @@ struct DrillDown::State {
   FlatMap<uint64_t, ClassCount, U64KeyOps> classes;
   StringPool class_texts;
   /// The values this DrillDown keeps (see apply()), by fingerprint.
-  struct FingerprintOps {
-    static uint64_t hash(const Fingerprint& fp) { return fp.lo; }
-    static bool equal(const Fingerprint& a, const Fingerprint& b) { return a == b; }
-  };
-  using ValueIds = FlatMap<Fingerprint, uint32_t, FingerprintOps>;
-  ValueIds value_ids;
-  std::vector<Fingerprint> value_fps;         // by value id
-  std::vector<std::string_view> value_texts;  // by value id, into `texts`
-  TextArena texts;
+  KeptValues values;
   std::vector<ValueCount, HugePageAllocator<ValueCount>> value_counts;  // by value id
   FlatMap<uint64_t, StringCount, U64KeyOps> value_at;    // (value id << 32 | location id), not home
   uint64_t selected = 0;
@@ -290,22 +278,7 @@ struct DrillDown::State {
   uint32_t owner = 0;
   /// Where the location ids of each owner merged into this DrillDown (this
   /// one's too) are now: a first sighting names its owner's location id.
-  struct OwnerLocations {
-    uint32_t owner;
-    bool identity;               ///< this DrillDown's own ids
-    std::vector<uint32_t> ids;   ///< else: the owner's id -> this one's
-  };
-  std::vector<OwnerLocations> owners;
-  /// The location id in this DrillDown of a first sighting, or false if its
-  /// owner was not merged into this one.
-  bool sighting_location(const Sighting& sighting, uint32_t* location) const {
-    for (const OwnerLocations& o : owners) {
-      if (o.owner != sighting.owner) continue;
-      *location = o.identity ? sighting.location : o.ids[sighting.location];
-      return true;
-    }
-    return false;
-  }
+  OwnerLocations owners{0};
 };
 
 DrillDown::DrillDown(Selection selection, std::shared_ptr<ValueSightings> sightings)
@@ -313,7 +286,7 @@ DrillDown::DrillDown(Selection selection, std::shared_ptr<ValueSightings> sighti
   if (sightings == nullptr) sightings = make_value_sightings();
   state_->owner = sightings->join();
   state_->sightings = std::move(sightings);
-  state_->owners.push_back({state_->owner, true, {}});
+  state_->owners = OwnerLocations(state_->owner);
 }
 DrillDown::~DrillDown() = default;
 
@@ -366,27 +339,19 @@ void DrillDown::merge(const DrillDown& other_drill) {
     }
   });
   // Their location ids of every owner merged into them, in this side's ids.
-  for (const State::OwnerLocations& theirs : o.owners) {
-    State::OwnerLocations mine{theirs.owner, false, {}};
-    if (theirs.identity) {
-      mine.ids = location_map;
-    } else {
-      mine.ids.resize(theirs.ids.size());
-      for (size_t i = 0; i < theirs.ids.size(); ++i) mine.ids[i] = location_map[theirs.ids[i]];
-    }
-    s.owners.push_back(std::move(mine));
-  }
+  s.owners.merge(o.owners, location_map);
   // The values: tens of thousands on each side, so this side's tables are
   // sized once.
   const size_t their_values = o.value_counts.size();
-  s.value_ids.reserve(s.value_ids.size() + their_values);
+  s.values.reserve_more(their_values);
   s.value_counts.reserve(s.value_counts.size() + their_values);
   std::vector<uint32_t> value_map(their_values);
   for (size_t v = 0; v < their_values; ++v) {
-    const Fingerprint& fp = o.value_fps[v];
-    const uint64_t h = State::ValueIds::hash_of(fp);
-    const uint32_t* known = s.value_ids.find(fp, h);
-    const uint32_t id = known != nullptr ? *known : s.add_value(fp, h, o.value_texts[v], o.value_counts[v].first);
+    const Fingerprint& fp = o.values.fp(static_cast<uint32_t>(v));
+    const uint64_t h = KeptValues::hash_of(fp);
+    const uint32_t* known = s.values.find(fp, h);
+    const uint32_t id = known != nullptr ? *known
+                                         : s.add_value(fp, h, o.values.text(static_cast<uint32_t>(v)), o.value_counts[v].first);
     s.value_counts[id].count += o.value_counts[v].count;
     s.value_counts[id].first = std::min(s.value_counts[id].first, o.value_counts[v].first);
     value_map[v] = id;
@@ -519,7 +484,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       uint64_t first = s.value_counts[v].first;
       Sighting sighting;
       FirstSighting& fs = first_sightings[v];
-      if (s.sightings->find(s.value_fps[v], &sighting) && s.sighting_location(sighting, &fs.location)) {
+      if (s.sightings->find(s.values.fp(v), &sighting) && s.owners.find(sighting.owner, sighting.location, &fs.location)) {
         fs.counted = true;
         fs.first = sighting.first;
         count += 1;
@@ -548,7 +513,7 @@ std::vector<Table> DrillDown::to_tables(uint64_t top_n, const ClassNames& names)
       }
       rank(&locs, locs.size());
       for (const Ranked& l : locs) {
-        t.rows.push_back(make_row(std::string(s.value_texts[v.index]), int_cell(v.value),
+        t.rows.push_back(make_row(std::string(s.values.text(static_cast<uint32_t>(v.index))), int_cell(v.value),
                           location_name_of(s.locations[l.index]), int_cell(l.value)));
       }
     }

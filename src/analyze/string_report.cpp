@@ -7,10 +7,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "analyze/kept_values.hpp"
+#include "analyze/owner_locations.hpp"
 #include "analyze/ranking.hpp"
 #include "analyze/sighting_table.hpp"
 #include "analyze/string_pool.hpp"
-#include "analyze/text_arena.hpp"
 #include "heapdump/byte_sum.hpp"
 #include "heapdump/gem.hpp"
 #include "heapdump/names.hpp"
@@ -46,15 +47,7 @@ struct LocKeyOps {
 struct StringReport::State {
   /// The values this StringReport keeps: those seen again after their first
   /// sighting (which is in `sightings`), with a copy of their text.
-  struct FingerprintOps {
-    static uint64_t hash(const Fingerprint& fp) { return fp.lo; }
-    static bool equal(const Fingerprint& a, const Fingerprint& b) { return a == b; }
-  };
-  using ValueIds = FlatMap<Fingerprint, uint32_t, FingerprintOps>;
-  ValueIds value_ids;
-  std::vector<Fingerprint> value_fps;         // by value id
-  std::vector<std::string_view> value_texts;  // by value id, into `texts`
-  TextArena texts;
+  KeptValues values;
   std::vector<Acc> by_value;  // by value id; without the first sighting
   StringPool files;
   FlatMap<LocKey, uint32_t, LocKeyOps> location_ids;
@@ -65,22 +58,9 @@ struct StringReport::State {
 
   std::shared_ptr<StringSightings> sightings;
   uint32_t owner = 0;
-  /// Where the location ids of each owner merged into this one are now
-  /// (as DrillDown's): a first sighting names its owner's location id.
-  struct OwnerLocations {
-    uint32_t owner;
-    bool identity;
-    std::vector<uint32_t> ids;
-  };
-  std::vector<OwnerLocations> owners;
-  bool sighting_location(const StringSighting& sighting, uint32_t* location) const {
-    for (const OwnerLocations& o : owners) {
-      if (o.owner != sighting.owner) continue;
-      *location = o.identity ? sighting.location : o.ids[sighting.location];
-      return true;
-    }
-    return false;
-  }
+  /// Where the location ids of each owner merged into this one are now: a
+  /// first sighting names its owner's location id.
+  OwnerLocations owners{0};
 
   /// First sightings whose text is kept because their value may be shown
   /// although seen only once: the `keep` best first sightings by (memsize
@@ -132,13 +112,8 @@ struct StringReport::State {
 
   /// A new value id for a value this StringReport keeps, with a copy of its text.
   uint32_t add_value(const Fingerprint& fp, uint64_t h, std::string_view text) {
-    const auto id = static_cast<uint32_t>(by_value.size());
-    bool inserted = false;
-    value_ids.find_or_insert(fp, h, &inserted) = id;
-    value_fps.push_back(fp);
-    value_texts.push_back(texts.store(text));
     by_value.emplace_back();
-    return id;
+    return values.add(fp, h, text);
   }
 
   uint32_t location_id(const LocKey& key) {
@@ -164,7 +139,7 @@ StringReport::StringReport(std::optional<Selection> selection, uint64_t max_rows
   if (sightings == nullptr) sightings = make_string_sightings();
   state_->owner = sightings->join();
   state_->sightings = std::move(sightings);
-  state_->owners.push_back({state_->owner, true, {}});
+  state_->owners = OwnerLocations(state_->owner);
   state_->keep = max_rows;
 }
 StringReport::~StringReport() = default;
@@ -182,9 +157,9 @@ void StringReport::on_record(const ObjectRecord& r) {
   }
   const uint32_t loc = s.location_id(key);
   const Fingerprint fp = fingerprint(r.value);
-  const uint64_t h = State::ValueIds::hash_of(fp);
+  const uint64_t h = KeptValues::hash_of(fp);
   uint32_t value;
-  if (const uint32_t* known = s.value_ids.find(fp, h)) {
+  if (const uint32_t* known = s.values.find(fp, h)) {
     value = *known;
   } else if (s.sightings->first_sighting(fp, {r.byte_offset, r.memsize, loc, s.owner})) {
     State::Candidate c;
@@ -217,22 +192,13 @@ void StringReport::merge(const StringReport& other) {
     if (k.file != 0) k.file = (uint64_t{s.files.intern(o.files.get(static_cast<uint32_t>((k.file & ~kHasLine) - 1)))} + 1) | (k.file & kHasLine);
     loc_map[i] = s.location_id(k);
   }
-  for (const State::OwnerLocations& theirs : o.owners) {
-    State::OwnerLocations mine{theirs.owner, false, {}};
-    if (theirs.identity) {
-      mine.ids = loc_map;
-    } else {
-      mine.ids.resize(theirs.ids.size());
-      for (size_t i = 0; i < theirs.ids.size(); ++i) mine.ids[i] = loc_map[theirs.ids[i]];
-    }
-    s.owners.push_back(std::move(mine));
-  }
+  s.owners.merge(o.owners, loc_map);
   std::vector<uint32_t> value_map(o.by_value.size());
   for (uint32_t v = 0; v < o.by_value.size(); ++v) {
-    const Fingerprint& fp = o.value_fps[v];
-    const uint64_t h = State::ValueIds::hash_of(fp);
-    const uint32_t* known = s.value_ids.find(fp, h);
-    const uint32_t id = known != nullptr ? *known : s.add_value(fp, h, o.value_texts[v]);
+    const Fingerprint& fp = o.values.fp(v);
+    const uint64_t h = KeptValues::hash_of(fp);
+    const uint32_t* known = s.values.find(fp, h);
+    const uint32_t id = known != nullptr ? *known : s.add_value(fp, h, o.values.text(v));
     s.by_value[id].add(o.by_value[v]);
     value_map[v] = id;
   }
@@ -278,9 +244,10 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   for (uint32_t v = 0; v < s.by_value.size(); ++v) {
     Entry& e = entries[v];
     e.acc = s.by_value[v];
-    e.text = s.value_texts[v];
+    e.text = s.values.text(v);
     StringSighting sighting;
-    if (s.sightings->find(s.value_fps[v], &sighting) && s.sighting_location(sighting, &e.first_location)) {
+    if (s.sightings->find(s.values.fp(v), &sighting) &&
+        s.owners.find(sighting.owner, sighting.location, &e.first_location)) {
       e.has_first = true;
       e.first_sighting = Acc{{sighting.bytes, 0}, 1, sighting.first};
       e.acc.add(e.first_sighting);
@@ -292,7 +259,7 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     std::unordered_set<uint64_t, KeyedU64Hash> taken;
     for (const auto* heap : {&s.by_bytes_candidates, &s.by_first_candidates}) {
       for (const State::Candidate& c : *heap) {
-        if (s.value_ids.find(c.fp) != nullptr) continue;  // seen again: a kept value
+        if (s.values.find(c.fp) != nullptr) continue;  // seen again: a kept value
         if (!taken.insert(c.first).second) continue;
         const Acc one{{c.bytes, 0}, 1, c.first};
         entries.push_back({one, *c.text, true, c.location, one});
