@@ -15,7 +15,9 @@
 namespace heapdump {
 
 /// Folds objects into one GroupBy per key that also keeps its groups per
-/// generation of the objects (objects without one: the "nil" generation,
+/// generation of the objects (during the read, one hash map keyed by the
+/// location, class and method groups and the generation of each object;
+/// the GroupBys are made from it after the last merge) (objects without one: the "nil" generation,
 /// as GenerationSummary): the objects of a generation grouped as `read FILE
 /// --by KEY` groups every object. For a generation whose objects all have
 /// allocation info (a "file"), that is what `read FILE GEN --by KEY` counts;
@@ -57,9 +59,12 @@ class GenerationGroups final : public RecordSink {
   Table to_table(const ClassNames& names, uint64_t top_n, uint64_t max_generations) const;
 
  private:
+  struct State;
   std::vector<GroupKey> keys_;
-  std::vector<GroupKey> base_keys_;                // folded: location, class, method
-  std::vector<std::unique_ptr<GroupBy>> base_;     // one per base key, by generation
+  std::vector<GroupKey> base_keys_;  // folded: location, class, method (at most these three)
+  bool leave_out_tracer_;
+  std::unique_ptr<State> state_;
+  mutable std::vector<std::unique_ptr<GroupBy>> base_;     // one per base key, by generation, made once
   mutable std::vector<std::unique_ptr<GroupBy>> derived_;  // per key: file, gem, type, made once
 
 };

@@ -102,6 +102,9 @@ class GroupBy final : public RecordSink {
   Table to_table(uint64_t top_n, const ClassNames& names, uint64_t* group_count = nullptr) const;
 
  private:
+  /// Folds location, class and method in one hash map and fills a GroupBy
+  /// of each from it after the read (src/analyze/group_by_keys.hpp).
+  friend class GenerationGroups;
   struct State;
   class Namer;
   GroupKey key_;

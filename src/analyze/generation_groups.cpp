@@ -5,13 +5,17 @@
 #include <stdexcept>
 #include <string>
 
+#include "analyze/group_by_keys.hpp"
+#include "heapdump/allocation_tracer.hpp"
+
 namespace heapdump {
+
+using namespace group_by_keys;
 
 namespace {
 
 /// The key a key's groups are folded under: file and gem are made from the
-/// location groups, type from the class groups (GroupBy::derive), so each
-/// record is hashed three times, not six.
+/// location groups, type from the class groups (GroupBy::derive).
 GroupKey base_key(GroupKey key) {
   switch (key) {
     case GroupKey::kFile:
@@ -21,26 +25,81 @@ GroupKey base_key(GroupKey key) {
   }
 }
 
+/// An object's raw key for each base key (unused ones 0) and its
+/// generation: one hash map lookup a record for all three keys.
+struct SiteKey {
+  RawKey keys[3];
+  uint64_t generation = 0;
+  bool has_generation = false;
+};
+struct SiteKeyOps {
+  static uint64_t hash(const SiteKey& k) {
+    return hash_u64(k.keys[0].a * 0x9E3779B97F4A7C15ull ^ mix64(k.keys[0].b) ^
+                    mix64(k.keys[1].a * 0xC2B2AE3D27D4EB4Full ^ k.keys[1].b) ^
+                    mix64(k.keys[2].a * 0x165667B19E3779F9ull ^ k.keys[2].b) ^
+                    (k.generation * 2 + (k.has_generation ? 1 : 0)) * 0x27D4EB2F165667C5ull);
+  }
+  static bool equal(const SiteKey& x, const SiteKey& y) {
+    return x.keys[0] == y.keys[0] && x.keys[1] == y.keys[1] && x.keys[2] == y.keys[2] &&
+           x.generation == y.generation && x.has_generation == y.has_generation;
+  }
+};
+
 }  // namespace
 
+struct GenerationGroups::State {
+  StringPool strings;  ///< of every base key
+  uint32_t last[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};  ///< per base key (KeyStrings)
+  FlatMap<SiteKey, Acc, SiteKeyOps> sites;
+  uint64_t objects = 0;
+  ByteSum bytes;
+};
+
 GenerationGroups::GenerationGroups(std::vector<GroupKey> keys, bool leave_out_tracer)
-    : keys_(std::move(keys)) {
+    : keys_(std::move(keys)), leave_out_tracer_(leave_out_tracer), state_(std::make_unique<State>()) {
   for (GroupKey key : keys_) {
     const GroupKey base = base_key(key);
-    if (std::find(base_keys_.begin(), base_keys_.end(), base) != base_keys_.end()) continue;
-    base_keys_.push_back(base);
-    base_.push_back(std::make_unique<GroupBy>(base, std::nullopt, leave_out_tracer, true));
+    if (std::find(base_keys_.begin(), base_keys_.end(), base) == base_keys_.end()) base_keys_.push_back(base);
   }
+  base_.resize(base_keys_.size());
   derived_.resize(keys_.size());
 }
 GenerationGroups::~GenerationGroups() = default;
 
 void GenerationGroups::on_record(const ObjectRecord& r) {
-  for (auto& g : base_) g->on_record(r);
+  if (r.kind != RecordKind::kObject) return;
+  if (leave_out_tracer_ && is_allocation_tracer(r.type, r.struct_name)) return;
+  State& s = *state_;
+  ++s.objects;
+  s.bytes.add(r.memsize);
+  SiteKey k;
+  for (size_t i = 0; i < base_keys_.size(); ++i) {
+    k.keys[i] = make_key(base_keys_[i], r, KeyStrings{&s.strings, &s.last[i]});
+  }
+  k.generation = r.has_generation ? r.generation : 0;
+  k.has_generation = r.has_generation;
+  bool inserted = false;
+  Acc& acc = s.sites.find_or_insert(k, &inserted);
+  if (inserted) acc.first = r.byte_offset;
+  acc.bytes.add(r.memsize);
+  acc.objects += 1;
 }
 
 void GenerationGroups::merge(const GenerationGroups& other) {
-  for (size_t i = 0; i < base_.size(); ++i) base_[i]->merge(*other.base_[i]);
+  State& s = *state_;
+  const State& o = *other.state_;
+  s.objects += o.objects;
+  s.bytes.add(o.bytes);
+  auto remap = [&](uint64_t id) {
+    return uint64_t{s.strings.intern(o.strings.get(static_cast<uint32_t>(id)))};
+  };
+  o.sites.for_each([&](const SiteKey& theirs, const Acc& acc) {
+    SiteKey k = theirs;
+    for (size_t i = 0; i < base_keys_.size(); ++i) k.keys[i] = remap_key(base_keys_[i], k.keys[i], remap);
+    bool inserted = false;
+    s.sites.find_or_insert(k, &inserted).add(acc);
+  });
+  for (auto& b : base_) b.reset();
   for (auto& d : derived_) d.reset();
 }
 
@@ -49,6 +108,21 @@ const GroupBy& GenerationGroups::all(GroupKey key) const {
   if (k == keys_.size()) throw std::logic_error("GenerationGroups::all: not one of the keys");
   const size_t b = static_cast<size_t>(
       std::find(base_keys_.begin(), base_keys_.end(), base_key(key)) - base_keys_.begin());
+  if (!base_[b]) {
+    // The base key's groups per generation: the sites summed over the other keys.
+    const State& s = *state_;
+    auto by = std::make_unique<GroupBy>(base_keys_[b], std::nullopt, leave_out_tracer_, true);
+    GroupBy::State& d = *by->state_;
+    for (size_t id = 0; id < s.strings.size(); ++id) d.strings.intern(s.strings.get(static_cast<uint32_t>(id)));
+    d.objects = s.objects;
+    d.bytes = s.bytes;
+    s.sites.for_each([&](const SiteKey& site, const Acc& acc) {
+      bool inserted = false;
+      d.split.find_or_insert(SplitKey{site.keys[b], site.generation, site.has_generation}, &inserted)
+          .add(acc);
+    });
+    base_[b] = std::move(by);
+  }
   if (base_key(key) == key) return *base_[b];
   if (!derived_[k]) derived_[k] = base_[b]->derive(key);
   return *derived_[k];

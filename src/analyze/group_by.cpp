@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "analyze/group_by_keys.hpp"
 #include "analyze/string_pool.hpp"
 #include "heapdump/allocation_tracer.hpp"
 #include "heapdump/byte_sum.hpp"
@@ -12,67 +13,8 @@
 #include "heapdump/names.hpp"
 
 namespace heapdump {
-namespace {
 
-/// What a raw key's `a` holds for the class key, in its low 3 bits: the
-/// allocation tracer; an IMEMO (b: its imemo_type); an object with a
-/// "class" (b: the class address; a >> 3: its type, to name it "(TYPE)"
-/// when the class is not in the dump); any other object (b: its type).
-enum ClassTag : uint64_t { kClassAddress = 1, kImemo = 2, kTracer = 3, kNoClass = 4 };
-constexpr uint64_t kTagMask = 7;
-
-/// The location key: `a` is the file id + 1 (0: no file), with this bit
-/// when there is a line; `b` is the line (any value, 2^64 - 1 too).
-constexpr uint64_t kHasLine = uint64_t{1} << 63;
-
-struct RawKey {
-  uint64_t a = 0;
-  uint64_t b = 0;
-  bool operator==(const RawKey& o) const { return a == o.a && b == o.b; }
-};
-struct RawKeyOps {
-  static uint64_t hash(const RawKey& k) { return hash_u64(k.a * 0x9E3779B97F4A7C15ull ^ mix64(k.b)); }
-  static bool equal(const RawKey& x, const RawKey& y) { return x == y; }
-};
-
-/// A raw key and the object's generation (by_generation).
-struct SplitKey {
-  RawKey key;
-  uint64_t generation = 0;
-  bool has_generation = false;
-};
-struct SplitKeyOps {
-  static uint64_t hash(const SplitKey& k) {
-    return RawKeyOps::hash(k.key) ^ mix64(k.generation * 2 + (k.has_generation ? 1 : 0));
-  }
-  static bool equal(const SplitKey& x, const SplitKey& y) {
-    return x.key == y.key && x.generation == y.generation && x.has_generation == y.has_generation;
-  }
-};
-
-struct Acc {
-  ByteSum bytes;
-  uint64_t objects = 0;
-  uint64_t first = UINT64_MAX;
-};
-
-}  // namespace
-
-struct GroupBy::State {
-  StringPool strings;
-  FlatMap<RawKey, Acc, RawKeyOps> groups;
-  FlatMap<SplitKey, Acc, SplitKeyOps> split;  ///< by_generation: instead of groups
-  uint64_t objects = 0;
-  ByteSum bytes;
-  /// The id of the string interned last for the key's main field (file,
-  /// type or method): neighbouring objects often share it, and a compare
-  /// costs less than a hash.
-  uint32_t last = UINT32_MAX;
-  uint32_t intern_main(std::string_view text) {
-    if (last != UINT32_MAX && strings.get(last) == text) return last;
-    return last = strings.intern(text);
-  }
-};
+using namespace group_by_keys;
 
 std::string_view group_key_name(GroupKey key) {
   switch (key) {
@@ -97,6 +39,45 @@ bool parse_group_key(std::string_view name, GroupKey* key) {
   return false;
 }
 
+namespace group_by_keys {
+
+RawKey make_key(GroupKey key, const ObjectRecord& r, const KeyStrings& s) {
+  RawKey k;
+  switch (key) {
+    case GroupKey::kLocation:
+      if (r.has_file) {
+        k.a = (uint64_t{s.intern_main(r.file)} + 1) | (r.has_line ? kHasLine : 0);
+        k.b = r.has_line ? r.line : 0;
+      }
+      break;
+    case GroupKey::kFile:
+    case GroupKey::kGem:
+      if (r.has_file) k.a = uint64_t{s.intern_main(r.file)} + 1;
+      break;
+    case GroupKey::kClass:
+      // The name is ObjectNamer's (heapdump/names.hpp), made in groups().
+      if (is_allocation_tracer(r.type, r.struct_name)) {
+        k = {kTracer, 0};
+      } else if (r.type == "IMEMO") {
+        k = {kImemo, s.pool->intern(r.imemo_type)};
+      } else if (r.has_class && r.type != "ICLASS") {
+        k = {kClassAddress | (uint64_t{s.intern_main(r.type)} << 3), r.class_address};
+      } else {
+        k = {kNoClass, s.intern_main(r.type)};
+      }
+      break;
+    case GroupKey::kType:
+      k.a = s.intern_main(r.type);
+      break;
+    case GroupKey::kMethod:
+      if (r.has_method) k.a = uint64_t{s.intern_main(r.method)} + 1;
+      break;
+  }
+  return k;
+}
+
+}  // namespace group_by_keys
+
 GroupBy::GroupBy(GroupKey key, std::optional<Selection> selection, bool leave_out_tracer,
                  bool by_generation)
     : key_(key),
@@ -116,37 +97,7 @@ void GroupBy::on_record(const ObjectRecord& r) {
   State& s = *state_;
   ++s.objects;
   s.bytes.add(r.memsize);
-  RawKey k;
-  switch (key_) {
-    case GroupKey::kLocation:
-      if (r.has_file) {
-        k.a = (uint64_t{s.intern_main(r.file)} + 1) | (r.has_line ? kHasLine : 0);
-        k.b = r.has_line ? r.line : 0;
-      }
-      break;
-    case GroupKey::kFile:
-    case GroupKey::kGem:
-      if (r.has_file) k.a = uint64_t{s.intern_main(r.file)} + 1;
-      break;
-    case GroupKey::kClass:
-      // The name is ObjectNamer's (heapdump/names.hpp), made in groups().
-      if (is_allocation_tracer(r.type, r.struct_name)) {
-        k = {kTracer, 0};
-      } else if (r.type == "IMEMO") {
-        k = {kImemo, s.strings.intern(r.imemo_type)};
-      } else if (r.has_class && r.type != "ICLASS") {
-        k = {kClassAddress | (uint64_t{s.intern_main(r.type)} << 3), r.class_address};
-      } else {
-        k = {kNoClass, s.intern_main(r.type)};
-      }
-      break;
-    case GroupKey::kType:
-      k.a = s.intern_main(r.type);
-      break;
-    case GroupKey::kMethod:
-      if (r.has_method) k.a = uint64_t{s.intern_main(r.method)} + 1;
-      break;
-  }
+  const RawKey k = make_key(key_, r, KeyStrings{&s.strings, &s.last});
   bool inserted = false;
   Acc& acc = by_generation_ ? s.split.find_or_insert(
                                   SplitKey{k, r.has_generation ? r.generation : 0, r.has_generation},
@@ -164,27 +115,7 @@ void GroupBy::merge(const GroupBy& other) {
   s.bytes.add(o.bytes);
   auto remap = [&](uint64_t id) { return uint64_t{s.strings.intern(o.strings.get(static_cast<uint32_t>(id)))}; };
   auto add = [&](const RawKey& theirs, const Acc& acc, const SplitKey* split) {
-    RawKey k = theirs;
-    switch (key_) {
-      case GroupKey::kLocation:
-        if (k.a != 0) k.a = (remap((k.a & ~kHasLine) - 1) + 1) | (k.a & kHasLine);
-        break;
-      case GroupKey::kFile:
-      case GroupKey::kGem:
-      case GroupKey::kMethod:
-        if (k.a != 0) k.a = remap(k.a - 1) + 1;
-        break;
-      case GroupKey::kType:
-        k.a = remap(k.a);
-        break;
-      case GroupKey::kClass:
-        if ((k.a & kTagMask) == kClassAddress) {
-          k.a = kClassAddress | (remap(k.a >> 3) << 3);
-        } else if (k.a != kTracer) {
-          k.b = remap(k.b);
-        }
-        break;
-    }
+    const RawKey k = remap_key(key_, theirs, remap);
     bool inserted = false;
     Acc& mine = split != nullptr
                     ? s.split.find_or_insert(SplitKey{k, split->generation, split->has_generation},
