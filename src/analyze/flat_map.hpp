@@ -108,6 +108,12 @@ class FlatMap {
   void prefetch(const K& key) const { prefetch_hash(hash_of(key)); }
   /// The same for a key whose hash_of() is `h`.
   void prefetch_hash(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+  /// The same, and the cache lines after it up to two slots' bytes (for
+  /// slots of more than a cache line: a lookup's probes cross several).
+  void prefetch_slots(uint64_t h) const {
+    const char* p = reinterpret_cast<const char*>(&slots_[h & mask_]);
+    for (size_t off = 0; off < 2 * sizeof(Slot); off += 64) __builtin_prefetch(p + off);
+  }
 
   /// Calls fn(key, value) for every entry, in no particular order.
   template <typename Fn>

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "analyze/group_by_keys.hpp"
+#include "analyze/prefetch_queue.hpp"
 #include "heapdump/allocation_tracer.hpp"
 
 namespace heapdump {
@@ -53,6 +54,30 @@ struct GenerationGroups::State {
   FlatMap<SiteKey, Acc, SiteKeyOps> sites;
   uint64_t objects = 0;
   ByteSum bytes;
+
+  /// The table is megabytes, looked up at random: a record's slot is
+  /// prefetched when it comes and counted kDelay records later. Records
+  /// stay in order, so a site's first record is still the first counted.
+  struct Pending {
+    SiteKey key;
+    uint64_t hash;
+    uint64_t memsize;
+    uint64_t offset;
+  };
+  static constexpr size_t kDelay = 8;
+  PrefetchQueue<Pending, kDelay> pending;
+
+  void count(const Pending& p) {
+    bool inserted = false;
+    Acc& acc = sites.find_or_insert(p.key, p.hash, &inserted);
+    if (inserted) acc.first = p.offset;
+    acc.bytes.add(p.memsize);
+    acc.objects += 1;
+  }
+  /// Counts the records still queued; every reader of `sites` calls it first.
+  void flush() {
+    pending.drain([this](const Pending& p) { count(p); });
+  }
 };
 
 GenerationGroups::GenerationGroups(std::vector<GroupKey> keys, bool leave_out_tracer)
@@ -72,21 +97,24 @@ void GenerationGroups::on_record(const ObjectRecord& r) {
   State& s = *state_;
   ++s.objects;
   s.bytes.add(r.memsize);
-  SiteKey k;
-  for (size_t i = 0; i < base_keys_.size(); ++i) {
-    k.keys[i] = make_key(base_keys_[i], r, KeyStrings{&s.strings, &s.last[i]});
+  State::Pending& p = s.pending.push([&s](const State::Pending& old) { s.count(old); });
+  for (size_t i = 0; i < 3; ++i) {
+    p.key.keys[i] = i < base_keys_.size()
+                        ? make_key(base_keys_[i], r, KeyStrings{&s.strings, &s.last[i]})
+                        : RawKey{};
   }
-  k.generation = r.has_generation ? r.generation : 0;
-  k.has_generation = r.has_generation;
-  bool inserted = false;
-  Acc& acc = s.sites.find_or_insert(k, &inserted);
-  if (inserted) acc.first = r.byte_offset;
-  acc.bytes.add(r.memsize);
-  acc.objects += 1;
+  p.key.generation = r.has_generation ? r.generation : 0;
+  p.key.has_generation = r.has_generation;
+  p.hash = decltype(s.sites)::hash_of(p.key);
+  p.memsize = r.memsize;
+  p.offset = r.byte_offset;
+  s.sites.prefetch_slots(p.hash);
 }
 
 void GenerationGroups::merge(const GenerationGroups& other) {
   State& s = *state_;
+  s.flush();
+  other.state_->flush();
   const State& o = *other.state_;
   s.objects += o.objects;
   s.bytes.add(o.bytes);
@@ -110,6 +138,7 @@ const GroupBy& GenerationGroups::all(GroupKey key) const {
       std::find(base_keys_.begin(), base_keys_.end(), base_key(key)) - base_keys_.begin());
   if (!base_[b]) {
     // The base key's groups per generation: the sites summed over the other keys.
+    state_->flush();
     const State& s = *state_;
     auto by = std::make_unique<GroupBy>(base_keys_[b], std::nullopt, leave_out_tracer_, true);
     GroupBy::State& d = *by->state_;
