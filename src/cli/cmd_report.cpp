@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -66,11 +65,6 @@ int run_report(const ReportCommand& cmd) {
   const std::vector<std::string>& inputs = cmd.files;
   if (const std::string error = same_input_error(inputs, "report"); !error.empty()) {
     print_error(error);
-    return kExitUsage;
-  }
-  if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
-    print_error("'-' is given more than once; standard input can be read only once "
-                "(see 'heapdump report --help')");
     return kExitUsage;
   }
   const bool gated = cmd.fail_objects || cmd.fail_bytes;
