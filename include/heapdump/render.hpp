@@ -11,6 +11,8 @@
 
 namespace heapdump {
 
+struct ReadReport;  // heapdump/read_report.hpp
+
 /// `read FILE` in heapy's layout, from the "generations" table.
 void render_summary_text(const Table& generations, std::string* out);
 
@@ -22,6 +24,14 @@ void render_drill_down_text(std::string_view label, const std::vector<Table>& ta
 /// `diff` in heapy's line format, from the "diff" table. `retained` selects
 /// the "Retained" wording of the three-dump form.
 void render_diff_text(const Table& diff, bool retained, std::string* out);
+/// The line `diff` writes on stderr after its text: "N objects, B bytes new"
+/// (" and retained" with `retained`; " (R of G rows shown)" when the "diff"
+/// table shows fewer than its `groups`), or "no new objects".
+std::string diff_total_line(const Table& diff, size_t groups, bool retained);
+
+/// `read`'s text (src/render/read_text.cpp): heapy's layout of the summary
+/// or the drill-down, then one section per --by key and the string report.
+void render_read_text(const ReadReport& read, std::string* out);
 
 /// `read FILE [GEN] --by KEY` and `--strings` (src/render/attribution_text.cpp).
 /// The title block "\nAnalyzing Heap (LABEL)\n" + 31 '-' + "\n\n".

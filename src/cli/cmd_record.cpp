@@ -1,12 +1,15 @@
-#include "cli/cmd_record.hpp"
-
-#include <fmt/format.h>
-
+// `heapdump record [-o DIR] [--every SECONDS] [--on-signal SIG] [--at-exit]
+//                  [--gzip] [--max-dumps N] -- COMMAND [ARGS...]`
+// Runs a Ruby program with share/heapdump/record.rb preloaded through
+// RUBYOPT, so that it writes heap dumps into DIR; analyses nothing.
 #include <cstdlib>
+#include <memory>
+#include <string>
 
+#include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "heapdump/recording.hpp"
 #include "heapdump/stderr.hpp"
-#include "record/recording.hpp"
 
 namespace heapdump {
 namespace {
@@ -59,101 +62,45 @@ const CLI::Validator& seconds_validator() {
   return validator;
 }
 
-void print_line(const std::string& line) { write_stderr_line(line + "\n"); }
-
-std::string plural(size_t n, const char* word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+int run_record(const RecordPlan& plan) {
+  if (plan.signal == "none" && plan.every.empty() && !plan.at_exit) {
+    print_error("record: nothing would write a dump: give --every, --at-exit or a signal "
+                "(see 'heapdump record --help')");
+    return kExitUsage;
+  }
+  int code = 0;
+  const Status s = record_program(plan, write_stderr_line, &code);
+  if (!s.ok()) print_error(s.message());
+  return code;
 }
 
 }  // namespace
 
-CLI::App* setup_record(CLI::App& app, RecordCommand* cmd) {
+Command add_record(CLI::App& app) {
+  auto plan = std::make_shared<RecordPlan>();
   CLI::App* sub = app.add_subcommand(
       "record",
       "Run a Ruby program with allocation tracing on, writing heap dumps into DIR "
       "(heap-PID-N.json) on a timer, on a signal and at exit");
-  sub->add_option("-o,--dir", cmd->dir,
+  sub->add_option("-o,--dir", plan->dir,
                   "Existing, writable directory for the dumps (default: the current directory)");
-  sub->add_option("--every", cmd->every, "Write a dump every SECONDS seconds (such as 60 or 0.5)")
+  sub->add_option("--every", plan->every, "Write a dump every SECONDS seconds (such as 60 or 0.5)")
       ->check(seconds_validator());
-  sub->add_option("--on-signal", cmd->signal,
+  sub->add_option("--on-signal", plan->signal,
                   "Write a dump when the program gets this signal (default USR2; none for no "
                   "signal)")
       ->check(signal_validator());
-  sub->add_flag("--at-exit", cmd->at_exit, "Write a dump when the program exits");
-  sub->add_flag("--gzip", cmd->gzip, "Write heap-PID-N.json.gz, compressed by Ruby's Zlib");
-  sub->add_option("--max-dumps", cmd->max_dumps, "At most N dumps per process")
+  sub->add_flag("--at-exit", plan->at_exit, "Write a dump when the program exits");
+  sub->add_flag("--gzip", plan->gzip, "Write heap-PID-N.json.gz, compressed by Ruby's Zlib");
+  sub->add_option("--max-dumps", plan->max_dumps, "At most N dumps per process")
       ->check(whole_number(1, UINT64_MAX));
-  sub->add_option("COMMAND", cmd->command,
+  sub->add_option("COMMAND", plan->command,
                   "The program and its arguments (ruby app.rb, bundle exec rspec, ...); "
                   "everything from the first of them on is the program's")
       ->required();
   // `record -o d ruby -e '...'`: options after COMMAND are the program's.
   sub->positionals_at_end();
-  return sub;
-}
-
-int run_record(const RecordCommand& cmd) {
-  if (cmd.signal == "none" && cmd.every.empty() && !cmd.at_exit) {
-    print_error("record: nothing would write a dump: give --every, --at-exit or a signal "
-                "(see 'heapdump record --help')");
-    return kExitUsage;
-  }
-  const RecordPlan plan{cmd.dir, cmd.every, cmd.signal, cmd.at_exit, cmd.gzip, cmd.max_dumps,
-                        cmd.command};
-  int code = 0;
-  Status s = prepare_recording(plan, &code);
-  if (!s.ok()) {
-    print_error(s.message());
-    return code;
-  }
-  // The lines below are not print_error()'s: names go out as shell words,
-  // safe on a terminal and ready to paste.
-  const std::string name = shell_word(cmd.command[0]);
-  const std::string shown_dir = shell_word(cmd.dir);
-  const auto on_start = [&](pid_t pid) {
-    std::string when;
-    const auto add = [&when](const std::string& s) { when += (when.empty() ? "" : ", ") + s; };
-    if (!cmd.every.empty()) add("every " + cmd.every + " s");
-    if (cmd.signal != "none") add(fmt::format("on SIG{} (kill -{} {})", cmd.signal, cmd.signal, pid));
-    if (cmd.at_exit) add("at exit");
-    print_line(fmt::format("heapdump: recording {} (PID {}) into {}: {}", name, pid, shown_dir,
-                           when));
-  };
-  Recording rec;
-  s = run_recording(plan, on_start, &rec, &code);
-  if (!s.ok()) {
-    print_error(s.message());
-    return code;
-  }
-
-  const std::string ended =
-      rec.child.signaled ? fmt::format("{} was ended by {}", name, signal_name(rec.child.code))
-                         : fmt::format("{} exited with status {}", name, rec.child.code);
-  if (!rec.list_error.empty()) {
-    print_error(fmt::format("{}; cannot list the dumps in {}: {}", ended, shown_dir,
-                            rec.list_error));
-    return code;
-  }
-  for (const std::string& temp : rec.cut_short) {
-    print_line(fmt::format("heapdump: {}: a dump cut short (its process ended while writing it)",
-                           shell_word(join_path(cmd.dir, temp))));
-  }
-  if (rec.dumps.empty()) {
-    print_line(fmt::format(
-        "heapdump: {}; no dumps were written to {}: it ended before a dump was due, or it did "
-        "not run Ruby with RUBYOPT (ruby --disable=rubyopt ignores it)",
-        ended, shown_dir));
-    return code;
-  }
-  std::string list = fmt::format("heapdump: {}; {} in {}:\n", ended,
-                                 plural(rec.dumps.size(), "dump"), shown_dir);
-  for (const DumpName& d : rec.dumps) list += "  " + shell_word(join_path(cmd.dir, d.name)) + "\n";
-  list += rec.chosen.size() == 1 ? "heapdump: next: heapdump read" : "heapdump: next: heapdump diff";
-  for (const DumpName& d : rec.chosen) list += " " + shell_word(join_path(cmd.dir, d.name));
-  if (rec.chosen.size() == 1) list += " all";
-  write_stderr_line(list + "\n");
-  return code;
+  return {sub, [plan] { return run_record(*plan); }};
 }
 
 }  // namespace heapdump

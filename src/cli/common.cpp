@@ -5,19 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
-#include "heapdump/input.hpp"
 #include "heapdump/output.hpp"
-#include "heapdump/render.hpp"
-#include "render/terminal_text.hpp"
+#include "heapdump/report_output.hpp"
 
 namespace heapdump {
 
@@ -100,6 +95,13 @@ void add_lines_option(CLI::App* cmd, uint64_t* lines, const std::string& descrip
       ->capture_default_str();
 }
 
+void add_threshold_option(CLI::App* cmd, uint64_t* threshold) {
+  cmd->add_option("--threshold", *threshold,
+                  "Leak suspect: an object or class retaining at least this % of the heap")
+      ->check(whole_number(1, 100))
+      ->capture_default_str();
+}
+
 void add_allow_skipped_lines_option(CLI::App* cmd, uint64_t* allowed) {
   cmd->add_option("--allow-skipped-lines", *allowed,
                   "With a --fail-if-new-* limit: accept up to N skipped lines per input; more, "
@@ -150,71 +152,6 @@ unsigned CommonOptions::thread_count() const {
   return cores == 0 ? 1 : std::min(cores, 64u);
 }
 
-namespace {
-
-/// Writes a fixed message to stderr without allocating: after an allocation
-/// failed there may be no memory left even for a message (a std::string in
-/// a handler that throws again would escape main and abort).
-void write_fixed(std::string_view message) {
-  while (!message.empty()) {
-    const ssize_t n = ::write(STDERR_FILENO, message.data(), message.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    message.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
-constexpr std::string_view kOutOfMemory =
-    "heapdump: out of memory: the process was refused more memory (ulimit -v, prlimit --as, a "
-    "container's limit, or the machine's); the command was stopped\n";
-
-/// The process ends through std::terminate when an exception cannot be
-/// caught: one thrown inside a noexcept function, e.g. std::bad_alloc when
-/// simdjson makes its implementation objects on first use inside
-/// dom::parser::allocate(). Out of memory then still gets its message and
-/// exit 3 (temporary output files removed); anything else goes on to the
-/// runtime's handler (a message and abort).
-std::terminate_handler g_runtime_terminate = nullptr;
-
-[[noreturn]] void on_terminate() {
-  if (const std::exception_ptr e = std::current_exception()) {
-    bool out_of_memory = false;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::bad_alloc&) {
-      out_of_memory = true;
-    } catch (...) {
-    }
-    if (out_of_memory) {
-      remove_output_temporaries();
-      write_fixed(kOutOfMemory);
-      std::_Exit(kExitIoError);
-    }
-  }
-  if (g_runtime_terminate != nullptr) g_runtime_terminate();
-  std::abort();
-}
-
-}  // namespace
-
-int run_guarded(const std::function<int()>& command) {
-  if (g_runtime_terminate == nullptr) g_runtime_terminate = std::set_terminate(on_terminate);
-  try {
-    return command();
-  } catch (const std::bad_alloc&) {
-    write_fixed(kOutOfMemory);
-  } catch (const std::exception& e) {
-    try {
-      print_error(fmt::format("internal error: {}", e.what()));
-    } catch (...) {
-      write_fixed("heapdump: internal error\n");
-    }
-  } catch (...) {
-    write_fixed("heapdump: internal error: an exception that is not a std::exception\n");
-  }
-  return kExitIoError;
-}
-
 bool load_graph(const std::string& file, const CommonOptions& options,
                 std::shared_ptr<const LoadedGraph>* out) {
   PhaseTimer timer;
@@ -232,34 +169,10 @@ bool load_graph(const std::string& file, const CommonOptions& options,
 }
 
 int emit_report(const CommonOptions& options, const Report& report, std::string_view text) {
-  std::string out;
-  if (options.format == "text") {
-    // The renderers escape each piece of dump- and user-supplied text
-    // (src/render/terminal_text.hpp); this pass keeps a control that one of
-    // them missed off the terminal all the same (their output is plain).
-    const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-      const auto b = static_cast<unsigned char>(c);
-      return (b >= 0x20 && b < 0x7F) || b == '\n';
-    });
-    if (plain) return emit(text);
-    append_terminal_text(text, &out, /*keep_newlines=*/true);
-    return emit(out);
-  }
-  // JSON and CSV go out a megabyte at a time, so a big table (a path of
-  // millions of hops, Table::row_source) is never one string in memory.
-  Status status;
-  auto flush = [&status](std::string* buf) {
-    if (status.ok()) status = write_stdout(*buf);
-    buf->clear();
-  };
-  if (options.format == "json") {
-    render_json(report, &out, flush);
-  } else {
-    render_csv(report, &out, CsvOptions{options.csv_safe}, flush);
-  }
-  flush(&out);
-  if (status.ok() || status.code() == Status::Code::kBrokenPipe) return kExitOk;
-  print_error(status.message());
+  const Status s = write_report(report, options.format, CsvOptions{options.csv_safe}, text,
+                                write_stdout);
+  if (s.ok() || s.code() == Status::Code::kBrokenPipe) return kExitOk;
+  print_error(s.message());
   return kExitIoError;
 }
 
@@ -271,13 +184,6 @@ int gate_exit(const GateOutcome& gate) {
   if (gate.kind != GateOutcome::Kind::kTripped) return kExitOk;
   print_error("leak gate tripped: " + gate.detail);
   return kExitGate;
-}
-
-int emit(std::string_view text) {
-  Status s = write_stdout(text);
-  if (s.ok() || s.code() == Status::Code::kBrokenPipe) return kExitOk;
-  print_error(s.message());
-  return kExitIoError;
 }
 
 }  // namespace heapdump

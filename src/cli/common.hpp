@@ -1,10 +1,10 @@
-// What the subcommands share: exit codes, warnings, reading a file, stdout.
+// What the subcommands share: exit codes, option checks and common options,
+// loading the graph, writing the report, the leak gate's exit status.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <vector>
 #include <string>
@@ -53,6 +53,9 @@ void add_dump_file(CLI::App* cmd, std::string* file);
 /// `--lines N` (a whole number >= 1, default shown in --help).
 void add_lines_option(CLI::App* cmd, uint64_t* lines, const std::string& description);
 
+/// `--threshold PCT` of the leak suspects (retained, report).
+void add_threshold_option(CLI::App* cmd, uint64_t* threshold);
+
 /// `--allow-skipped-lines N` of the leak gates (diff, report).
 void add_allow_skipped_lines_option(CLI::App* cmd, uint64_t* allowed);
 
@@ -77,21 +80,13 @@ void add_common_options(CLI::App* cmd, CommonOptions* options);
 bool load_graph(const std::string& file, const CommonOptions& options,
                 std::shared_ptr<const LoadedGraph>* out);
 
-/// Renders `report` as JSON or CSV per options.format and writes it to
-/// stdout; for "text", writes `text` instead. Returns the exit code as emit().
+/// Writes `report` to stdout as options.format asks (write_report(); for
+/// "text", `text`, the command's layout of it). Returns kExitOk, also when
+/// the reader closed the pipe, or kExitIoError after printing the error.
 int emit_report(const CommonOptions& options, const Report& report, std::string_view text);
 
 /// The exit status of a leak gate's outcome: kExitOk, or kExitGate or
 /// kExitGateUnjudged after printing why ("leak gate tripped: ...").
 int gate_exit(const GateOutcome& gate);
-
-/// Writes `text` to stdout. Returns the exit code: kExitOk, also when the
-/// reader closed the pipe, or kExitIoError after printing the error.
-int emit(std::string_view text);
-
-/// Runs a command and returns its exit code. Running out of memory anywhere
-/// in it (std::bad_alloc, also from a parsing thread) is a clear message and
-/// kExitIoError, never an abort; so is any other exception that escapes.
-int run_guarded(const std::function<int()>& command);
 
 }  // namespace heapdump

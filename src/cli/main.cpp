@@ -1,37 +1,20 @@
 // heapdump: fast, heapy-compatible analysis of Ruby heap dumps.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <csignal>
-#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "cli/cmd_compare.hpp"
-#include "cli/cmd_diff.hpp"
-#include "cli/cmd_path.hpp"
-#include "cli/cmd_read.hpp"
-#include "cli/cmd_record.hpp"
-#include "cli/cmd_report.hpp"
-#include "cli/cmd_retained.hpp"
+#include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/help_format.hpp"
+#include "heapdump/guard.hpp"
 #include "heapdump/input.hpp"
-#include "render/terminal_text.hpp"
+#include "heapdump/stderr.hpp"
 
 namespace {
-
-/// One subcommand: its parsed options live in the lambdas' captures.
-struct Command {
-  CLI::App* app;
-  std::function<int()> run;
-};
-
-template <typename Options, typename Setup, typename Run>
-Command make_command(CLI::App& app, Setup setup, Run run) {
-  auto options = std::make_shared<Options>();
-  return {setup(app, options.get()), [options, run] { return run(*options); }};
-}
 
 /// True if `token` (such as --lines or --lines=3 or -q) names an option of
 /// `app` or of its parents.
@@ -53,25 +36,24 @@ int run(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string(HEAPDUMP_VERSION) + "\n" +
                                             heapdump::decompressor_versions());
   app.require_subcommand(1, 1);
-  const std::vector<Command> commands = {
-      make_command<heapdump::ReadCommand>(app, heapdump::setup_read, heapdump::run_read),
-      make_command<heapdump::DiffCommand>(app, heapdump::setup_diff, heapdump::run_diff),
-      make_command<heapdump::CompareCommand>(app, heapdump::setup_compare, heapdump::run_compare),
-      make_command<heapdump::PathCommand>(app, heapdump::setup_path, heapdump::run_path),
-      make_command<heapdump::RetainedCommand>(app, heapdump::setup_retained,
-                                              heapdump::run_retained),
-      make_command<heapdump::ReportCommand>(app, heapdump::setup_report, heapdump::run_report),
-      make_command<heapdump::RecordCommand>(app, heapdump::setup_record, heapdump::run_record),
+  const std::vector<heapdump::Command> commands = {
+      heapdump::add_read(app),
+      heapdump::add_diff(app),
+      heapdump::add_compare(app),
+      heapdump::add_path(app),
+      heapdump::add_retained(app),
+      heapdump::add_report(app),
+      heapdump::add_record(app),
   };
   // CLI11 heads the list with each subcommand's group ("Subcommands" by
   // default; a formatter label does not reach it).
-  for (const Command& c : commands) c.app->group("Commands");
+  for (const heapdump::Command& c : commands) c.app->group("Commands");
 
   // `heapdump help [COMMAND]` is `heapdump [COMMAND] --help`.
   std::vector<const char*> args(argv, argv + argc);
   if (argc > 1 && std::string(argv[1]) == "help") {
     if (argc > 3) {
-      std::fprintf(stderr, "heapdump: help takes at most one COMMAND (see 'heapdump --help')\n");
+      heapdump::print_error("help takes at most one COMMAND (see 'heapdump --help')");
       return heapdump::kExitUsage;
     }
     args.erase(args.begin() + 1);
@@ -81,13 +63,13 @@ int run(int argc, char** argv) {
   if (argc > 1 && args[1][0] != '-') {
     std::string names;
     bool known = false;
-    for (const Command& c : commands) {
+    for (const heapdump::Command& c : commands) {
       known = known || c.app->get_name() == args[1];
       names += (names.empty() ? "" : ", ") + c.app->get_name();
     }
     if (!known) {
-      std::fprintf(stderr, "heapdump: unknown command '%s'; the commands are %s (see 'heapdump --help')\n",
-                   heapdump::terminal_text(args[1]).c_str(), names.c_str());
+      heapdump::print_error(fmt::format(
+          "unknown command '{}'; the commands are {} (see 'heapdump --help')", args[1], names));
       return heapdump::kExitUsage;
     }
   }
@@ -120,8 +102,7 @@ int run(int argc, char** argv) {
   }
   if (!empty.empty()) {
     // `empty` may quote the option before it: escaped like every argument.
-    std::fprintf(stderr, "heapdump: %s (see 'heapdump %s --help')\n",
-                 heapdump::terminal_text(empty).c_str(), args[1]);
+    heapdump::print_error(fmt::format("{} (see 'heapdump {} --help')", empty, args[1]));
     return heapdump::kExitUsage;
   }
   try {
@@ -135,7 +116,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string sub;
     const CLI::App* parsed = &app;
-    for (const Command& c : commands) {
+    for (const heapdump::Command& c : commands) {
       if (c.app->parsed()) {
         sub = " " + c.app->get_name();
         parsed = c.app;
@@ -156,13 +137,11 @@ int run(int argc, char** argv) {
       const std::string near = heapdump::nearest_option(*parsed, token.substr(0, token.find('=')));
       if (!near.empty()) hint = "; did you mean '" + near + "'?";
     }
-    // CLI11's messages quote the arguments: no terminal controls from them.
-    std::fprintf(stderr, "heapdump: %s%s (see 'heapdump%s --help')\n",
-                 heapdump::terminal_text(e.what()).c_str(), heapdump::terminal_text(hint).c_str(),
-                 sub.c_str());
+    // CLI11's messages quote the arguments: print_error() escapes them.
+    heapdump::print_error(fmt::format("{}{} (see 'heapdump{} --help')", e.what(), hint, sub));
     return heapdump::kExitUsage;
   }
-  for (const Command& c : commands) {
+  for (const heapdump::Command& c : commands) {
     if (c.app->parsed()) return c.run();
   }
   return heapdump::kExitUsage;  // unreachable: CLI11 requires one subcommand
@@ -174,5 +153,5 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is seen as EPIPE and ends quietly
   // Any exception that escapes, from setting up the command line as much as
   // from running a command, is one message and exit 3, never an abort.
-  return heapdump::run_guarded([argc, argv] { return run(argc, argv); });
+  return heapdump::run_guarded([argc, argv] { return run(argc, argv); }, heapdump::kExitIoError);
 }

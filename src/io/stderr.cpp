@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 namespace heapdump {
 namespace {

@@ -1,17 +1,14 @@
-// Heap addresses ("0x7f3a1c2b4d50") as integers.
+// Heap addresses ("0x7f3a1c2b4d50") as integers, as the parser reads them.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include "heapdump/address.hpp"
+
 namespace heapdump {
 
-/// Parses "0x" followed by 1 to 16 hex digits (any case) into *out.
-/// Returns false for anything else. Addresses vary in length between
-/// platforms (12 digits on x86-64, 9 on macOS arm64), so no width is assumed.
-bool parse_address(std::string_view text, uint64_t* out);
-
-/// The same, for a `text` followed by at least 16 readable bytes (any
+/// parse_address(), for a `text` followed by at least 16 readable bytes (any
 /// values): all digits are checked and combined at once in SSE2 registers.
 bool parse_address_padded(std::string_view text, uint64_t* out);
 

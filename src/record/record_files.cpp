@@ -8,7 +8,7 @@
 #include <map>
 #include <memory>
 
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 namespace heapdump {
 namespace {

@@ -62,7 +62,7 @@ std::string join_path(const std::string& dir, const std::string& name);
 /// terminal: as is when made only of letters, digits and `_@%+=:,./-`;
 /// in single quotes when it has other printable characters; in bash's
 /// $'...' with \xHH escapes when it holds a terminal control
-/// (is_terminal_control(), src/render/terminal_text.hpp) or a byte that is
+/// (is_terminal_control(), include/heapdump/terminal_text.hpp) or a byte that is
 /// not well-formed UTF-8.
 std::string shell_word(std::string_view s);
 

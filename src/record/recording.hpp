@@ -1,4 +1,4 @@
-// `heapdump record`'s work, without its command line: checks the dump
+// The steps of record_program() (heapdump/recording.hpp): checks the dump
 // directory, finds the preload share/heapdump/record.rb and the program,
 // hands the preload and the settings to the program through its
 // environment (RUBYOPT, RUBYLIB, HEAPDUMP_RECORD_*), runs it, and lists the
@@ -13,22 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "heapdump/recording.hpp"
 #include "heapdump/status.hpp"
 #include "record/child_process.hpp"
 #include "record/record_files.hpp"
 
 namespace heapdump {
-
-/// What to record (the options of `heapdump record`).
-struct RecordPlan {
-  std::string dir = ".";
-  std::string every;            ///< seconds between dumps; "" for none
-  std::string signal = "USR2";  ///< without "SIG"; "none" for no signal
-  bool at_exit = false;
-  bool gzip = false;
-  std::optional<uint64_t> max_dumps;
-  std::vector<std::string> command;  ///< the program and its arguments
-};
 
 /// What a run left in the directory.
 struct Recording {

@@ -7,7 +7,7 @@
 #include "heapdump/render.hpp"
 #include "render/ruby_inspect.hpp"
 #include "heapdump/names.hpp"
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 #include "render/units.hpp"
 
 namespace heapdump {

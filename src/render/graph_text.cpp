@@ -9,7 +9,7 @@
 #include "heapdump/gem.hpp"
 #include "heapdump/graph.hpp"
 #include "heapdump/render.hpp"
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 namespace heapdump {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "heapdump/render.hpp"
 #include "render/report_assets.hpp"
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 namespace heapdump {
 namespace {

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "heapdump/render.hpp"
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 namespace heapdump {
 namespace {
@@ -51,7 +51,7 @@ void append_ascii(unsigned char b, std::string* out) {
 }
 
 /// A JSON string of `s`; valid UTF-8 sequences are copied as is, except
-/// the C1 and bidirectional controls of src/render/terminal_text.hpp and
+/// the C1 and bidirectional controls of include/heapdump/terminal_text.hpp and
 /// U+2028/U+2029 (\u0085, \u202e, ...: the same string, nothing a terminal
 /// or a JavaScript parser acts on), and (only reachable for keys, see
 /// append_text) each byte that is not part of one becomes U+FFFD.

@@ -1,6 +1,6 @@
 #include "render/ruby_inspect.hpp"
 
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 namespace heapdump {
 
@@ -25,7 +25,7 @@ std::string ruby_inspect(std::string_view s) {
     uint32_t cp = 0;
     const size_t len = decode_utf8(s, i, &cp);
     if (len == 0 || is_terminal_control(cp)) {
-      // Controls and invalid bytes: the terminal rule (src/render/terminal_text.hpp).
+      // Controls and invalid bytes: the terminal rule (include/heapdump/terminal_text.hpp).
       append_terminal_text(s.substr(i, len == 0 ? 1 : len), &out);
       i += len == 0 ? 1 : len;
     } else if (cp == 0x2028 || cp == 0x2029) {

@@ -1,4 +1,4 @@
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 namespace heapdump {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "heapdump/render.hpp"
 #include "render/ruby_inspect.hpp"
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 #include "render/units.hpp"
 
 namespace heapdump {
@@ -112,6 +112,16 @@ void render_diff_text(const Table& t, bool retained, std::string* out) {
                    terminal_text(as_text(row[0])), as_int(row[1]), as_int(row[2]), total,
                    is_null(row[3]) ? std::string() : terminal_text(as_text(row[3])), line);
   }
+}
+
+std::string diff_total_line(const Table& t, size_t groups, bool retained) {
+  const uint128 objects = t.total("objects");
+  if (objects == 0) return "no new objects\n";
+  std::string shown;
+  if (t.rows.size() < groups) shown = fmt::format(" ({} of {} rows shown)", t.rows.size(), groups);
+  return fmt::format("{} {}, {} bytes new{}{}\n", decimal(objects),
+                     objects == 1 ? "object" : "objects", decimal(t.total("bytes")),
+                     retained ? " and retained" : "", shown);
 }
 
 }  // namespace heapdump

@@ -139,7 +139,7 @@ def term_check(label, args, want_out=(), want_err=(), codes=(0,)):
     return out, err
 
 
-# Escaped forms (src/render/terminal_text.hpp).
+# Escaped forms (include/heapdump/terminal_text.hpp).
 E_FILE1 = "f\\e]0;PWNED\\a.rb"
 E_FILE2 = "cr\\r\\u0000nul\\u202Eevil\\u009Bcsi\\u007Fdel.rb"
 E_FILE3 = "x\\nINJECTED.rb"

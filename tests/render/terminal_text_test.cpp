@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "render/terminal_text.hpp"
+#include "heapdump/terminal_text.hpp"
 
 using heapdump::append_terminal_text;
 using heapdump::decode_utf8;

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "cli/common.hpp"
+#include "heapdump/guard.hpp"
 
 using namespace heapdump;
 
@@ -15,7 +15,7 @@ namespace {
 void throw_out_of_memory() { throw std::bad_alloc(); }
 void throw_logic_error() { throw std::logic_error("boom"); }
 
-/// Runs `body` under run_guarded() in a forked child whose stderr is
+/// Runs `body` under run_guarded() (failure status 3) in a forked child whose stderr is
 /// captured; returns the child's wait status.
 template <typename F>
 int in_child(F body, std::string* err) {
@@ -26,10 +26,12 @@ int in_child(F body, std::string* err) {
   if (pid == 0) {
     ::dup2(fds[1], STDERR_FILENO);
     ::close(fds[0]);
-    ::_exit(run_guarded([&] {
-      body();
-      return 0;
-    }));
+    ::_exit(run_guarded(
+        [&] {
+          body();
+          return 0;
+        },
+        3));
   }
   ::close(fds[1]);
   char buf[512];
