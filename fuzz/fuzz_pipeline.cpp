@@ -114,7 +114,7 @@ std::string render_all(const Report& report, const std::string& text) {
   return text + "\x1e" + json + "\x1e" + csv;
 }
 
-/// What one parsing thread of `read` folds into (as in src/cli/cmd_read.cpp).
+/// What one parsing thread of `read` folds into (as in src/report/read_report.cpp).
 struct ReadWork {
   /// `sightings`: one for every thread's `all`, one for every thread's
   /// `one`; `string_sightings` for every thread's `strings`.
