@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "analyze/flat_map.hpp"
+#include "analyze/group_acc.hpp"
 #include "analyze/keyed_hash.hpp"
 #include "analyze/string_pool.hpp"
 #include "heapdump/byte_sum.hpp"
@@ -51,17 +52,7 @@ struct SplitKeyOps {
   }
 };
 
-struct Acc {
-  ByteSum bytes;
-  uint64_t objects = 0;
-  uint64_t first = UINT64_MAX;
-  /// Adds another's counts; the first appearance is the smaller offset.
-  void add(const Acc& o) {
-    bytes.add(o.bytes);
-    objects += o.objects;
-    if (o.first < first) first = o.first;
-  }
-};
+using Acc = GroupAcc;
 
 /// Strings of raw keys, numbered in a pool, with the id interned last for
 /// one field (file, type or method): neighbouring objects often share it,

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "analyze/group_acc.hpp"
 #include "analyze/kept_values.hpp"
 #include "analyze/owner_locations.hpp"
 #include "analyze/ranking.hpp"
@@ -19,16 +20,7 @@
 namespace heapdump {
 namespace {
 
-struct Acc {
-  ByteSum bytes;
-  uint64_t objects = 0;
-  uint64_t first = UINT64_MAX;
-  void add(const Acc& o) {
-    bytes.add(o.bytes);
-    objects += o.objects;
-    first = std::min(first, o.first);
-  }
-};
+using Acc = GroupAcc;
 
 struct LocKey {
   uint64_t file = 0;  // file id + 1, 0 = no file; bit 63: has a line

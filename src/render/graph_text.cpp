@@ -10,19 +10,13 @@
 #include "heapdump/graph.hpp"
 #include "heapdump/render.hpp"
 #include "heapdump/terminal_text.hpp"
+#include "render/units.hpp"
 
 namespace heapdump {
 namespace {
 
 constexpr std::string_view kRule = "==============================";  // 30
 
-/// The table called `name` (an internal error when there is none).
-const Table& table_named(const std::vector<Table>& tables, std::string_view name) {
-  for (const Table& t : tables) {
-    if (t.name == name) return t;
-  }
-  throw std::logic_error(fmt::format("no table '{}' to render", name));
-}
 
 /// The index of column `name` of `t` (an internal error when there is none).
 size_t col(const Table& t, const std::string& name) {

@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "heapdump/render.hpp"
 #include "render/ruby_inspect.hpp"
@@ -12,13 +11,6 @@ namespace heapdump {
 namespace {
 
 constexpr std::string_view kRule = "==============================";  // 30
-
-const Table& find_table(const std::vector<Table>& tables, std::string_view name) {
-  for (const Table& t : tables) {
-    if (t.name == name) return t;
-  }
-  throw std::logic_error("missing table " + std::string(name));
-}
 
 /// Rows of (key, number) as "  NUMBER  key", numbers right-aligned.
 void append_ranked_rows(const Table& t, std::string* out) {
@@ -73,29 +65,29 @@ void render_drill_down_text(std::string_view label, const std::vector<Table>& ta
                  "\nAnalyzing Heap (Generation: {})\n-------------------------------\n\n",
                  terminal_text(label));
 
-  const Table& memory = find_table(tables, "memory_by_location");
+  const Table& memory = table_named(tables, "memory_by_location");
   fmt::format_to(std::back_inserter(*out), "allocated by memory ({}) (in bytes)\n{}\n",
                  memory.total("bytes"), kRule);
   append_ranked_rows(memory, out);
 
-  const Table& count = find_table(tables, "objects_by_location");
+  const Table& count = table_named(tables, "objects_by_location");
   fmt::format_to(std::back_inserter(*out), "\nobject count ({})\n{}\n", count.total("objects"),
                  kRule);
   append_ranked_rows(count, out);
 
-  const Table& classes = find_table(tables, "objects_by_class");
+  const Table& classes = table_named(tables, "objects_by_class");
   if (!classes.rows.empty()) {
     fmt::format_to(std::back_inserter(*out), "\nobject counts by class\n{}\n", kRule);
     append_ranked_rows(classes, out);
   }
 
-  const Table& refs = find_table(tables, "references_by_location");
+  const Table& refs = table_named(tables, "references_by_location");
   if (!refs.rows.empty()) {
     fmt::format_to(std::back_inserter(*out), "\nHigh Ref Counts\n{}\n\n", kRule);
     append_ranked_rows(refs, out);
   }
 
-  const Table& strings = find_table(tables, "duplicate_strings");
+  const Table& strings = table_named(tables, "duplicate_strings");
   if (!strings.rows.empty()) {
     fmt::format_to(std::back_inserter(*out), "\nDuplicate strings\n{}\n\n", kRule);
     append_duplicate_strings(strings, out);

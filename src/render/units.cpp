@@ -1,5 +1,9 @@
 #include "render/units.hpp"
 
+#include <fmt/format.h>
+
+#include <stdexcept>
+
 namespace heapdump {
 
 std::string decimal(uint128 v) {
@@ -31,6 +35,13 @@ int decimal_digits(uint128 n) {
     ++digits;
   }
   return digits;
+}
+
+const Table& table_named(const std::vector<Table>& tables, std::string_view name) {
+  for (const Table& t : tables) {
+    if (t.name == name) return t;
+  }
+  throw std::logic_error(fmt::format("no table '{}' to render", name));
 }
 
 }  // namespace heapdump
