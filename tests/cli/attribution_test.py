@@ -21,23 +21,16 @@ import re
 import subprocess
 import sys
 
-if len(sys.argv) != 2:
-    sys.exit("usage: attribution_test.py HEAPDUMP")
-HD = sys.argv[1]
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 FX = "fixtures/"
 NOT_OBJECTS = {"ROOT", "SHAPE", "NONE", "MOVED"}
 KEYS = ["location", "file", "gem", "class", "type", "method"]
-passed = failed = 0
 
 
-def check(label, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {label}")
-    else:
-        failed += 1
-        print(f"FAIL  {label} {detail}"[:2000])
+TALLY = Tally(show_passes=True)
+check = TALLY.check
 
 
 def run(*args):
@@ -525,5 +518,4 @@ with tempfile.TemporaryDirectory() as tmp:
     values = {r[0] for t in doc["tables"] if t["name"] == "strings_by_memory" for r in t["rows"]}
     check("--strings json: values whole", values == {long_value, accents, short}, len(values))
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()

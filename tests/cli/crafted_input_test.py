@@ -28,22 +28,15 @@ import subprocess
 import sys
 import tempfile
 
-if len(sys.argv) != 2:
-    sys.exit("usage: crafted_input_test.py HEAPDUMP")
-HD = os.path.abspath(sys.argv[1])
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 N = 200_000
 TIMEOUT = 60
-passed = failed = 0
 
 
-def check(label, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {label}")
-    else:
-        failed += 1
-        print(f"FAIL  {label} {detail}"[:2000])
+TALLY = Tally(show_passes=True)
+check = TALLY.check
 
 
 def run(args, env=None):
@@ -256,5 +249,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()

@@ -19,20 +19,16 @@ import subprocess
 import sys
 import tempfile
 
-HD = sys.argv[1]
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 FX = "fixtures/"
 NOT_OBJECTS = {"ROOT", "SHAPE", "NONE", "MOVED"}
 NO_FILE = "(no file)"
-passed = failed = 0
 
 
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
+TALLY = Tally()
+check = TALLY.check
 
 
 def run(*args, stdin=None):
@@ -366,5 +362,4 @@ def tracer_cases():
 gate_cases()
 report_cases()
 tracer_cases()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()

@@ -22,21 +22,15 @@ import shlex
 import subprocess
 import sys
 
-if len(sys.argv) != 2:
-    sys.exit("usage: docs_test.py HEAPDUMP")
-HD = os.path.abspath(sys.argv[1])
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 COMMANDS = ["read", "diff", "compare", "path", "retained", "report", "record"]
 REPORTS = ["read", "diff", "compare", "path", "retained", "report"]
-passed = failed = 0
 
 
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}{': ' + detail if detail else ''}")
+TALLY = Tally()
+check = TALLY.check
 
 
 def run(*args):
@@ -119,5 +113,4 @@ for doc in ["README.md"] + sorted(glob.glob("docs/*.md")):
               "Merged shortest paths" in body or lines[-1] == "...", repr(lines[-1]))
 check("examples found", examples >= 2, str(examples))
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()

@@ -31,9 +31,9 @@ import sys
 import tempfile
 import unicodedata
 
-if len(sys.argv) != 2:
-    sys.exit("usage: formats_test.py HEAPDUMP")
-HD = sys.argv[1]
+from cli_util import heapdump_binary
+
+HD = heapdump_binary()
 FX = "fixtures/"
 
 # --------------------------------------------------------------------------

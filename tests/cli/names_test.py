@@ -17,20 +17,14 @@ import json
 import subprocess
 import sys
 
-if len(sys.argv) != 2:
-    sys.exit("usage: names_test.py HEAPDUMP")
-HD = sys.argv[1]
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 FX = "fixtures/"
-passed = failed = 0
 
 
-def check(label, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL  {label} {detail}"[:2000])
+TALLY = Tally()
+check = TALLY.check
 
 
 def run_json(*args):
@@ -110,5 +104,4 @@ p = subprocess.run([HD, "path", FX + "leak_plain.2.json", "--class", "proc"], ca
 err = p.stderr.decode()
 check("path --class proc: exit 1 with close names", p.returncode == 1 and "close names: Proc" in err, err)
 
-print(f"{passed} passed, {failed} failed ({len(unique)} names tried)")
-sys.exit(1 if failed else 0)
+TALLY.finish(f" ({len(unique)} names tried)")

@@ -23,21 +23,14 @@ import subprocess
 import sys
 import tempfile
 
-if len(sys.argv) != 2:
-    sys.exit("usage: numbers_test.py HEAPDUMP")
-HD = os.path.abspath(sys.argv[1])
-passed = failed = 0
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 U64 = 2**64 - 1
 
 
-def check(label, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {label}")
-    else:
-        failed += 1
-        print(f"FAIL  {label} {detail}"[:2000])
+TALLY = Tally(show_passes=True)
+check = TALLY.check
 
 
 def run(args):
@@ -258,5 +251,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()

@@ -35,20 +35,13 @@ import subprocess
 import sys
 import tempfile
 
-if len(sys.argv) != 2:
-    sys.exit("usage: terminal_test.py HEAPDUMP")
-HD = os.path.abspath(sys.argv[1])
-passed = failed = 0
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 
 
-def check(label, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {label}")
-    else:
-        failed += 1
-        print(f"FAIL  {label} {detail}"[:3000])
+TALLY = Tally(show_passes=True, width=3000)
+check = TALLY.check
 
 
 # ---------------------------------------------------------------------------
@@ -263,8 +256,7 @@ def main():
             print("skip  progress line: no `script`")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    TALLY.finish()
 
 
 main()

@@ -25,21 +25,15 @@ import re
 import subprocess
 import sys
 
-if len(sys.argv) != 2:
-    sys.exit("usage: usage_test.py HEAPDUMP")
-HD = os.path.abspath(sys.argv[1])
+from cli_util import Tally, heapdump_binary
+
+HD = heapdump_binary()
 FX = "fixtures/"
 COMMANDS = ["read", "diff", "compare", "path", "retained", "record"]
-passed = failed = 0
 
 
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}{': ' + detail if detail else ''}")
+TALLY = Tally()
+check = TALLY.check
 
 
 def run(*args):
@@ -140,5 +134,4 @@ diff_opt = [l for l in helps["diff --help"][1].splitlines() if l.lstrip().starts
 check("names diff --output-diff FILE", len(diff_opt) == 1 and
       re.match(r"^\s+--output-diff,--output_diff FILE\b", diff_opt[0]) is not None, repr(diff_opt))
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()
