@@ -4,13 +4,8 @@
 # gzip member, records that repeat an address, ROOT records that reference
 # nothing.
 # Usage: arguments_test.sh HEAPDUMP   (run from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 hd=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
 # expect NAME EXPECTED_CODE EXPECTED_STDERR(exact) -- ARGS...
 expect() {
@@ -143,5 +138,4 @@ heapdump: $tmp/danglingroot.json: 1 ROOT record, but it references only objects 
 printf '%s\n' '{"address":"0x20", "type":"STRING", "bytesize":1, "value":"c", "memsize":40}' >"$tmp/noroots.json"
 expect no-roots 0 "heapdump: $tmp/noroots.json: no ROOT records (a partial dump, dump_all(since:)?): no object is reachable from a GC root" -- retained "$tmp/noroots.json" -q
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+finish

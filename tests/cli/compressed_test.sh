@@ -7,13 +7,8 @@
 # streams; --version names both decompressors.
 # Usage: compressed_test.sh HEAPDUMP   (run from the repository root; needs
 # gzip and zstd)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 hd=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 check() { checks=$((checks + 1)); }
 
 for tool in gzip zstd; do
@@ -179,5 +174,4 @@ grep -Eqx "gzip: (isal [0-9.]+|zlib [0-9.]+)" "$tmp/v" || { fail "--version has 
 check
 grep -Eqx "zstd: libzstd [0-9.]+" "$tmp/v" || { fail "--version has no zstd line:"; cat "$tmp/v"; }
 
-echo "$((checks - failures)) passed, $failures failed ($files fixtures)"
-[ $failures = 0 ]
+finish "($files fixtures)"

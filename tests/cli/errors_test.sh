@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of messages and exit codes (see README "Exit codes").
 # Usage: errors_test.sh HEAPDUMP   (run from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 hd=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
 
 # expect NAME EXPECTED_CODE EXPECTED_STDERR(exact, "" for none) -- ARGS...
 expect() {
@@ -243,5 +239,4 @@ if [ "$got" != 3 ] || [ "$(cat "$tmp/err")" != "heapdump: standard output: No sp
 fi
 # ---------------------------------------------------------------------------
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -5,12 +5,8 @@
 # "leak gate not judged" line naming the file; --allow-skipped-lines N
 # accepts up to N; without a limit nothing changes (exit 0).
 # Usage: gate_test.sh HEAPDUMP   (run from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 hd=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
 F=fixtures
 
 # expect NAME CODE STDERR_PATTERN(grep -E, "" = no "not judged" line) -- ARGS...
@@ -54,5 +50,4 @@ expect no-gate-empty 0 "" -- diff $B "$tmp/empty.json"
 expect sound-over 4 "" -- diff $B $F/leak_plain.1.json --fail-if-new-objects 0
 expect sound-within 0 "" -- diff $B $F/leak_plain.1.json --fail-if-new-objects 1000000000
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+finish

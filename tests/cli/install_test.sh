@@ -3,13 +3,9 @@
 # preload in place, the installed binary finds its preload, and the man page
 # is well-formed roff.
 # Usage: install_test.sh BUILD_DIR   (from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 build=$1
-prefix=$(mktemp -d)
-trap 'rm -rf "$prefix"' EXIT
-failures=0
-checks=0
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+prefix=$tmp
 
 cmake --install "$build" --prefix "$prefix" >/dev/null || fail "cmake --install"
 checks=$((checks + 1))
@@ -39,5 +35,4 @@ if command -v groff >/dev/null; then
   groff -man -Tutf8 -P-cbou "$prefix/share/man/man1/heapdump.1" 2>/dev/null | grep -q "EXIT STATUS" ||
     fail "man page does not render"
 fi
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -5,13 +5,8 @@
 # stored; every run is bounded by `timeout` and by an address-space limit
 # (`prlimit --as`), so a regression fails instead of eating the machine.
 # Usage: memory_test.sh HEAPDUMP   (run from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 hd=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
 # AddressSanitizer reserves terabytes of address space for its shadow
 # memory before main() runs, so under a sanitizer build (tests/CMakeLists.txt

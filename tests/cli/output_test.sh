@@ -3,14 +3,9 @@
 # usage error (2) before anything is written, and the target keeps its old
 # content unless the diff completes (failed runs, SIGINT, SIGTERM).
 # Usage: output_test.sh HEAPDUMP   (run from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 hd=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 repo=$PWD
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
 F=$repo/fixtures
 # The reported AFTER lines of 0 -> 1 -> 2 and the report, checked against heapy.
@@ -150,5 +145,4 @@ for sig in INT TERM; do
 done
 set +m
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+finish

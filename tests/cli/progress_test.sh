@@ -3,13 +3,8 @@
 # stderr is not a terminal, and not with --quiet.
 # Runs heapdump under a real pseudo-terminal with `script` (util-linux).
 # Usage: progress_test.sh HEAPDUMP   (from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 hd=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 
 if ! command -v script >/dev/null; then
   echo "script(1) is missing (Debian package bsdutils)"; exit 1
@@ -44,5 +39,4 @@ checks=$((checks + 1))
 env -u HEAPDUMP_PROGRESS_MIN_BYTES script -qec "'$hd' read $dump >/dev/null" "$tmp/tty4" >/dev/null
 if grep -aq "MB/s" "$tmp/tty4"; then fail "progress shown for a small input"; fi
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+finish

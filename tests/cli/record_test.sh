@@ -6,15 +6,10 @@
 # runs. Every wait is bounded: by timeout(1) in the foreground, by the
 # script's own 20 s limit in the background, and by CTest's TIMEOUT.
 # Usage: record_test.sh HEAPDUMP   (run from the repository root)
-set -u
+. "$(dirname "$0")/cli_util.sh"
 set -m  # background jobs get their own process group and keep SIGINT
 hd=$1
 script=tests/cli/record_leak.rb
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 check() { checks=$((checks + 1)); }
 
 if ! command -v ruby >/dev/null; then
@@ -262,5 +257,4 @@ else
 fi
 rm -rf "$U"
 
-echo "$((checks - failures)) passed, $failures failed"
-[ "$failures" = 0 ]
+finish
