@@ -16,8 +16,9 @@ namespace heapdump {
 
 struct CompareOptions {
   std::string a, b;            ///< the two dumps
-  std::vector<GroupKey> keys;  ///< one table each, in order (not repeated)
-  std::string by;              ///< the keys as given, for the report's parameters
+  /// --by key names (location, file, gem, class, type, method), one table
+  /// each in this order, a repeated one left out; none: class.
+  std::vector<std::string> by;
   uint64_t lines = 20;         ///< rows per table: the groups that grew most
   bool include_tracer = false; ///< count Ruby's allocation tracer like any object
   ReadOptions read;            ///< threads, line limit

@@ -1,8 +1,6 @@
 // `heapdump compare A B [--by KEY]... [--lines N]`
-#include <algorithm>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
@@ -13,8 +11,7 @@ namespace heapdump {
 namespace {
 
 struct CompareCommand {
-  CompareOptions compare;       ///< A, B, --lines, --include-tracer
-  std::vector<std::string> by;  ///< --by keys; empty means class
+  CompareOptions compare;  ///< A, B, --by, --lines, --include-tracer
   CommonOptions common;
 };
 
@@ -25,18 +22,6 @@ int run_compare(CompareCommand& cmd) {
     print_error("A and B are both '-'; standard input can be read only once "
                 "(see 'heapdump compare --help')");
     return kExitUsage;
-  }
-  for (const std::string& name : cmd.by) {
-    GroupKey key = GroupKey::kClass;
-    parse_group_key(name, &key);  // CLI11 checked the names
-    if (std::find(options.keys.begin(), options.keys.end(), key) != options.keys.end()) continue;
-    options.keys.push_back(key);
-    if (!options.by.empty()) options.by += ',';
-    options.by += name;
-  }
-  if (options.keys.empty()) {
-    options.keys.push_back(GroupKey::kClass);
-    options.by = "class";
   }
   options.read = cmd.common.read_options(cmd.common.thread_count());
 
@@ -64,7 +49,7 @@ Command add_compare(CLI::App& app) {
       "come from different processes");
   sub->add_option("A", cmd->compare.a, "First dump (the baseline)")->required();
   sub->add_option("B", cmd->compare.b, "Second dump")->required();
-  sub->add_option("--by", cmd->by,
+  sub->add_option("--by", cmd->compare.by,
                   "Group by class (default), location, gem, type, file or method; repeat or "
                   "separate with commas for one section each")
       ->delimiter(',')
