@@ -32,6 +32,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from cli_util import Tally  # noqa: E402
 from report_util import (FX, run, scan, table, value_mismatches, write_big_dump, write_hostile_dumps,
                          write_wide_tree_dump)  # noqa: E402
 
@@ -54,17 +56,8 @@ if not (os.access(CHROMIUM, os.X_OK) and os.access(DRIVER, os.X_OK)):
     print("SKIP: chromium or chromium-driver is not installed (bash .ci/setup test installs them)")
     sys.exit(77)
 
-passed = failed = 0
-
-
-def check(label, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {label}")
-    else:
-        failed += 1
-        print(f"FAIL  {label} {detail}"[:3000])
+TALLY = Tally(show_passes=True, width=3000)
+check = TALLY.check
 
 
 def browser():
@@ -496,5 +489,4 @@ finally:
     d.quit()
     shutil.rmtree(tmp, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()

@@ -25,20 +25,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from cli_util import Tally  # noqa: E402
 from report_util import EVIL, FX, run, scan, table, value_mismatches, write_hostile_dumps  # noqa: E402
 
 HD = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def check(label, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {label}")
-    else:
-        failed += 1
-        print(f"FAIL  {label} {detail}"[:3000])
+TALLY = Tally(show_passes=True, width=3000)
+check = TALLY.check
 
 
 ONE = [FX + "leak_plain.2.json"]
@@ -267,5 +260,4 @@ for label, files in (("hostile FILE", [h0]), ("hostile A B", [h0, h1])):
     check(f"{label}: the text is shown, escaped",
           "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;\\e[31m\\u202Eevil" in text)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TALLY.finish()
