@@ -1,13 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <memory>
 #include <random>
 #include <stdexcept>
 
 #include "heapdump/drill_down.hpp"
+#include "analyze/thread_split.hpp"
 #include "test_util.hpp"
 
 using namespace heapdump;
@@ -363,28 +363,12 @@ TEST_CASE("DrillDown's duplicate strings equal a naive reference for any split i
       chunks.push_back({b, e});
       b = e;
     }
-    // Each thread takes its chunks in file order; the threads run in a
-    // random interleaving, so a value's first sighting (in time) need not
-    // be its first in the file.
-    std::vector<std::deque<std::pair<size_t, size_t>>> queues(threads);
+    ChunkQueues queues(threads);
     for (const auto& chunk : chunks) queues[rng() % threads].push_back(chunk);
     const std::shared_ptr<ValueSightings> sightings = make_value_sightings();
     std::vector<std::unique_ptr<DrillDown>> drills;
     for (unsigned t = 0; t < threads; ++t) drills.push_back(std::make_unique<DrillDown>(Selection{}, sightings));
-    for (size_t left = chunks.size(); left > 0; --left) {
-      unsigned t = rng() % threads;
-      while (queues[t].empty()) t = (t + 1) % threads;
-      const auto [b, e] = queues[t].front();
-      queues[t].pop_front();
-      for (size_t i = b; i < e; ++i) drills[t]->on_record(records[i]);
-    }
-    // Merge as PerThread does (all into the first), or as a tree (the last
-    // two first), which maps location ids of merged-in merges.
-    if (round % 2 == 1 && threads >= 3) {
-      drills[threads - 2]->merge(*drills[threads - 1]);
-      drills.pop_back();
-    }
-    for (size_t t = 1; t < drills.size(); ++t) drills[0]->merge(*drills[t]);
+    run_and_merge(rng, std::move(queues), records, &drills, /*tree=*/round % 2 == 1);
     for (uint64_t top : {uint64_t{1}, uint64_t{5}, uint64_t{50}, UINT64_MAX}) {
       INFO("round " << round << ", threads " << threads << ", top " << top);
       const auto tables = drills[0]->to_tables(top, names);

@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -10,6 +9,7 @@
 #include <stdexcept>
 
 #include "heapdump/string_report.hpp"
+#include "analyze/thread_split.hpp"
 #include "test_util.hpp"
 
 using namespace heapdump;
@@ -218,9 +218,8 @@ TEST_CASE("StringReport equals a naive reference for any split into threads") {
     const std::vector<ObjectRecord> records = generated_strings(rng, 300 + rng() % 1500, &storage, round >= 16);
     const unsigned threads = std::vector<unsigned>{1, 2, 3, 8}[round % 4];
     const uint64_t keep = std::vector<uint64_t>{1, 3, 10, 50}[(round / 4) % 4];
-    std::vector<std::deque<std::pair<size_t, size_t>>> queues(threads);
-    size_t chunks = 0;
-    for (size_t b = 0; b < records.size(); ++chunks) {
+    ChunkQueues queues(threads);
+    for (size_t b = 0; b < records.size();) {
       const size_t e = std::min(records.size(), b + 1 + rng() % 60);
       queues[rng() % threads].push_back({b, e});
       b = e;
@@ -230,18 +229,7 @@ TEST_CASE("StringReport equals a naive reference for any split into threads") {
     for (unsigned t = 0; t < threads; ++t) {
       reports.push_back(std::make_unique<StringReport>(std::nullopt, keep, sightings));
     }
-    for (; chunks > 0; --chunks) {
-      unsigned t = rng() % threads;
-      while (queues[t].empty()) t = (t + 1) % threads;
-      const auto [b, e] = queues[t].front();
-      queues[t].pop_front();
-      for (size_t i = b; i < e; ++i) reports[t]->on_record(records[i]);
-    }
-    if (round % 2 == 1 && threads >= 3) {
-      reports[threads - 2]->merge(*reports[threads - 1]);
-      reports.pop_back();
-    }
-    for (size_t t = 1; t < reports.size(); ++t) reports[0]->merge(*reports[t]);
+    run_and_merge(rng, std::move(queues), records, &reports, /*tree=*/round % 2 == 1);
     for (uint64_t top : {uint64_t{1}, keep}) {
       INFO("round " << round << ", threads " << threads << ", keep " << keep << ", top " << top);
       const auto tables = reports[0]->to_tables(top);
