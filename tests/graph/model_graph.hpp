@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,25 @@ struct Model {
   std::vector<Obj> objs;
   std::vector<int> roots;
 };
+
+/// Appends the next node of a random model: nodes 0 and 1 are the classes
+/// C0 and C1, GC roots; any other is an OBJECT of one of them (rng() % 2),
+/// which the caller links. Each has 1 + rng() % max_size bytes, file "a.rb".
+inline void add_random_node(std::mt19937& rng, uint64_t max_size, Model* m) {
+  const int i = static_cast<int>(m->objs.size());
+  Obj o;
+  o.file = "a.rb";
+  o.size = 1 + rng() % max_size;
+  if (i < 2) {
+    o.type = "CLASS";
+    o.name = "C" + std::to_string(i);
+    m->roots.push_back(i);
+  } else {
+    o.type = "OBJECT";
+    o.cls = static_cast<int>(rng() % 2);
+  }
+  m->objs.push_back(o);
+}
 
 /// Feeds the model to a GraphLoader as the reader would (records in reverse
 /// order over two threads' sinks, then one ROOT record).

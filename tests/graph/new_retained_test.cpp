@@ -56,19 +56,8 @@ TEST_CASE("new_retained: new objects' retained sizes agree with a naive referenc
     Model m;
     const int n = 4 + static_cast<int>(rng() % 30);
     for (int i = 0; i < n; ++i) {
-      Obj o;
-      o.file = "a.rb";
-      o.size = 1 + rng() % 40;
-      if (i < 2) {
-        o.type = "CLASS";
-        o.name = "C" + std::to_string(i);
-        m.roots.push_back(i);
-      } else {
-        o.type = "OBJECT";
-        o.cls = static_cast<int>(rng() % 2);
-        if (i == 2 || rng() % 6 == 0) m.roots.push_back(i);
-      }
-      m.objs.push_back(o);
+      test::add_random_node(rng, 40, &m);
+      if (i >= 2 && (i == 2 || rng() % 6 == 0)) m.roots.push_back(i);
     }
     for (int e = 0; e < n + static_cast<int>(rng() % static_cast<unsigned>(n)); ++e) {
       const int a = 2 + static_cast<int>(rng() % static_cast<unsigned>(n - 2));

@@ -18,7 +18,6 @@ namespace {
 
 using test::addr;
 using test::Model;
-using test::Obj;
 
 TEST_CASE("path: the accumulation point agrees with a naive reference on random trees") {
   std::mt19937 rng(77);
@@ -31,24 +30,14 @@ TEST_CASE("path: the accumulation point agrees with a naive reference on random 
     const int n = 4 + static_cast<int>(rng() % 60);
     std::vector<int> parent(static_cast<size_t>(n), -1);
     for (int i = 0; i < n; ++i) {
-      Obj o;
-      o.file = "a.rb";
-      o.size = 1 + rng() % 50;
-      if (i < 2) {
-        o.type = "CLASS";
-        o.name = "C" + std::to_string(i);
+      test::add_random_node(rng, 50, &m);
+      if (i < 2) continue;
+      if (i == 2 || rng() % 8 == 0) {
         m.roots.push_back(i);
       } else {
-        o.type = "OBJECT";
-        o.cls = static_cast<int>(rng() % 2);
-        if (i == 2 || rng() % 8 == 0) {
-          m.roots.push_back(i);
-        } else {
-          parent[static_cast<size_t>(i)] = 2 + static_cast<int>(rng() % static_cast<unsigned>(i - 2));
-          m.objs[static_cast<size_t>(parent[static_cast<size_t>(i)])].refs.push_back(i);
-        }
+        parent[static_cast<size_t>(i)] = 2 + static_cast<int>(rng() % static_cast<unsigned>(i - 2));
+        m.objs[static_cast<size_t>(parent[static_cast<size_t>(i)])].refs.push_back(i);
       }
-      m.objs.push_back(o);
     }
     // Naive: every target adds one to itself and each of its ancestors.
     std::vector<int> below(static_cast<size_t>(n), 0), depth(static_cast<size_t>(n), 0);

@@ -35,25 +35,15 @@ Forest random_forest(std::mt19937& rng, int n) {
   Forest f;
   f.parent.assign(static_cast<size_t>(n), -1);
   for (int i = 0; i < n; ++i) {
-    Obj o;
-    o.file = "a.rb";
-    o.size = 1 + rng() % 50;
-    if (i < 2) {
-      o.type = "CLASS";
-      o.name = "C" + std::to_string(i);
+    test::add_random_node(rng, 50, &f.m);
+    if (i < 2) continue;
+    if (i == 2 || rng() % 10 == 0) {
       f.m.roots.push_back(i);
     } else {
-      o.type = "OBJECT";
-      o.cls = static_cast<int>(rng() % 2);
-      if (i == 2 || rng() % 10 == 0) {
-        f.m.roots.push_back(i);
-      } else {
-        const int p = std::max(2, i - 1 - static_cast<int>(rng() % 3));
-        f.parent[static_cast<size_t>(i)] = p;
-        f.m.objs[static_cast<size_t>(p)].refs.push_back(i);
-      }
+      const int p = std::max(2, i - 1 - static_cast<int>(rng() % 3));
+      f.parent[static_cast<size_t>(i)] = p;
+      f.m.objs[static_cast<size_t>(p)].refs.push_back(i);
     }
-    f.m.objs.push_back(o);
   }
   return f;
 }
