@@ -65,6 +65,66 @@ TEST_CASE("ValueSightings: of threads that see the same values, exactly one sees
   CHECK(s.size() == kValues);
 }
 
+namespace {
+
+// Fingerprints all in shard 0 (the top 4 bits of `hi`), so that its table
+// passes 2 MB and grows in place; one in 64 has a `lo` whose low 20 bits
+// are ones, so its home is the last slot of every table up to 2^20 slots
+// and their runs wrap from the end of the table to its start.
+Fingerprint one_shard_fp(uint64_t i) {
+  Fingerprint fp{mix64(i + 1), mix64(i + 1000003) >> 4};
+  if (i % 64 == 0) fp.lo |= (uint64_t{1} << 20) - 1;
+  return fp;
+}
+
+}  // namespace
+
+TEST_CASE("ValueSightings: tables that grow in place keep every fingerprint, runs that wrap too") {
+  ValueSightings s;
+  constexpr uint32_t kValues = 160000;  // table of 2^18 slots (8 MB), grown in place twice
+  for (uint32_t i = 0; i < kValues; ++i) {
+    REQUIRE(s.first_sighting(one_shard_fp(i), {i * 3ull, i, 0}));
+    if (i % 7 == 0) {
+      REQUIRE_FALSE(s.first_sighting(one_shard_fp(i / 2), {1, 2, 3}));
+    }
+  }
+  CHECK(s.size() == kValues);
+  for (uint32_t i = 0; i < kValues; ++i) {
+    Sighting got;
+    REQUIRE(s.find(one_shard_fp(i), &got));
+    CHECK(got.first == i * 3ull);
+    CHECK(got.location == i);
+    REQUIRE_FALSE(s.first_sighting(one_shard_fp(i), {1, 2, 3}));
+  }
+  Sighting none;
+  CHECK_FALSE(s.find(one_shard_fp(kValues), &none));
+}
+
+TEST_CASE("ValueSightings: threads growing one shard at once see each first exactly once") {
+  ValueSightings s;
+  constexpr int kThreads = 3, kValues = 120000;
+  std::vector<std::vector<char>> firsts(kThreads, std::vector<char>(kValues, 0));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kValues; ++k) {
+        const int i = (k * 7919 + t * 1237) % kValues;
+        firsts[t][i] = s.first_sighting(one_shard_fp(uint64_t(i)), {uint64_t(t), 0, uint32_t(t)}) ? 1 : 0;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int i = 0; i < kValues; ++i) {
+    int n = 0;
+    for (int t = 0; t < kThreads; ++t) n += firsts[t][i];
+    REQUIRE(n == 1);
+    Sighting got;
+    REQUIRE(s.find(one_shard_fp(uint64_t(i)), &got));
+    CHECK(firsts[got.owner][i] == 1);
+  }
+  CHECK(s.size() == size_t(kValues));
+}
+
 TEST_CASE("fingerprint: its low lane is hash_bytes; different keys and strings differ") {
   const HashKey key = HashKey::from_seed(5);
   for (const std::string& s : std::vector<std::string>{"", "a", "abcdefgh", "0123456789abcdef", "0123456789abcdefg", std::string(100, 'z')}) {
