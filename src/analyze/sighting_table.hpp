@@ -161,10 +161,14 @@ class SightingTable {
   };
   struct alignas(64) Shard {
     mutable std::mutex mutex;
-    /// Written under the lock; also read without it by prefetch().
-    std::atomic<Slot*> slots{nullptr};  ///< in the mapping at map_base
+    /// Written under the lock; also read without it by prefetch(), on
+    /// every record: on a cache line of their own, away from the mutex and
+    /// the size, which every lookup of another thread writes (sharing the
+    /// line made each prefetch wait for the line to come back from that
+    /// thread's core).
+    alignas(64) std::atomic<Slot*> slots{nullptr};  ///< in the mapping at map_base
     std::atomic<size_t> mask{0};
-    void* map_base = nullptr;
+    alignas(64) void* map_base = nullptr;
     size_t map_length = 0;
     size_t size = 0;
     bool has_zero = false;  ///< the fingerprint {0, 0} was seen (shard 0)
