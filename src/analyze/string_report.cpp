@@ -10,6 +10,7 @@
 #include "analyze/group_acc.hpp"
 #include "analyze/kept_values.hpp"
 #include "analyze/owner_locations.hpp"
+#include "analyze/prefetch_queue.hpp"
 #include "analyze/ranking.hpp"
 #include "analyze/sighting_table.hpp"
 #include "analyze/string_pool.hpp"
@@ -37,14 +38,24 @@ struct LocKeyOps {
 }  // namespace
 
 struct StringReport::State {
+  /// A kept value's counts at its home location (where it was counted
+  /// first after its first sighting: most values come from one place), in
+  /// its table slot, so that counting a copy there reads one slot; its
+  /// counts at other locations are in `at`.
+  struct HomeCounts {
+    Acc at_home;
+    uint32_t home = 0;  ///< location id
+  };
   /// The values this StringReport keeps: those seen again after their first
   /// sighting (which is in `sightings`), with a copy of their text.
-  KeptValues values;
-  std::vector<Acc> by_value;  // by value id; without the first sighting
+  BasicKeptValues<HomeCounts> values;
+  using ValueEntry = BasicKeptValues<HomeCounts>::Entry;
+  static_assert(sizeof(FlatMap<Fingerprint, ValueEntry, BasicKeptValues<HomeCounts>::FingerprintOps>::Slot) == 64,
+                "a value's slot is one cache line");
   StringPool files;
   FlatMap<LocKey, uint32_t, LocKeyOps> location_ids;
   std::vector<LocKey> locations;
-  FlatMap<uint64_t, Acc, U64KeyOps> at;  // value id << 32 | location id; without the first sighting
+  FlatMap<uint64_t, Acc, U64KeyOps> at;  // value id << 32 | location id, but home; without the first sighting
   uint64_t objects = 0;
   ByteSum bytes;
 
@@ -53,6 +64,128 @@ struct StringReport::State {
   /// Where the location ids of each owner merged into this one are now: a
   /// first sighting names its owner's location id.
   OwnerLocations owners{0};
+
+  /// Adds `acc` to value `e`'s counts at location `loc`.
+  void count_at(ValueEntry& e, uint32_t loc, const Acc& acc) {
+    if (e.counts.home == loc) {
+      e.counts.at_home.add(acc);
+      return;
+    }
+    bool inserted = false;
+    at.find_or_insert((uint64_t{e.id} << 32) | loc, &inserted).add(acc);
+  }
+  /// The same, during the read: a count away from home waits kDelay
+  /// strings for its `at` slot (the third stage, after `queued`).
+  struct PendingAt {
+    uint64_t key = 0;
+    uint64_t hash = 0;
+    Acc acc;
+  };
+  PrefetchQueue<PendingAt, 8> pending_at;
+  void count_at_later(ValueEntry& e, uint32_t loc, const Acc& acc) {
+    if (e.counts.home == loc) {
+      e.counts.at_home.add(acc);
+      return;
+    }
+    const uint64_t key = (uint64_t{e.id} << 32) | loc;
+    const uint64_t h = decltype(at)::hash_of(key);
+    at.prefetch_slots(h);
+    PendingAt& p = pending_at.push([this](const PendingAt& old) { count_pending(old); });
+    p.key = key;
+    p.hash = h;
+    p.acc = acc;
+  }
+  void count_pending(const PendingAt& p) {
+    bool inserted = false;
+    at.find_or_insert(p.key, p.hash, &inserted).add(p.acc);
+  }
+  /// A value not kept yet, with a copy of its text, counted `acc` at `loc`
+  /// (its home).
+  void add_value(const Fingerprint& fp, uint64_t h, std::string_view text, uint32_t loc, const Acc& acc) {
+    ValueEntry& e = values.add_entry(fp, h, text);
+    e.counts.home = loc;
+    e.counts.at_home = acc;
+  }
+
+  /// The records of the last few strings, waiting for their table slots:
+  /// the values' table is megabytes, looked up at random, so a record's
+  /// slot is prefetched when it comes and it is counted kDelay strings
+  /// later, from a copy of its value (a value longer than kMaxQueuedText is
+  /// counted at once). The order in which strings are counted changes no
+  /// count (sums, smallest offsets) and no table: any sighting of a value
+  /// may be its first (to_tables() adds it back).
+  struct Queued {
+    Fingerprint fp;
+    uint64_t hash = 0;
+    uint64_t memsize = 0;
+    uint64_t offset = 0;
+    uint32_t location = 0;
+    std::string text;
+  };
+  static constexpr size_t kDelay = 8;
+  static constexpr size_t kMaxQueuedText = 4096;
+  PrefetchQueue<Queued, kDelay> queued;
+
+  /// Counts one string whose value is kept, or, for one not kept here,
+  /// calls not_kept().
+  template <typename NotKept>
+  void apply(const Fingerprint& fp, uint64_t h, uint64_t memsize, uint64_t offset, uint32_t loc,
+             NotKept&& not_kept) {
+    if (ValueEntry* e = values.find_entry(fp, h)) {
+      count_at_later(*e, loc, Acc{{memsize, 0}, 1, offset});
+    } else {
+      not_kept();
+    }
+  }
+  /// Counts one string not kept here (when looked up in `values`): a first
+  /// sighting of its value anywhere only goes into `sightings` (and may be
+  /// a candidate); a value seen before is kept from now on.
+  void apply_not_kept(const Fingerprint& fp, uint64_t h, uint64_t memsize, uint64_t offset, uint32_t loc,
+                      std::string_view text) {
+    if (sightings->first_sighting(fp, {offset, memsize, loc, owner})) {
+      Candidate c;
+      c.fp = fp;
+      c.bytes = memsize;
+      c.first = offset;
+      c.location = loc;
+      consider(std::move(c), text, nullptr);
+    } else {
+      add_value(fp, h, text, loc, Acc{{memsize, 0}, 1, offset});
+    }
+  }
+  /// The second stage: a string not kept here when it left `queued` waits
+  /// kDelay such strings for its `sightings` slot (a minority of the
+  /// strings: a prefetch for every one cost more than it spared). Its
+  /// value may have been kept meanwhile (by a string before it in this
+  /// stage), so it is looked up again.
+  PrefetchQueue<Queued, kDelay> not_kept;
+  void apply_queued(Queued& q) {
+    apply(q.fp, q.hash, q.memsize, q.offset, q.location, [&] {
+      sightings->prefetch(q.fp);
+      Queued& p = not_kept.push([this](Queued& old) { apply_second(old); });
+      p.fp = q.fp;
+      p.hash = q.hash;
+      p.memsize = q.memsize;
+      p.offset = q.offset;
+      p.location = q.location;
+      p.text.swap(q.text);  // q's slot is filled again with assign()
+    });
+  }
+  void apply_second(const Queued& q) {
+    apply(q.fp, q.hash, q.memsize, q.offset, q.location,
+          [&] { apply_not_kept(q.fp, q.hash, q.memsize, q.offset, q.location, q.text); });
+  }
+  /// Counts one string at once.
+  void apply_now(const Fingerprint& fp, uint64_t h, uint64_t memsize, uint64_t offset, uint32_t loc,
+                 std::string_view text) {
+    apply(fp, h, memsize, offset, loc, [&] { apply_not_kept(fp, h, memsize, offset, loc, text); });
+  }
+  /// Counts the queued strings; every reader of the counts calls it first.
+  void flush() {
+    queued.drain([this](Queued& q) { apply_queued(q); });
+    not_kept.drain([this](const Queued& q) { apply_second(q); });
+    pending_at.drain([this](const PendingAt& p) { count_pending(p); });
+  }
 
   /// First sightings whose text is kept because their value may be shown
   /// although seen only once: the `keep` best first sightings by (memsize
@@ -102,12 +235,6 @@ struct StringReport::State {
     if (by_first) enter(&by_first_candidates, c, before_by_first);
   }
 
-  /// A new value id for a value this StringReport keeps, with a copy of its text.
-  uint32_t add_value(const Fingerprint& fp, uint64_t h, std::string_view text) {
-    by_value.emplace_back();
-    return values.add(fp, h, text);
-  }
-
   uint32_t location_id(const LocKey& key) {
     bool inserted = false;
     uint32_t& id = location_ids.find_or_insert(key, &inserted);
@@ -149,30 +276,29 @@ void StringReport::on_record(const ObjectRecord& r) {
   }
   const uint32_t loc = s.location_id(key);
   const Fingerprint fp = fingerprint(r.value);
-  const uint64_t h = KeptValues::hash_of(fp);
-  uint32_t value;
-  if (const uint32_t* known = s.values.find(fp, h)) {
-    value = *known;
-  } else if (s.sightings->first_sighting(fp, {r.byte_offset, r.memsize, loc, s.owner})) {
-    State::Candidate c;
-    c.fp = fp;
-    c.bytes = r.memsize;
-    c.first = r.byte_offset;
-    c.location = loc;
-    s.consider(std::move(c), r.value, nullptr);
+  const uint64_t h = decltype(s.values)::hash_of(fp);
+  if (r.value.size() > State::kMaxQueuedText) {
+    s.apply_now(fp, h, r.memsize, r.byte_offset, loc, r.value);
     return;
-  } else {
-    value = s.add_value(fp, h, r.value);
   }
-  const Acc one{{r.memsize, 0}, 1, r.byte_offset};
-  s.by_value[value].add(one);
-  bool inserted = false;
-  s.at.find_or_insert((uint64_t{value} << 32) | loc, &inserted).add(one);
+  // Only the values' slot: most strings have a value kept already, and a
+  // prefetch of the sightings' slot for every string cost more than the
+  // lookups it would spare.
+  s.values.prefetch_hash(h);
+  State::Queued& q = s.queued.push([&s](State::Queued& old) { s.apply_queued(old); });
+  q.fp = fp;
+  q.hash = h;
+  q.memsize = r.memsize;
+  q.offset = r.byte_offset;
+  q.location = loc;
+  q.text.assign(r.value);
 }
 
 void StringReport::merge(const StringReport& other) {
   State& s = *state_;
   const State& o = *other.state_;
+  s.flush();
+  other.state_->flush();
   if (s.sightings != o.sightings) {
     throw std::invalid_argument("StringReport::merge: the two StringReports do not share their StringSightings");
   }
@@ -185,19 +311,23 @@ void StringReport::merge(const StringReport& other) {
     loc_map[i] = s.location_id(k);
   }
   s.owners.merge(o.owners, loc_map);
-  std::vector<uint32_t> value_map(o.by_value.size());
-  for (uint32_t v = 0; v < o.by_value.size(); ++v) {
+  std::vector<uint32_t> value_map(o.values.size());
+  for (uint32_t v = 0; v < o.values.size(); ++v) {
     const Fingerprint& fp = o.values.fp(v);
-    const uint64_t h = KeptValues::hash_of(fp);
-    const uint32_t* known = s.values.find(fp, h);
-    const uint32_t id = known != nullptr ? *known : s.add_value(fp, h, o.values.text(v));
-    s.by_value[id].add(o.by_value[v]);
-    value_map[v] = id;
+    const uint64_t h = decltype(s.values)::hash_of(fp);
+    const State::ValueEntry& theirs = *o.values.find_entry(fp);
+    const uint32_t home = loc_map[theirs.counts.home];
+    if (State::ValueEntry* mine = s.values.find_entry(fp, h)) {
+      value_map[v] = mine->id;
+      s.count_at(*mine, home, theirs.counts.at_home);
+    } else {
+      value_map[v] = static_cast<uint32_t>(s.values.size());
+      s.add_value(fp, h, o.values.text(v), home, theirs.counts.at_home);
+    }
   }
   o.at.for_each([&](uint64_t key, const Acc& acc) {
-    const uint64_t mapped = (uint64_t{value_map[key >> 32]} << 32) | loc_map[key & 0xffffffffu];
-    bool inserted = false;
-    s.at.find_or_insert(mapped, &inserted).add(acc);
+    const uint32_t v = value_map[key >> 32];
+    s.count_at(*s.values.find_entry(s.values.fp(v)), loc_map[key & 0xffffffffu], acc);
   });
   // Each of their candidates once: one in both of their heaps, entered
   // twice, would take two places in ours, and the heaps must hold distinct
@@ -215,9 +345,13 @@ void StringReport::merge(const StringReport& other) {
   }
 }
 
-uint64_t StringReport::values() const { return state_->sightings->size(); }
+uint64_t StringReport::values() const {
+  state_->flush();  // a queued string may be a first sighting
+  return state_->sightings->size();
+}
 
 std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
+  state_->flush();
   const State& s = *state_;
   if (top_n > s.keep) {
     throw std::invalid_argument("StringReport::to_tables: more rows than the StringReport was made to keep");
@@ -232,10 +366,14 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     uint32_t first_location = 0;
     Acc first_sighting;
   };
-  std::vector<Entry> entries(s.by_value.size());
-  for (uint32_t v = 0; v < s.by_value.size(); ++v) {
+  // A kept value's counts: at its home, and at its other locations.
+  std::vector<const State::ValueEntry*> kept(s.values.size());
+  s.values.for_each_entry([&](const State::ValueEntry& e) { kept[e.id] = &e; });
+  std::vector<Entry> entries(s.values.size());
+  for (uint32_t v = 0; v < s.values.size(); ++v) entries[v].acc = kept[v]->counts.at_home;
+  s.at.for_each([&](uint64_t key, const Acc& acc) { entries[key >> 32].acc.add(acc); });
+  for (uint32_t v = 0; v < s.values.size(); ++v) {
     Entry& e = entries[v];
-    e.acc = s.by_value[v];
     e.text = s.values.text(v);
     StringSighting sighting;
     if (s.sightings->find(s.values.fp(v), &sighting) &&
@@ -282,9 +420,7 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     Acc acc;
   };
   std::vector<Pair> pair_list;
-  s.at.for_each([&](uint64_t key, const Acc& at_acc) {
-    const auto v = static_cast<uint32_t>(key >> 32);
-    const auto loc = static_cast<uint32_t>(key & 0xffffffffu);
+  auto visit = [&](uint32_t v, uint32_t loc, const Acc& at_acc) {
     const Entry& e = entries[v];
     Acc acc = at_acc;
     if (e.has_first && e.first_location == loc) acc.add(e.first_sighting);
@@ -294,6 +430,10 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
       pairs.push_back({acc.objects, acc.first, pair_list.size()});
       pair_list.push_back({v, loc, acc});
     }
+  };
+  for (uint32_t v = 0; v < kept.size(); ++v) visit(v, kept[v]->counts.home, kept[v]->counts.at_home);
+  s.at.for_each([&](uint64_t key, const Acc& acc) {
+    visit(static_cast<uint32_t>(key >> 32), static_cast<uint32_t>(key & 0xffffffffu), acc);
   });
   // A shown value's first sighting at a location where it has no other
   // copy (a location of one object, never a frozen-string candidate).

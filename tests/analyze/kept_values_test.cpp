@@ -49,3 +49,37 @@ TEST_CASE("KeptValues: reserve_more keeps what is there") {
   CHECK(values.text(4001) == "v4000");
   CHECK(*values.find(fingerprint("v4999")) == 5000);
 }
+
+TEST_CASE("BasicKeptValues keeps each value's counts in its slot, through growth") {
+  struct Counts {
+    uint64_t sum = 0;
+    uint32_t seen = 0;
+  };
+  BasicKeptValues<Counts> values;
+  std::vector<uint64_t> want;  // by id: the sum added by hand
+  for (int i = 0; i < 3000; ++i) {
+    const std::string text = "w" + std::to_string(i % 1000);
+    const Fingerprint fp = fingerprint(text);
+    const uint64_t h = BasicKeptValues<Counts>::hash_of(fp);
+    auto* e = values.find_entry(fp, h);
+    if (e == nullptr) {
+      e = &values.add_entry(fp, h, text);
+      CHECK(e->id == want.size());
+      CHECK(e->counts.sum == 0);
+      want.push_back(0);
+    }
+    e->counts.sum += static_cast<uint64_t>(i);
+    e->counts.seen += 1;
+    want[e->id] += static_cast<uint64_t>(i);
+  }
+  REQUIRE(values.size() == 1000);
+  size_t entries = 0;
+  values.for_each_entry([&](const BasicKeptValues<Counts>::Entry& e) {
+    ++entries;
+    CHECK(e.counts.seen == 3);
+    CHECK(e.counts.sum == want[e.id]);
+    CHECK(values.text(e.id) == "w" + std::to_string(e.id));
+    CHECK(values.find_entry(values.fp(e.id)) == &e);
+  });
+  CHECK(entries == 1000);
+}

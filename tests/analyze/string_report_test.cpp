@@ -130,6 +130,9 @@ std::vector<ObjectRecord> generated_strings(std::mt19937_64& rng, size_t n, std:
     const uint64_t kind = rng() % 10;
     if (kind < 2) {
       value = "hot" + std::to_string(rng() % 5);
+    } else if (kind == 2 && rng() % 8 == 0) {
+      // Longer than StringReport queues (4 KB): counted at once, in order.
+      value = "long " + std::to_string(rng() % 3) + std::string(5000, 'L');
     } else if (kind < 5) {
       value = "warm value number " + std::to_string(rng() % 150);
     } else {

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,8 @@ using ChunkQueues = std::vector<std::deque<std::pair<size_t, size_t>>>;
 /// random order (so a value's first sighting in time need not be its first
 /// in the file), then merges every sink into the first as PerThread does,
 /// or with `tree` (and three threads or more) the last two first, which
-/// maps location ids of merged-in merges.
+/// maps location ids of merged-in merges. Each record's value is given
+/// to the sink in a buffer overwritten after the call.
 template <typename Sink, typename Record>
 void run_and_merge(std::mt19937_64& rng, ChunkQueues queues, const std::vector<Record>& records,
                    std::vector<std::unique_ptr<Sink>>* sinks, bool tree) {
@@ -31,7 +33,15 @@ void run_and_merge(std::mt19937_64& rng, ChunkQueues queues, const std::vector<R
     while (queues[t].empty()) t = (t + 1) % threads;
     const auto [b, e] = queues[t].front();
     queues[t].pop_front();
-    for (size_t i = b; i < e; ++i) (*sinks)[t]->on_record(records[i]);
+    for (size_t i = b; i < e; ++i) {
+      // A string value's view dies with the call (as the reader's line
+      // buffer): what a sink keeps must be a copy.
+      std::string scratch(records[i].value);
+      Record r = records[i];
+      r.value = scratch;
+      (*sinks)[t]->on_record(r);
+      scratch.assign(scratch.size(), '#');
+    }
   }
   if (tree && threads >= 3) {
     (*sinks)[threads - 2]->merge(*(*sinks)[threads - 1]);
