@@ -53,27 +53,44 @@ std::vector<TreeViewNode> dominator_tree_view(const ObjectGraph& graph, const Do
   std::priority_queue<Entry, std::vector<Entry>, decltype(later)> queue(later);
 
   std::vector<uint32_t> slot(group_count, kNoNode);  // group -> index in `pending`
+  // The dominator children of the objects being expanded, in order. The
+  // objects and their children are spread over the whole graph, so they are
+  // gathered first and read kAhead entries after their memory was
+  // prefetched (the loop was waiting on memory, not computing).
+  std::vector<uint32_t> gathered;
+  constexpr size_t kAhead = 16;
   // Makes the children of node p from the dominator children of the objects
   // [first, last) (and `extra`, if given, last); false (and nothing made)
   // when they do not fit in max_nodes.
   auto expand = [&](uint32_t p, const uint32_t* first, const uint32_t* last,
                     const TreeViewNode* extra) -> bool {
     std::vector<Pending> pending;
-    for (const uint32_t* it = first; it != last; ++it) {
-      const uint32_t v = *it;
-      for (const uint32_t* c = children.begin(v); c != children.end(v); ++c) {
-        const uint32_t g = group_of[*c];
-        if (slot[g] == kNoNode) {
-          slot[g] = static_cast<uint32_t>(pending.size());
-          pending.emplace_back().group = g;
-        }
-        Pending& q = pending[slot[g]];
-        ++q.objects;
-        q.shallow += graph.memsize(*c);
-        q.retained += tree.retained[*c];
-        q.first = std::min(q.first, *c);
-        q.members.push_back(*c);
+    gathered.clear();
+    const size_t m = static_cast<size_t>(last - first);
+    for (size_t i = 0; i < m; ++i) {
+      if (i + 2 * kAhead < m) __builtin_prefetch(&children.offset[first[i + 2 * kAhead]]);
+      if (i + kAhead < m) __builtin_prefetch(children.begin(first[i + kAhead]));
+      gathered.insert(gathered.end(), children.begin(first[i]), children.end(first[i]));
+    }
+    for (size_t i = 0; i < gathered.size(); ++i) {
+      if (i + kAhead < gathered.size()) {
+        const uint32_t ahead = gathered[i + kAhead];
+        __builtin_prefetch(&group_of[ahead]);
+        graph.prefetch_memsize(ahead);
+        tree.retained.prefetch(ahead);
       }
+      const uint32_t c = gathered[i];
+      const uint32_t g = group_of[c];
+      if (slot[g] == kNoNode) {
+        slot[g] = static_cast<uint32_t>(pending.size());
+        pending.emplace_back().group = g;
+      }
+      Pending& q = pending[slot[g]];
+      ++q.objects;
+      q.shallow += graph.memsize(c);
+      q.retained += tree.retained[c];
+      q.first = std::min(q.first, c);
+      q.members.push_back(c);
     }
     for (const Pending& q : pending) slot[q.group] = kNoNode;
     std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {

@@ -34,6 +34,8 @@ class WideSizes {
       hi_.erase(i);
     }
   }
+  /// Starts loading entry i (for a loop that reads entries at random).
+  void prefetch(size_t i) const { __builtin_prefetch(&lo_[i]); }
   void add(size_t i, uint128 v) { set(i, (*this)[i] + v); }
   void sub(size_t i, uint128 v) { set(i, (*this)[i] - v); }
   /// How many nodes hold 2^64 or more.
