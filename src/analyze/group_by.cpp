@@ -211,10 +211,33 @@ class GroupBy::Namer {
     return {};
   }
 
+  /// A raw key's name as an id (equal names, one id) and its kind; each
+  /// raw key is named once (a GroupBy by generation holds a key once per
+  /// generation it has objects in).
+  struct Named {
+    uint32_t id = 0;
+    NameKind kind = NameKind::kClass;
+  };
+  Named named(const RawKey& k) {
+    bool inserted = false;
+    Named& n = named_.find_or_insert(k, &inserted);
+    if (inserted) {
+      std::string text = name(k, &n.kind);
+      auto [it, added] = name_ids_.try_emplace(std::move(text), static_cast<uint32_t>(texts_.size()));
+      if (added) texts_.push_back(&it->first);
+      n.id = it->second;
+    }
+    return n;
+  }
+  const std::string& text(uint32_t id) const { return *texts_[id]; }
+
  private:
   const GroupBy& by_;
   const ObjectNamer namer_;
   std::unordered_map<uint64_t, std::string, KeyedU64Hash> gems_;  // file id -> gem
+  FlatMap<RawKey, Named, RawKeyOps> named_;
+  std::unordered_map<std::string, uint32_t, KeyedStringHash> name_ids_;  // (names from the dump: keyed)
+  std::vector<const std::string*> texts_;  // by id, into name_ids_ (node-based: stable)
 };
 
 namespace {
@@ -244,7 +267,21 @@ std::vector<Group> GroupBy::groups(const ClassNames& names) const {
     add_group(std::move(name), kind, acc, &out, &by_name);
   };
   s.groups.for_each(add);
-  s.split.for_each([&](const SplitKey& k, const Acc& acc) { add(k.key, acc); });
+  // A key is in `split` once per generation: named once (Namer::named).
+  std::vector<uint32_t> group_of_name;  // name id -> index in out
+  s.split.for_each([&](const SplitKey& k, const Acc& acc) {
+    const Namer::Named n = namer.named(k.key);
+    if (n.id >= group_of_name.size()) group_of_name.resize(n.id + 1, UINT32_MAX);
+    uint32_t& i = group_of_name[n.id];
+    if (i == UINT32_MAX) {
+      i = static_cast<uint32_t>(out.size());
+      out.push_back({namer.text(n.id), 0, 0, acc.first, n.kind});
+    }
+    Group& g = out[i];
+    g.bytes += acc.bytes.value();
+    g.objects += acc.objects;
+    g.first = std::min(g.first, acc.first);
+  });
   std::sort(out.begin(), out.end(), [](const Group& x, const Group& y) { return x.first < y.first; });
   return out;
 }
@@ -254,20 +291,26 @@ std::vector<GenerationGroup> GroupBy::generation_groups(const ClassNames& names)
   // (has_generation, generation) -> index in out; nil sorts first.
   std::map<std::pair<bool, uint64_t>, size_t> index;
   std::vector<GenerationGroup> out;
-  std::vector<std::unordered_map<std::string, size_t, KeyedStringHash>> by_name;
   Namer namer(*this, names);
+  // (index in out << 32 | name id) -> index in that generation's groups
+  FlatMap<uint64_t, uint32_t, U64KeyOps> group_of;
   s.split.for_each([&](const SplitKey& k, const Acc& acc) {
     auto [it, inserted] = index.try_emplace({k.has_generation, k.generation}, out.size());
-    if (inserted) {
-      out.push_back({k.has_generation, k.generation, {}, 0, 0});
-      by_name.emplace_back();
-    }
+    if (inserted) out.push_back({k.has_generation, k.generation, {}, 0, 0});
     GenerationGroup& g = out[it->second];
     g.bytes += acc.bytes.value();
     g.objects += acc.objects;
-    NameKind kind;
-    std::string name = namer.name(k.key, &kind);
-    add_group(std::move(name), kind, acc, &g.groups, &by_name[it->second]);
+    const Namer::Named n = namer.named(k.key);
+    bool added = false;
+    uint32_t& i = group_of.find_or_insert((uint64_t{it->second} << 32) | n.id, &added);
+    if (added) {
+      i = static_cast<uint32_t>(g.groups.size());
+      g.groups.push_back({namer.text(n.id), 0, 0, acc.first, n.kind});
+    }
+    Group& group = g.groups[i];
+    group.bytes += acc.bytes.value();
+    group.objects += acc.objects;
+    group.first = std::min(group.first, acc.first);
   });
   std::vector<GenerationGroup> sorted;
   for (const auto& [gen, i] : index) {
