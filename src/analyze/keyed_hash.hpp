@@ -73,25 +73,27 @@ inline uint64_t load_word(const char* p) {
 /// state. The same multiply-and-fold design as other hashes made to resist
 /// hash flooding when their key is secret (not a cryptographic MAC): a
 /// dump cannot choose strings that collide without knowing the key.
+/// The last 16 bytes (or fewer) of the n bytes at p, as hash_bytes() and
+/// fingerprint() take them after their 16-byte blocks: for n <= 16 all the
+/// bytes (two overlapping words from 8 on, else load_short() and 0); for
+/// longer strings the last 16, which may overlap the last block.
+inline void load_tail(const char* p, size_t n, uint64_t* a, uint64_t* b) {
+  if (n >= 8) {
+    *a = load_word(n > 16 ? p + n - 16 : p);
+    *b = load_word(p + n - 8);
+  } else {
+    *a = load_short(p, n);
+    *b = 0;
+  }
+}
+
 inline uint64_t hash_bytes(std::string_view s, const HashKey& key) {
   const char* p = s.data();
   const size_t n = s.size();
   uint64_t h = key.k[0] ^ (n * 0x9E3779B97F4A7C15ull);
+  for (size_t i = 0; i + 16 < n; i += 16) h = fold_mul(load_word(p + i) ^ key.k[1], load_word(p + i + 8) ^ key.k[2] ^ h);
   uint64_t a, b;
-  if (n <= 16) {
-    if (n >= 8) {
-      a = load_word(p);
-      b = load_word(p + n - 8);
-    } else {
-      a = load_short(p, n);
-      b = 0;
-    }
-  } else {
-    size_t i = 0;
-    for (; i + 16 < n; i += 16) h = fold_mul(load_word(p + i) ^ key.k[1], load_word(p + i + 8) ^ key.k[2] ^ h);
-    a = load_word(p + n - 16);
-    b = load_word(p + n - 8);
-  }
+  load_tail(p, n, &a, &b);
   h = fold_mul(a ^ key.k[3], b ^ h);
   return fold_mul(h ^ key.k[1], key.k[2] | 1);
 }
@@ -120,25 +122,13 @@ inline Fingerprint fingerprint(std::string_view s, const HashKey& key) {
   const size_t n = s.size();
   uint64_t h = key.k[0] ^ (n * 0x9E3779B97F4A7C15ull);
   uint64_t g = key.k[4] ^ (n * 0xC2B2AE3D27D4EB4Full);
-  uint64_t a, b;
-  if (n <= 16) {
-    if (n >= 8) {
-      a = load_word(p);
-      b = load_word(p + n - 8);
-    } else {
-      a = load_short(p, n);
-      b = 0;
-    }
-  } else {
-    size_t i = 0;
-    for (; i + 16 < n; i += 16) {
-      const uint64_t w0 = load_word(p + i), w1 = load_word(p + i + 8);
-      h = fold_mul(w0 ^ key.k[1], w1 ^ key.k[2] ^ h);
-      g = fold_mul(w0 ^ key.k[5], w1 ^ key.k[6] ^ g);
-    }
-    a = load_word(p + n - 16);
-    b = load_word(p + n - 8);
+  for (size_t i = 0; i + 16 < n; i += 16) {
+    const uint64_t w0 = load_word(p + i), w1 = load_word(p + i + 8);
+    h = fold_mul(w0 ^ key.k[1], w1 ^ key.k[2] ^ h);
+    g = fold_mul(w0 ^ key.k[5], w1 ^ key.k[6] ^ g);
   }
+  uint64_t a, b;
+  load_tail(p, n, &a, &b);
   h = fold_mul(a ^ key.k[3], b ^ h);
   g = fold_mul(a ^ key.k[7], b ^ g);
   return {fold_mul(h ^ key.k[1], key.k[2] | 1), fold_mul(g ^ key.k[5], key.k[6] | 1)};
