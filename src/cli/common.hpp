@@ -15,7 +15,6 @@
 #include "heapdump/pipeline.hpp"
 #include "heapdump/stderr.hpp"
 #include "heapdump/reader.hpp"
-#include "heapdump/sink.hpp"
 #include "heapdump/table.hpp"
 
 namespace heapdump {
