@@ -42,6 +42,10 @@ class InputSource {
   /// fewer means the file got shorter meanwhile; false for standard input,
   /// compressed input and memory.
   virtual bool regular_file() const { return false; }
+  /// For a regular_file(): reads the `n` bytes at `offset` into `buf`
+  /// (pread: read()'s position does not move), an error if the file no
+  /// longer has them. Any other input: an error.
+  virtual Status read_at(uint64_t offset, char* buf, size_t n) const;
 
  protected:
   std::string name_;

@@ -103,6 +103,9 @@ class ReadPipeline {
   /// leak gate cannot pass on it; `out` is filled then). Bad lines go to
   /// `listener` and are no error. `out` may be null.
   Status run(const std::string& path, ReadListener& listener, InputRead* out = nullptr);
+  /// The same for an input already opened (InputSource::open), which the
+  /// caller may read again after (InputSource::read_at).
+  Status run(InputSource& input, ReadListener& listener, InputRead* out = nullptr);
 
  private:
   ReadOptions options_;

@@ -2,16 +2,27 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "heapdump/drill_down.hpp"
 #include "heapdump/sink.hpp"
+#include "heapdump/status.hpp"
 #include "heapdump/table.hpp"
 #include "heapdump/value_sightings.hpp"
 
 namespace heapdump {
+
+/// How a StringReport reads bytes of its input again after the read: the
+/// input's name (for messages) and `read`, which fills `out` with the
+/// `size` bytes at `offset` (InputSource::read_at of a plain regular file).
+struct ValueReadBack {
+  std::string name;
+  std::function<Status(uint64_t offset, uint64_t size, std::string* out)> read;
+};
 
 /// Folds STRING objects that have a "value" by value and by (value,
 /// location). A location is "FILE:LINE" ("FILE:" without a line), or
@@ -24,13 +35,24 @@ namespace heapdump {
 /// when fewer values have two), so the text of a first sighting is kept
 /// while it is among the `max_rows` best first sightings by memsize or by
 /// byte offset, which is enough for every table of up to `max_rows` rows.
+///
+/// With a `read_back` (an input that is a plain regular file), such a first
+/// sighting of kReadBackBytes or more whose bytes stand in the line as they
+/// are (no escapes) keeps no copy but where those bytes are, and
+/// to_tables() reads the text of those it shows back from the input: one
+/// value of a gigabyte then costs no second gigabyte beside the line being
+/// read.
 class StringReport final : public RecordSink {
  public:
+  /// Values this long or longer are read back (see above).
+  static constexpr uint64_t kReadBackBytes = uint64_t{1} << 16;
+
   /// With a selection, only strings it matches that have a "file" (as the
   /// drill-down); without one, every string of the dump. to_tables() may
   /// then show up to `max_rows` rows a table.
   explicit StringReport(std::optional<Selection> selection, uint64_t max_rows = UINT64_MAX,
-                        std::shared_ptr<StringSightings> sightings = make_string_sightings());
+                        std::shared_ptr<StringSightings> sightings = make_string_sightings(),
+                        ValueReadBack read_back = {});
   ~StringReport() override;
   StringReport(const StringReport&) = delete;
   StringReport& operator=(const StringReport&) = delete;
@@ -52,7 +74,11 @@ class StringReport final : public RecordSink {
   ///      the same value allocated again and again at one place.
   /// Ties keep the order of first appearance. Totals of both strings_by_*
   /// tables: "bytes", "objects" of all strings counted. `top_n` is at most
-  /// max_rows (std::invalid_argument otherwise).
+  /// max_rows (std::invalid_argument otherwise). Each value shown is one
+  /// SharedText, in all its rows and tables. Not ok when a value cannot be
+  /// read back, or is not what was read (the file changed meanwhile).
+  Status to_tables(uint64_t top_n, std::vector<Table>* out) const;
+  /// The same, for a StringReport without a read_back (which cannot fail).
   std::vector<Table> to_tables(uint64_t top_n) const;
   /// How many distinct values were counted: by every StringReport that
   /// shares this one's sightings (each value has one first sighting there),

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -15,11 +16,16 @@ namespace heapdump {
 using uint128 = unsigned __int128;
 using int128 = __int128;
 
-/// A cell: null, an exact unsigned integer, text (raw bytes), or a signed
-/// integer (a difference, e.g. `compare`'s deltas; only in columns of kind
-/// kCountDelta / kBytesDelta). Integers are 64 bits, or 128 for sums of
-/// bytes; renderers print either exactly.
-using Cell = std::variant<std::monostate, uint64_t, std::string, int64_t, uint128, int128>;
+/// Text that several cells show, held once (a string value shown in several
+/// rows and tables, which may be long: `read --strings`). Never null.
+using SharedText = std::shared_ptr<const std::string>;
+
+/// A cell: null, an exact unsigned integer, text (raw bytes: its own, or a
+/// SharedText; read either with as_text()), or a signed integer (a
+/// difference, e.g. `compare`'s deltas; only in columns of kind kCountDelta
+/// / kBytesDelta). Integers are 64 bits, or 128 for sums of bytes;
+/// renderers print either exactly.
+using Cell = std::variant<std::monostate, uint64_t, std::string, int64_t, uint128, int128, SharedText>;
 
 struct Column {
   enum class Kind { kText, kCount, kBytes, kInteger, kCountDelta, kBytesDelta };
@@ -72,7 +78,14 @@ inline uint128 as_int(const Cell& c) {
   if (const auto* v = std::get_if<uint64_t>(&c)) return *v;
   return std::get<uint128>(c);
 }
-inline const std::string& as_text(const Cell& c) { return std::get<std::string>(c); }
+/// Whether a cell is text (its own or shared).
+inline bool is_text(const Cell& c) {
+  return std::holds_alternative<std::string>(c) || std::holds_alternative<SharedText>(c);
+}
+inline const std::string& as_text(const Cell& c) {
+  if (const auto* shared = std::get_if<SharedText>(&c)) return **shared;
+  return std::get<std::string>(c);
+}
 /// A signed cell, 64 or 128 bits.
 inline int128 as_signed(const Cell& c) {
   if (const auto* v = std::get_if<int64_t>(&c)) return *v;

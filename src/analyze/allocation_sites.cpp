@@ -11,9 +11,13 @@ const std::vector<GroupKey> kSiteKeys = {GroupKey::kClass, GroupKey::kLocation, 
                                          GroupKey::kFile,  GroupKey::kType,     GroupKey::kMethod};
 
 /// Cuts a text cell longer than kSiteValueBytes at a UTF-8 character
-/// boundary and appends "…".
+/// boundary and appends "…"; the cell then holds its own text.
 void cut_value(Cell* c) {
-  if (!std::holds_alternative<std::string>(*c)) return;
+  if (!is_text(*c)) return;
+  if (std::holds_alternative<SharedText>(*c)) {
+    const std::string& whole = as_text(*c);
+    *c = std::string(whole, 0, std::min(whole.size(), kSiteValueBytes + 1));
+  }
   std::string& s = std::get<std::string>(*c);
   if (s.size() <= kSiteValueBytes) return;
   size_t n = kSiteValueBytes;
@@ -53,7 +57,7 @@ std::vector<Table> AllocationSites::tables(const ClassNames& names, uint64_t lin
       std::vector<std::vector<Cell>> kept;
       uint64_t run = 0;
       for (size_t r = 0; r < t.rows.size(); ++r) {
-        run = r > 0 && t.rows[r][value] == t.rows[r - 1][value] ? run + 1 : 0;
+        run = r > 0 && as_text(t.rows[r][value]) == as_text(t.rows[r - 1][value]) ? run + 1 : 0;
         if (run < kSiteValueLocations) kept.push_back(t.rows[r]);
       }
       t.rows = std::move(kept);

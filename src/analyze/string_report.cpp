@@ -1,6 +1,9 @@
 #include "heapdump/string_report.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -140,15 +143,22 @@ struct StringReport::State {
   /// Counts one string not kept here (when looked up in `values`): a first
   /// sighting of its value anywhere only goes into `sightings` (and may be
   /// a candidate); a value seen before is kept from now on.
+  /// `text_at`: where the value's bytes are in the input, to be read back
+  /// (see maybe_read_back()), or UINT64_MAX.
   void apply_not_kept(const Fingerprint& fp, uint64_t h, uint64_t memsize, uint64_t offset, uint32_t loc,
-                      std::string_view text) {
+                      std::string_view text, uint64_t text_at = UINT64_MAX) {
     if (sightings->first_sighting(fp, {offset, memsize, loc, owner})) {
       Candidate c;
       c.fp = fp;
       c.bytes = memsize;
       c.first = offset;
       c.location = loc;
-      consider(std::move(c), text, nullptr);
+      if (text_at != UINT64_MAX) {
+        c.read_back = true;
+        c.at = text_at;
+        c.size = text.size();
+      }
+      consider(std::move(c), text);
     } else {
       add_value(fp, h, text, loc, Acc{{memsize, 0}, 1, offset});
     }
@@ -177,8 +187,8 @@ struct StringReport::State {
   }
   /// Counts one string at once.
   void apply_now(const Fingerprint& fp, uint64_t h, uint64_t memsize, uint64_t offset, uint32_t loc,
-                 std::string_view text) {
-    apply(fp, h, memsize, offset, loc, [&] { apply_not_kept(fp, h, memsize, offset, loc, text); });
+                 std::string_view text, uint64_t text_at) {
+    apply(fp, h, memsize, offset, loc, [&] { apply_not_kept(fp, h, memsize, offset, loc, text, text_at); });
   }
   /// Counts the queued strings; every reader of the counts calls it first.
   void flush() {
@@ -195,12 +205,18 @@ struct StringReport::State {
   /// (their bytes only grow, their first offsets only fall); left out of
   /// the second, `keep` values with at least one copy that appeared
   /// earlier. So a value seen once that is shown is always here.
+  ///
+  /// A candidate holds its text, or (read_back) only where the `size` bytes
+  /// of its value are in the input (`at`), to be read back if shown.
   struct Candidate {
     Fingerprint fp;
     uint64_t bytes = 0;
     uint64_t first = 0;
     uint32_t location = 0;  // this StringReport's id
-    std::shared_ptr<const std::string> text;
+    SharedText text;        // null when read_back
+    bool read_back = false;
+    uint64_t at = 0;
+    uint64_t size = 0;
   };
   static bool before_by_bytes(const Candidate& a, const Candidate& b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.first < b.first;
@@ -208,6 +224,44 @@ struct StringReport::State {
   static bool before_by_first(const Candidate& a, const Candidate& b) { return a.first < b.first; }
   uint64_t keep = 0;
   std::vector<Candidate> by_bytes_candidates, by_first_candidates;
+  ValueReadBack read_back;
+  static_assert(kReadBackBytes > kMaxQueuedText, "a value read back is counted at once, not queued");
+
+  /// Where the value of `r` is in the input when it may be read back
+  /// (else UINT64_MAX): there is a read_back, the value is long, and its
+  /// bytes are those of the line (no escapes: the scanner's view into the
+  /// line). Not on the input's first line, which may start with a byte
+  /// order mark that the line's view leaves out.
+  uint64_t read_back_at(const ObjectRecord& r) const {
+    if (!read_back.read || r.value.size() < kReadBackBytes || r.byte_offset == 0) return UINT64_MAX;
+    const auto line = reinterpret_cast<uintptr_t>(r.raw_line.data());
+    const auto value = reinterpret_cast<uintptr_t>(r.value.data());
+    if (r.value.size() > r.raw_line.size() || value < line ||
+        value - line > r.raw_line.size() - r.value.size()) {
+      return UINT64_MAX;
+    }
+    return r.byte_offset + (value - line);
+  }
+
+  /// The text of a candidate, read back if need be: not ok when it cannot
+  /// be, or is not the value read.
+  Status text_of(const Candidate& c, SharedText* out) const {
+    if (!c.read_back) {
+      *out = c.text;
+      return Status::ok_status();
+    }
+    auto text = std::make_shared<std::string>();
+    Status st = read_back.read(c.at, c.size, text.get());
+    if (!st.ok()) return st;
+    if (text->size() != c.size || !(fingerprint(*text) == c.fp)) {
+      return Status::io_error(fmt::format(
+          "{}: the string value at byte {} is not the one read: the file changed after it was "
+          "read; read it again once it is complete",
+          read_back.name, c.at));
+    }
+    *out = std::move(text);
+    return Status::ok_status();
+  }
 
   /// Whether `c` would enter `heap` (of at most `keep`).
   template <typename Before>
@@ -224,13 +278,13 @@ struct StringReport::State {
     }
     std::push_heap(heap->begin(), heap->end(), before);
   }
-  /// Keeps the text of a first sighting if it may be shown; `text` is
-  /// copied only then (or reused from `shared`).
-  void consider(Candidate c, std::string_view text, const std::shared_ptr<const std::string>& shared) {
+  /// Keeps a first sighting if it may be shown. When `c` has neither its
+  /// text nor read_back, `text` is copied, only then.
+  void consider(Candidate c, std::string_view text) {
     const bool by_bytes = wanted(by_bytes_candidates, c, before_by_bytes);
     const bool by_first = wanted(by_first_candidates, c, before_by_first);
     if (!by_bytes && !by_first) return;
-    c.text = shared != nullptr ? shared : std::make_shared<const std::string>(text);
+    if (c.text == nullptr && !c.read_back) c.text = std::make_shared<const std::string>(text);
     if (by_bytes) enter(&by_bytes_candidates, c, before_by_bytes);
     if (by_first) enter(&by_first_candidates, c, before_by_first);
   }
@@ -253,8 +307,9 @@ struct StringReport::State {
 };
 
 StringReport::StringReport(std::optional<Selection> selection, uint64_t max_rows,
-                           std::shared_ptr<StringSightings> sightings)
+                           std::shared_ptr<StringSightings> sightings, ValueReadBack read_back)
     : selection_(selection), state_(std::make_unique<State>()) {
+  state_->read_back = std::move(read_back);
   if (sightings == nullptr) sightings = make_string_sightings();
   state_->owner = sightings->join();
   state_->sightings = std::move(sightings);
@@ -278,7 +333,7 @@ void StringReport::on_record(const ObjectRecord& r) {
   const Fingerprint fp = fingerprint(r.value);
   const uint64_t h = decltype(s.values)::hash_of(fp);
   if (r.value.size() > State::kMaxQueuedText) {
-    s.apply_now(fp, h, r.memsize, r.byte_offset, loc, r.value);
+    s.apply_now(fp, h, r.memsize, r.byte_offset, loc, r.value, s.read_back_at(r));
     return;
   }
   // Only the values' slot: most strings have a value kept already, and a
@@ -339,8 +394,7 @@ void StringReport::merge(const StringReport& other) {
     for (State::Candidate c : *heap) {
       if (heap == &o.by_first_candidates && by_bytes_firsts.count(c.first) != 0) continue;
       c.location = loc_map[c.location];
-      const std::shared_ptr<const std::string> text = c.text;
-      s.consider(std::move(c), *text, text);
+      s.consider(std::move(c), std::string_view());
     }
   }
 }
@@ -351,6 +405,13 @@ uint64_t StringReport::values() const {
 }
 
 std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
+  std::vector<Table> tables;
+  const Status st = to_tables(top_n, &tables);
+  if (!st.ok()) throw std::runtime_error(st.message());
+  return tables;
+}
+
+Status StringReport::to_tables(uint64_t top_n, std::vector<Table>* out) const {
   state_->flush();
   const State& s = *state_;
   if (top_n > s.keep) {
@@ -361,7 +422,8 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
   // then the first sightings whose text was kept (see State::Candidate).
   struct Entry {
     Acc acc;
-    std::string_view text;
+    std::string_view text;                          ///< a kept value's
+    const State::Candidate* candidate = nullptr;  ///< or the first sighting's
     bool has_first = false;  ///< the first sighting is counted in acc
     uint32_t first_location = 0;
     Acc first_sighting;
@@ -392,7 +454,7 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
         if (s.values.find(c.fp) != nullptr) continue;  // seen again: a kept value
         if (!taken.insert(c.first).second) continue;
         const Acc one{{c.bytes, 0}, 1, c.first};
-        entries.push_back({one, *c.text, true, c.location, one});
+        entries.push_back({one, std::string_view(), &c, true, c.location, one});
       }
     }
   }
@@ -444,6 +506,27 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
     if (!counted) locs.push_back({e.first_location, e.first_sighting});
   }
 
+  rank(&pairs, top_n);
+  // One text per value shown, for all its rows (read back if need be).
+  std::vector<SharedText> texts(entries.size());
+  auto take_text = [&](uint32_t v) -> Status {
+    if (texts[v] != nullptr) return Status::ok_status();
+    const Entry& e = entries[v];
+    if (e.candidate != nullptr) return s.text_of(*e.candidate, &texts[v]);
+    texts[v] = std::make_shared<const std::string>(e.text);
+    return Status::ok_status();
+  };
+  for (const auto* list : {&by_memory, &by_copies}) {
+    for (const Ranked& v : *list) {
+      Status st = take_text(static_cast<uint32_t>(v.index));
+      if (!st.ok()) return st;
+    }
+  }
+  for (const Ranked& p : pairs) {
+    Status st = take_text(pair_list[p.index].entry);
+    if (!st.ok()) return st;
+  }
+
   auto by_table = [&](const char* name, bool by_bytes) {
     Table t;
     t.name = name;
@@ -460,7 +543,7 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
       rank(&ranked, top_n);
       for (const Ranked& l : ranked) {
         const auto& [loc, acc] = locs[l.index];
-        t.rows.push_back(make_row(std::string(e.text), int_cell(e.acc.bytes.value()), e.acc.objects,
+        t.rows.push_back(make_row(texts[v.index], int_cell(e.acc.bytes.value()), e.acc.objects,
                                   s.location_name(loc), int_cell(acc.bytes.value()), acc.objects));
       }
     }
@@ -477,14 +560,14 @@ std::vector<Table> StringReport::to_tables(uint64_t top_n) const {
                     {"value", Column::Kind::kText},
                     {"objects", Column::Kind::kCount},
                     {"bytes", Column::Kind::kBytes}};
-  rank(&pairs, top_n);
   for (const Ranked& p : pairs) {
     const Pair& pair = pair_list[p.index];
-    frozen.rows.push_back(make_row(s.location_name(pair.location), std::string(entries[pair.entry].text),
+    frozen.rows.push_back(make_row(s.location_name(pair.location), texts[pair.entry],
                                    pair.acc.objects, int_cell(pair.acc.bytes.value())));
   }
   tables.push_back(std::move(frozen));
-  return tables;
+  *out = std::move(tables);
+  return Status::ok_status();
 }
 
 }  // namespace heapdump

@@ -78,6 +78,14 @@ class RawReader {
   const std::vector<char>& peeked() const { return peeked_; }
   uint64_t consumed() const { return consumed_; }
 
+  /// Reads at most n bytes at `offset` of a file, without moving read()'s
+  /// position; -1 on error (errno set: ESPIPE where there is no file).
+  virtual ssize_t read_at(char* buf, size_t n, uint64_t offset) {
+    (void)buf, (void)n, (void)offset;
+    errno = ESPIPE;
+    return -1;
+  }
+
  protected:
   /// Reads at most n bytes past the peeked ones; -1 on error (errno set).
   virtual ssize_t read_raw(char* buf, size_t n) = 0;
@@ -94,6 +102,13 @@ class FdReader final : public RawReader {
   FdReader(int fd, bool owned) : fd_(fd), owned_(owned) {}
   ~FdReader() override {
     if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  ssize_t read_at(char* buf, size_t n, uint64_t offset) override {
+    for (;;) {
+      ssize_t r = ::pread(fd_, buf, n, static_cast<off_t>(offset));
+      if (r < 0 && errno == EINTR) continue;
+      return r;
+    }
   }
  protected:
   ssize_t read_raw(char* buf, size_t n) override {
@@ -147,6 +162,20 @@ class PlainInput final : public InputSource {
   uint64_t raw_bytes_consumed() const override { return raw_->consumed(); }
   bool compressed() const override { return false; }
   bool regular_file() const override { return regular_file_; }
+  Status read_at(uint64_t offset, char* buf, size_t n) const override {
+    if (!regular_file_) return InputSource::read_at(offset, buf, n);
+    size_t have = 0;
+    while (have < n) {
+      const ssize_t r = raw_->read_at(buf + have, n - have, offset + have);
+      if (r < 0) return Status::io_error(errno_message(name_, errno));
+      if (r == 0) {
+        return Status::io_error(name_ + ": the file got shorter after it was read; read it again "
+                                "once it is complete");
+      }
+      have += static_cast<size_t>(r);
+    }
+    return Status();
+  }
 
  private:
   std::unique_ptr<RawReader> raw_;
@@ -496,6 +525,11 @@ class MemoryInput final : public InputSource {
 };
 
 }  // namespace
+
+Status InputSource::read_at(uint64_t offset, char* buf, size_t n) const {
+  (void)offset, (void)buf, (void)n;
+  return Status::io_error(name_ + ": only a regular file opened by name can be read again");
+}
 
 std::unique_ptr<InputSource> make_memory_input(std::string data, std::string name,
                                                size_t max_read) {

@@ -7,11 +7,17 @@
 namespace heapdump {
 
 Status ReadPipeline::run(const std::string& path, ReadListener& listener, InputRead* out) {
-  InputRead local;
-  InputRead& read = out != nullptr ? *out : local;
   std::unique_ptr<InputSource> input;
   Status s = InputSource::open(path, &input);
   if (!s.ok()) return s;
+  return run(*input, listener, out);
+}
+
+Status ReadPipeline::run(InputSource& opened, ReadListener& listener, InputRead* out) {
+  InputRead local;
+  InputRead& read = out != nullptr ? *out : local;
+  InputSource* input = &opened;
+  Status s;
   read.name = input->name();
 
   // One sink per thread: the only set as it is, several through a tee.

@@ -15,20 +15,37 @@ namespace {
 constexpr std::string_view kEol = "\r\n";
 constexpr std::string_view kTotalsSuffix = ".totals";
 
-/// A text field: bytes as is; quoted (inner quotes doubled) when it holds
-/// a comma, quote, CR or LF, and when it is empty (so "" is the empty
-/// string and an unquoted empty field is null).
-void append_text(std::string_view s, std::string* out) {
-  if (!s.empty() && s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    *out += s;
-    return;
+constexpr size_t kFlushBytes = size_t{1} << 20;
+
+/// Hands `out` to `flush` (if any) once it holds kFlushBytes or more.
+void flush_full(const RenderFlush* flush, std::string* out) {
+  if (flush != nullptr && *flush && out->size() >= kFlushBytes) (*flush)(out);
+}
+
+/// A text field of the bytes `prefix` then `s` (the prefix is "" or the
+/// "'" of --csv-safe, which needs no quoting): bytes as is; quoted (inner
+/// quotes doubled) when it holds a comma, quote, CR or LF, and when it is
+/// empty (so "" is the empty string and an unquoted empty field is null).
+/// With a `flush`, a long text goes out in pieces of about kFlushBytes, so
+/// that a value of a gigabyte is never held twice (the cell, and its field).
+void append_text(std::string_view s, std::string* out, std::string_view prefix = {},
+                 const RenderFlush* flush = nullptr) {
+  const bool quoted = (prefix.empty() && s.empty()) || s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (quoted) *out += '"';
+  *out += prefix;
+  for (size_t at = 0; at < s.size(); at += kFlushBytes) {
+    if (at > 0) flush_full(flush, out);
+    const std::string_view piece = s.substr(at, kFlushBytes);
+    if (!quoted) {
+      *out += piece;
+      continue;
+    }
+    for (char c : piece) {
+      if (c == '"') *out += '"';
+      *out += c;
+    }
   }
-  *out += '"';
-  for (char c : s) {
-    if (c == '"') *out += '"';
-    *out += c;
-  }
-  *out += '"';
+  if (quoted) *out += '"';
 }
 
 void append_uint(uint128 v, std::string* out) { *out += decimal(v); }
@@ -38,16 +55,16 @@ bool formula_like(std::string_view s) {
   return !s.empty() && std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos;
 }
 
-void append_cell(const Cell& c, const CsvOptions& options, std::string* out) {
+void append_cell(const Cell& c, const CsvOptions& options, std::string* out,
+                 const RenderFlush* flush) {
   if (is_null(c)) return;
   if (is_unsigned(c)) {
     append_uint(as_int(c), out);
   } else if (is_signed(c)) {
     *out += decimal(as_signed(c));
-  } else if (options.formula_safe && formula_like(as_text(c))) {
-    append_text("'" + as_text(c), out);
   } else {
-    append_text(as_text(c), out);
+    const std::string& text = as_text(c);
+    append_text(text, out, options.formula_safe && formula_like(text) ? "'" : "", flush);
   }
 }
 
@@ -77,11 +94,11 @@ class Header {
 
 /// One record: the table field, then `fields` (one per header name).
 void append_record(std::string_view table, const std::vector<const Cell*>& fields,
-                   const CsvOptions& options, std::string* out) {
+                   const CsvOptions& options, std::string* out, const RenderFlush* flush = nullptr) {
   append_text(table, out);
   for (const Cell* c : fields) {
     *out += ',';
-    if (c != nullptr) append_cell(*c, options, out);
+    if (c != nullptr) append_cell(*c, options, out, flush);
   }
   *out += kEol;
 }
@@ -90,7 +107,6 @@ void append_record(std::string_view table, const std::vector<const Cell*>& field
 
 void render_csv(const Report& report, std::string* out, CsvOptions options,
                 const RenderFlush& flush) {
-  constexpr size_t kFlushBytes = size_t{1} << 20;
   const Header header(report.tables);
   *out += "table";
   for (const std::string& name : header.names()) {
@@ -111,7 +127,7 @@ void render_csv(const Report& report, std::string* out, CsvOptions options,
         // A repeated column name keeps its first cell.
         if (fields[where[i]] == nullptr) fields[where[i]] = &row[i];
       }
-      append_record(t.name, fields, options, out);
+      append_record(t.name, fields, options, out, &flush);
       if (flush && out->size() >= kFlushBytes) flush(out);
     };
     for (const auto& row : t.rows) append_row(row);

@@ -114,7 +114,7 @@ std::string cell_span(const Table& t, size_t row, int col) {
 /// The text of a text cell, or `null_text`.
 std::string cell_text(const Cell& c, std::string_view null_text) {
   if (is_null(c)) return std::string(null_text);
-  if (!std::holds_alternative<std::string>(c)) return exact(c);
+  if (!is_text(c)) return exact(c);
   return as_text(c);
 }
 
@@ -133,7 +133,7 @@ void cell_td(const Column& col, const Cell& c, std::string* out) {
   if (is_null(c)) {
     *out += fmt::format(R"(<td class="null" data-col="{}">{}</td>)", esc(col.name),
                         esc(null_text(col.name)));
-  } else if (std::holds_alternative<std::string>(c)) {
+  } else if (is_text(c)) {
     *out += fmt::format(R"(<td data-col="{}">{}</td>)", esc(col.name), esc(as_text(c)));
   } else {
     std::string shown;

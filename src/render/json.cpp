@@ -11,6 +11,15 @@ namespace heapdump {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+constexpr size_t kFlushBytes = size_t{1} << 20;
+/// Bytes of a string between looks at the output's size (a byte is at most
+/// 6 when escaped).
+constexpr size_t kFlushCheckBytes = size_t{1} << 16;
+
+/// Hands `out` to `flush` (if any) once it holds kFlushBytes or more.
+void flush_full(const RenderFlush* flush, std::string* out) {
+  if (flush != nullptr && *flush && out->size() >= kFlushBytes) (*flush)(out);
+}
 constexpr char kHex[] = "0123456789abcdef";
 
 bool is_valid_utf8(std::string_view s) {
@@ -55,9 +64,18 @@ void append_ascii(unsigned char b, std::string* out) {
 /// U+2028/U+2029 (\u0085, \u202e, ...: the same string, nothing a terminal
 /// or a JavaScript parser acts on), and (only reachable for keys, see
 /// append_text) each byte that is not part of one becomes U+FFFD.
-void append_string(std::string_view s, std::string* out) {
+///
+/// With a `flush`, a long string goes out in pieces: `out` is flushed inside
+/// it once it holds kFlushBytes or more, so that a value of a gigabyte is
+/// never held twice (the cell, and its JSON).
+void append_string(std::string_view s, std::string* out, const RenderFlush* flush = nullptr) {
   *out += '"';
+  size_t check = kFlushCheckBytes;  // where to look at out's size next
   for (size_t i = 0; i < s.size();) {
+    if (i >= check) {
+      check = i + kFlushCheckBytes;
+      flush_full(flush, out);
+    }
     uint32_t cp = 0;
     const size_t n = decode_utf8(s, i, &cp);
     if (n == 1) {
@@ -80,14 +98,16 @@ void append_string(std::string_view s, std::string* out) {
 
 /// A text value (cell or parameter): a JSON string if `s` is valid UTF-8,
 /// else {"latin1":"..."} whose code points U+0000..U+00FF are the bytes.
-void append_text(std::string_view s, std::string* out) {
+/// Flushed inside as append_string.
+void append_text(std::string_view s, std::string* out, const RenderFlush* flush) {
   if (is_valid_utf8(s)) {
-    append_string(s, out);
+    append_string(s, out, flush);
     return;
   }
   *out += "{\"latin1\":\"";
-  for (char c : s) {
-    const auto b = static_cast<unsigned char>(c);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i % kFlushCheckBytes == kFlushCheckBytes - 1) flush_full(flush, out);
+    const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
       append_ascii(b, out);
     } else {
@@ -101,7 +121,7 @@ void append_uint(uint128 v, std::string* out) { *out += decimal(v); }
 
 void append_int(int128 v, std::string* out) { *out += decimal(v); }
 
-void append_cell(const Cell& c, std::string* out) {
+void append_cell(const Cell& c, std::string* out, const RenderFlush* flush = nullptr) {
   if (is_null(c)) {
     *out += "null";
   } else if (is_unsigned(c)) {
@@ -109,7 +129,7 @@ void append_cell(const Cell& c, std::string* out) {
   } else if (is_signed(c)) {
     append_int(as_signed(c), out);
   } else {
-    append_text(as_text(c), out);
+    append_text(as_text(c), out, flush);
   }
 }
 
@@ -124,8 +144,6 @@ std::string_view kind_name(Column::Kind kind) {
   }
   return "text";
 }
-
-constexpr size_t kFlushBytes = size_t{1} << 20;
 
 void append_table(const Table& t, std::string* out, const RenderFlush& flush) {
   *out += "{\"name\":";
@@ -147,7 +165,7 @@ void append_table(const Table& t, std::string* out, const RenderFlush& flush) {
     *out += '[';
     for (size_t i = 0; i < row.size(); ++i) {
       if (i > 0) *out += ',';
-      append_cell(row[i], out);
+      append_cell(row[i], out, &flush);
     }
     *out += ']';
     if (flush && out->size() >= kFlushBytes) flush(out);

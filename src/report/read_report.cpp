@@ -12,6 +12,7 @@
 #include "heapdump/drill_down.hpp"
 #include "heapdump/generation_summary.hpp"
 #include "heapdump/group_by.hpp"
+#include "heapdump/input.hpp"
 #include "heapdump/string_report.hpp"
 #include "heapdump/traced_counter.hpp"
 
@@ -55,6 +56,8 @@ struct AttributionPlan {
   /// Shared by the parsing threads' DrillDowns, and StringReports.
   std::shared_ptr<ValueSightings> sightings = make_value_sightings();
   std::shared_ptr<StringSightings> string_sightings = make_string_sightings();
+  /// How the StringReports read long values back (a plain regular file), or none.
+  ValueReadBack read_back;
 };
 
 /// What one parsing thread of an attribution `read` folds into.
@@ -69,7 +72,8 @@ struct AttributionWork {
       tee.add(*groups.back());
     }
     if (plan.strings) {
-      strings = std::make_unique<StringReport>(plan.selection, plan.lines, plan.string_sightings);
+      strings = std::make_unique<StringReport>(plan.selection, plan.lines, plan.string_sightings,
+                                               plan.read_back);
       tee.add(*strings);
     }
     tee.add(names);
@@ -209,8 +213,24 @@ Status build_attribution(const ReadReportOptions& o, const std::optional<Selecti
       plan.keys.push_back(key);
     }
   }
+  // Opened here, so that the string report can read long values back from
+  // it after the read (only a plain regular file can be).
+  std::unique_ptr<InputSource> input;
+  Status s = InputSource::open(o.file, &input);
+  if (!s.ok()) return s;
+  if (o.strings && input->regular_file()) {
+    const InputSource* in = input.get();
+    plan.read_back = {in->name(), [in](uint64_t offset, uint64_t size, std::string* text) {
+                        text->resize(size);
+                        return in->read_at(offset, text->data(), size);
+                      }};
+  }
   PerThread<AttributionWork> work(o.read.threads, plan);
-  Status s = read_into(o, work, listener);
+  {
+    ReadPipeline pipeline(o.read);
+    pipeline.add(work.sinks());
+    s = pipeline.run(*input, listener);
+  }
   if (!s.ok()) return s;
   AttributionWork& result = work.merged();
   if (selection && result.traced.selected == 0) return no_objects(o.file, *selection, result.traced);
@@ -231,7 +251,10 @@ Status build_attribution(const ReadReportOptions& o, const std::optional<Selecti
     ++out->group_tables;
   }
   if (result.strings) {
-    for (Table& t : result.strings->to_tables(o.lines)) report.tables.push_back(std::move(t));
+    std::vector<Table> tables;
+    s = result.strings->to_tables(o.lines, &tables);
+    if (!s.ok()) return s;
+    for (Table& t : tables) report.tables.push_back(std::move(t));
   }
   return Status::ok_status();
 }

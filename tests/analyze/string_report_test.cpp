@@ -208,6 +208,26 @@ std::vector<std::vector<std::string>> naive_strings(const std::vector<ObjectReco
   return tables;
 }
 
+/// `records` fed to `threads` StringReports (sharing their sightings, each
+/// with `read_back`) in random chunks (run_and_merge), merged into one.
+std::unique_ptr<StringReport> split_and_merge(const std::vector<ObjectRecord>& records, unsigned threads,
+                                              uint64_t keep, bool tree, std::mt19937_64& rng,
+                                              const ValueReadBack& read_back) {
+  ChunkQueues queues(threads);
+  for (size_t b = 0; b < records.size();) {
+    const size_t e = std::min(records.size(), b + 1 + rng() % 60);
+    queues[rng() % threads].push_back({b, e});
+    b = e;
+  }
+  const std::shared_ptr<StringSightings> sightings = make_string_sightings();
+  std::vector<std::unique_ptr<StringReport>> reports;
+  for (unsigned t = 0; t < threads; ++t) {
+    reports.push_back(std::make_unique<StringReport>(std::nullopt, keep, sightings, read_back));
+  }
+  run_and_merge(rng, std::move(queues), records, &reports, tree);
+  return std::move(reports[0]);
+}
+
 }  // namespace
 
 TEST_CASE("StringReport equals a naive reference for any split into threads") {
@@ -251,4 +271,123 @@ TEST_CASE("StringReport equals a naive reference for any split into threads") {
 TEST_CASE("StringReport: merging StringReports that do not share their sightings is refused") {
   StringReport a(std::nullopt), b(std::nullopt);
   CHECK_THROWS_AS(a.merge(b), std::invalid_argument);
+}
+
+namespace {
+
+/// Records of long values (around StringReport::kReadBackBytes), each in
+/// a line of `input` at its byte offset, as the reader makes them: most with
+/// the value's view in the line (read back), some with it elsewhere (as
+/// after unescaping: copied). The first line is at byte 0.
+std::vector<ObjectRecord> long_value_records(std::mt19937_64& rng, size_t n, std::string* input,
+                                             std::vector<std::string>* elsewhere) {
+  struct Spot { size_t line, line_size, value, value_size; bool in_line; };
+  std::vector<Spot> spots;
+  input->clear();
+  elsewhere->clear();
+  elsewhere->reserve(n);
+  const uint64_t threshold = StringReport::kReadBackBytes;
+  std::vector<ObjectRecord> out;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t kind = rng() % 10;
+    std::string value;
+    if (kind < 3) {
+      value = std::string(threshold - 2 + rng() % 4, static_cast<char>('a' + rng() % 3));  // repeats
+    } else {
+      value = std::to_string(i) + std::string(threshold - 2 + rng() % 4000, 'd');  // distinct
+    }
+    const std::string head = "{\"value\":\"";
+    const Spot spot{input->size(), head.size() + value.size() + 2, input->size() + head.size(), value.size(),
+                    rng() % 5 != 0};
+    *input += head + value + "\"}\n";
+    spots.push_back(spot);
+    if (!spot.in_line) elsewhere->push_back(value);
+  }
+  size_t e = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Spot& sp = spots[i];
+    ObjectRecord r;
+    r.kind = RecordKind::kObject;
+    r.type = "STRING";
+    r.has_value = true;
+    r.raw_line = std::string_view(*input).substr(sp.line, sp.line_size);
+    r.value = sp.in_line ? std::string_view(*input).substr(sp.value, sp.value_size) : std::string_view((*elsewhere)[e++]);
+    r.has_file = true;
+    r.file = rng() % 2 == 0 ? "a.rb" : "b.rb";
+    r.memsize = rng() % 4 == 0 ? 40 + rng() % 100 : 40;
+    r.byte_offset = sp.line;
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("StringReport reads long values back: the tables of the naive reference, reading only shown values") {
+  std::mt19937_64 rng(77);
+  std::string input;
+  std::vector<std::string> elsewhere;
+  uint64_t read_back_total = 0;
+  for (int round = 0; round < 12; ++round) {
+    const std::vector<ObjectRecord> records = long_value_records(rng, 60 + rng() % 60, &input, &elsewhere);
+    const unsigned threads = std::vector<unsigned>{1, 2, 3, 8}[round % 4];
+    const uint64_t keep = std::vector<uint64_t>{1, 3, 10}[(round / 4) % 3];
+    uint64_t reads = 0;
+    ValueReadBack back{"mem.json", [&](uint64_t offset, uint64_t size, std::string* out) {
+                         ++reads;
+                         REQUIRE(offset + size <= input.size());
+                         *out = input.substr(offset, size);
+                         return Status::ok_status();
+                       }};
+    std::unique_ptr<StringReport> r = split_and_merge(records, threads, keep, round % 2 == 1, rng, back);
+    CHECK(reads == 0);  // nothing during the read
+    for (uint64_t top : {uint64_t{1}, keep}) {
+      INFO("round " << round << ", threads " << threads << ", keep " << keep << ", top " << top);
+      reads = 0;
+      std::vector<Table> tables;
+      REQUIRE(r->to_tables(top, &tables).ok());
+      const auto want = naive_strings(records, top);
+      CHECK(row_text(tables[0]) == want[0]);
+      CHECK(row_text(tables[1]) == want[1]);
+      CHECK(row_text(tables[2]) == want[2]);
+      // At most the values shown, each once; one SharedText per value.
+      std::set<const std::string*> shown;
+      for (const Table& t : tables) {
+        for (const auto& row : t.rows) {
+          for (const Cell& c : row) {
+            if (const auto* text = std::get_if<SharedText>(&c)) shown.insert(text->get());
+          }
+        }
+      }
+      std::set<std::string> distinct_shown;
+      for (const std::string* t : shown) distinct_shown.insert(*t);
+      CHECK(shown.size() == distinct_shown.size());
+      CHECK(reads <= shown.size());
+      read_back_total += reads;
+    }
+  }
+  CHECK(read_back_total >= 10);  // the rule was exercised (20 reads in these 12 rounds)
+
+  SECTION("a value that is not the one read, and a read that fails, are errors") {
+    const std::vector<ObjectRecord> records = long_value_records(rng, 30, &input, &elsewhere);
+    for (const bool fails : {false, true}) {
+      ValueReadBack back{"mem.json", [&](uint64_t offset, uint64_t size, std::string* out) {
+                           if (fails) return Status::io_error("mem.json: gone");
+                           *out = input.substr(offset, size);
+                           (*out)[size / 2] ^= 1;
+                           return Status::ok_status();
+                         }};
+      std::unique_ptr<StringReport> r = split_and_merge(records, 2, 5, false, rng, back);
+      std::vector<Table> tables;
+      const Status s = r->to_tables(5, &tables);
+      CHECK(s.code() == Status::Code::kIoError);
+      if (fails) {
+        CHECK(s.message() == "mem.json: gone");
+      } else {
+        CHECK(s.message().find("mem.json: the string value at byte ") == 0);
+        CHECK(s.message().find("is not the one read") != std::string::npos);
+      }
+      CHECK_THROWS_AS(r->to_tables(5), std::runtime_error);
+    }
+  }
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <random>
@@ -35,10 +36,23 @@ void run_and_merge(std::mt19937_64& rng, ChunkQueues queues, const std::vector<R
     queues[t].pop_front();
     for (size_t i = b; i < e; ++i) {
       // A string value's view dies with the call (as the reader's line
-      // buffer): what a sink keeps must be a copy.
-      std::string scratch(records[i].value);
-      Record r = records[i];
-      r.value = scratch;
+      // buffer): what a sink keeps must be a copy. A value inside its
+      // record's raw_line (as the scanner gives one without escapes) stays
+      // inside the line's copy.
+      const Record& src = records[i];
+      Record r = src;
+      std::string scratch;
+      const auto line = reinterpret_cast<uintptr_t>(src.raw_line.data());
+      const auto value = reinterpret_cast<uintptr_t>(src.value.data());
+      if (!src.raw_line.empty() && value >= line && src.value.size() <= src.raw_line.size() &&
+          value - line <= src.raw_line.size() - src.value.size()) {
+        scratch.assign(src.raw_line);
+        r.raw_line = scratch;
+        r.value = std::string_view(scratch).substr(value - line, src.value.size());
+      } else {
+        scratch.assign(src.value);
+        r.value = scratch;
+      }
       (*sinks)[t]->on_record(r);
       scratch.assign(scratch.size(), '#');
     }

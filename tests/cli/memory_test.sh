@@ -118,13 +118,15 @@ check max-line-bytes-default 0 ""
 check_out max-line-bytes-default "Count: 4"
 
 # 5. Out of memory anywhere: a 200 MB string value is read in 1 GB, but
-# `read all --strings` (several copies of it) and `read all` of it seen
-# twice (its text is copied at the second sighting) under tighter limits
-# run out, and every command when the line itself does not fit: a message
-# and exit 3, never SIGABRT (134), with one parsing thread and with two
-# (where it happens in a worker thread). `read all` of the value seen once
-# keeps no copy of it (issue 24), so it fits where the twice-seen one does
-# not.
+# `read all --strings` of it on stdin (its text is copied while the line is
+# held) and `read all` of it seen twice (its text is copied at the second
+# sighting) under tighter limits run out, and every command when the line
+# itself does not fit: a message and exit 3, never SIGABRT (134), with one
+# parsing thread and with two (where it happens in a worker thread). `read
+# all` of the value seen once keeps no copy of it (issue 24), so it fits
+# where the twice-seen one does not; so does `read all --strings` of it in a
+# plain file, past the first line, which reads the value back from the file
+# after the read instead (StringReport's read_back), with the same output.
 {
   printf '{"address":"0x1","type":"STRING","file":"a.rb","line":1,"generation":1,"memsize":40,"value":"'
   head -c 200M /dev/zero | tr '\0' s
@@ -134,6 +136,10 @@ check_out max-line-bytes-default "Count: 4"
   head -n 1 "$tmp/big_string.json"
   sed 's/"0x1"/"0x2"/' "$tmp/big_string.json"
 } >"$tmp/big_string_twice.json"
+{
+  printf '{"type":"ROOT","root":"vm","references":["0x1"]}\n'
+  head -n 1 "$tmp/big_string.json"
+} >"$tmp/big_string_late.json"
 run 1G 20 read "$tmp/big_string.json" </dev/null
 check big-string-read 0 ""
 oom_threads="1 2"
@@ -142,8 +148,24 @@ if [ -n "$sanitized" ]; then
   oom_threads=""
 fi
 for threads in $oom_threads; do
-  run 600M 20 read "$tmp/big_string.json" all --strings --threads $threads </dev/null
+  run 400M 20 read - all --strings --threads $threads <"$tmp/big_string_late.json"
   check "oom-read-strings-t$threads" 3 "$oom"
+  for format in text json; do
+    run 400M 20 read "$tmp/big_string_late.json" all --strings --format $format --threads $threads </dev/null
+    check "read-strings-back-$format-t$threads" 0 ""
+    checks=$((checks + 1))
+    # The same output as read without a limit from stdin, which keeps a
+    # copy instead; in JSON after the "file" parameter (the name, or "-").
+    "$hd" read - all --strings --format $format --threads $threads <"$tmp/big_string_late.json" \
+      >"$tmp/ref" 2>/dev/null
+    skip=0:0
+    if [ $format = json ]; then
+      head='{"schema_version":1,"command":"read","parameters":{"file":"'
+      skip=$((${#head} + ${#tmp} + 21)):$((${#head} + 1))  # + "/big_string_late.json"
+    fi
+    cmp -s -i "$skip" "$tmp/out" "$tmp/ref" || fail "read-strings-back-$format-t$threads: output differs from stdin's"
+    rm -f "$tmp/ref"
+  done
   run 400M 20 read "$tmp/big_string_twice.json" all --threads $threads </dev/null
   check "oom-read-all-t$threads" 3 "$oom"
   run 400M 20 read "$tmp/big_string.json" all --threads $threads </dev/null

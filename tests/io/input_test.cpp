@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "heapdump/input.hpp"
 
@@ -308,4 +310,44 @@ TEST_CASE("InputSource errors name the file and the system reason") {
   CHECK(s.message() == "/nonexistent/dump.json: No such file or directory");
   s = InputSource::open("/tmp", &in);
   CHECK(s.message() == "/tmp: Is a directory");
+}
+
+TEST_CASE("InputSource::read_at reads a plain regular file again, nothing else") {
+  const std::string data = varied_lines(2000);
+  const std::string path = temp_file("read_at.json", data);
+  std::unique_ptr<InputSource> in;
+  REQUIRE(InputSource::open(path, &in).ok());
+  REQUIRE(in->regular_file());
+  CHECK(read_all(*in, 1000) == data);
+  // Any bytes, in any order, after the read and before its end.
+  for (const auto& [offset, n] : std::vector<std::pair<size_t, size_t>>{
+           {0, data.size()}, {17, 1}, {data.size() - 5, 5}, {1234, 40000}, {3, 0}}) {
+    std::string got(n, '\0');
+    REQUIRE(in->read_at(offset, got.data(), n).ok());
+    CHECK(got == data.substr(offset, n));
+  }
+  std::string past(10, '\0');
+  const Status beyond = in->read_at(data.size() - 5, past.data(), past.size());
+  CHECK(beyond.code() == Status::Code::kIoError);
+  CHECK(beyond.message().rfind(path + ": the file got shorter", 0) == 0);
+
+  // gzip and zstd files, memory and standard input cannot be read again.
+  const std::string gz = temp_file("read_at.json.gz", gzip(data));
+  const std::string zst = temp_file("read_at.json.zst", zstd(data));
+  for (const std::string& p : {gz, zst}) {
+    std::unique_ptr<InputSource> c;
+    REQUIRE(InputSource::open(p, &c).ok());
+    CHECK_FALSE(c->regular_file());
+    std::string buf(4, '\0');
+    const Status s = c->read_at(0, buf.data(), buf.size());
+    CHECK(s.code() == Status::Code::kIoError);
+    CHECK(s.message() == p + ": only a regular file opened by name can be read again");
+  }
+  std::unique_ptr<InputSource> mem;
+  REQUIRE(open_memory_input(data, "<mem>", SIZE_MAX, &mem).ok());
+  std::string buf(4, '\0');
+  CHECK_FALSE(mem->read_at(0, buf.data(), buf.size()).ok());
+  std::remove(path.c_str());
+  std::remove(gz.c_str());
+  std::remove(zst.c_str());
 }

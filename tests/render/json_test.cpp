@@ -2,7 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -362,4 +364,69 @@ TEST_CASE("render_json/render_csv: rows on demand render as the same rows held, 
     CHECK(flushes > 1);
     CHECK_FALSE(small_piece);
   }
+}
+
+TEST_CASE("render_json/render_csv: a long text cell goes out in pieces, the same bytes") {
+  // Cells of 5 MB: plain ASCII, every kind of byte JSON escapes (valid
+  // UTF-8, and not: the latin1 object), CSV quoting, and --csv-safe's "'".
+  // Flushed, no piece holds more than about 1 MB plus one escaped byte,
+  // and the pieces add up to the document rendered whole; shared and own
+  // texts render the same.
+  std::string plain(5 << 20, 'a');
+  std::string escapes;
+  for (size_t i = 0; escapes.size() < (5u << 20); ++i) {
+    escapes += std::string("x\"\\\n\t\x01\x7f, \xc3\xa9\xe2\x80\xae") + std::to_string(i);
+  }
+  std::string latin1 = escapes + "\xff";
+  std::string formula = "=" + plain + "\"";
+  Table t;
+  t.name = "strings_by_memory";
+  t.columns = {{"value", Column::Kind::kText}, {"bytes", Column::Kind::kBytes}};
+  for (const std::string* v : {&plain, &escapes, &latin1, &formula}) {
+    t.rows.push_back({std::make_shared<const std::string>(*v), uint64_t{40}});
+    t.rows.push_back({*v, uint64_t{40}});
+  }
+  const Report report{"read", {{"file", "x"}}, {t}};
+  for (const bool csv : {false, true}) {
+    for (const bool safe : {false, true}) {
+      if (!csv && safe) continue;
+      INFO("csv " << csv << ", safe " << safe);
+      std::string whole, pieces, rest;
+      size_t flushes = 0, biggest = 0;
+      auto flush = [&](std::string* out) {
+        ++flushes;
+        biggest = std::max(biggest, out->size());
+        pieces += *out;
+        out->clear();
+      };
+      if (csv) {
+        render_csv(report, &whole, CsvOptions{safe});
+        render_csv(report, &rest, CsvOptions{safe}, flush);
+      } else {
+        render_json(report, &whole);
+        render_json(report, &rest, flush);
+      }
+      pieces += rest;
+      CHECK(pieces == whole);
+      CHECK(flushes >= whole.size() / (size_t{2} << 20));
+      CHECK(biggest <= (size_t{2} << 20));  // a 1 MB piece of a cell, on top of less than 1 MB
+    }
+  }
+  // Shared and own texts render alike.
+  Table shared = t, own = t;
+  shared.rows.clear();
+  own.rows.clear();
+  for (size_t r = 0; r < t.rows.size(); r += 2) {
+    shared.rows.push_back(t.rows[r]);
+    own.rows.push_back(t.rows[r + 1]);
+  }
+  CHECK(std::holds_alternative<SharedText>(shared.rows[0][0]));
+  CHECK(std::holds_alternative<std::string>(own.rows[0][0]));
+  std::string a, b, c, d;
+  render_json(Report{"read", {}, {shared}}, &a);
+  render_json(Report{"read", {}, {own}}, &b);
+  CHECK(a == b);
+  render_csv(Report{"read", {}, {shared}}, &c, CsvOptions{true});
+  render_csv(Report{"read", {}, {own}}, &d, CsvOptions{true});
+  CHECK(c == d);
 }
