@@ -160,6 +160,21 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
   // escape it (that aborts the process): the first one is kept, every
   // thread stops, and it is rethrown on the calling thread once all joined.
   std::exception_ptr failure;
+  // Parses a slot taken off `work`, then reports the finished chunks in
+  // file order and frees their slots. Called without the lock held.
+  auto parse_slot = [&](Slot* slot, RecordDecoder& decoder, RecordSink& sink) {
+    slot->result = ChunkResult{};
+    parse_chunk(slot->chunk, decoder, sink, options, &slot->result);
+    std::lock_guard<std::mutex> lock(mu);
+    done[slot->chunk.index] = slot;
+    for (auto it = done.find(next_to_report); it != done.end(); it = done.find(next_to_report)) {
+      report(input.name(), it->second->result, reporter, &total);
+      free_slots.push_back(it->second);
+      done.erase(it);
+      ++next_to_report;
+    }
+    slot_free.notify_one();
+  };
   auto worker_loop = [&](unsigned id) {
     RecordDecoder decoder;
     decoder.set_decode_references(options.decode_references);
@@ -173,18 +188,7 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
         slot = work.front();
         work.pop_front();
       }
-      slot->result = ChunkResult{};
-      parse_chunk(slot->chunk, decoder, sink, options, &slot->result);
-      std::lock_guard<std::mutex> lock(mu);
-      done[slot->chunk.index] = slot;
-      // Report finished chunks in file order.
-      for (auto it = done.find(next_to_report); it != done.end(); it = done.find(next_to_report)) {
-        report(input.name(), it->second->result, reporter, &total);
-        free_slots.push_back(it->second);
-        done.erase(it);
-        ++next_to_report;
-      }
-      slot_free.notify_one();
+      parse_slot(slot, decoder, sink);
     }
   };
   auto fail = [&](std::exception_ptr e) {
@@ -205,14 +209,39 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
   std::vector<std::thread> pool;
   std::unique_ptr<ChunkReader> chunks;
   try {
-    for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
+    // Decompressing is work on this thread that the parsers wait for. So
+    // that it does not share a core with `threads` parsers, compressed input
+    // gets one parser fewer, and this thread parses a waiting chunk itself
+    // (with the last sink) whenever every slot is taken.
+    const bool helps = input.compressed();
+    const unsigned workers = helps ? threads - 1 : threads;
+    for (unsigned i = 0; i < workers; ++i) pool.emplace_back(worker, i);
+    std::unique_ptr<RecordDecoder> own_decoder;
+    RecordSink* own_sink = nullptr;
     chunks = std::make_unique<ChunkReader>(input, options.chunk_size, options.max_line_bytes);
     for (;;) {
       Slot* slot;
+      Slot* waiting = nullptr;
       {
         std::unique_lock<std::mutex> lock(mu);
-        slot_free.wait(lock, [&] { return !free_slots.empty() || failure; });
+        if (helps && free_slots.empty() && !work.empty() && !failure) {
+          waiting = work.front();
+          work.pop_front();
+        } else {
+          slot_free.wait(lock, [&] { return !free_slots.empty() || failure; });
+        }
         if (failure) break;
+      }
+      if (waiting != nullptr) {
+        if (!own_decoder) {
+          own_decoder = std::make_unique<RecordDecoder>();
+          own_decoder->set_decode_references(options.decode_references);
+        }
+        parse_slot(waiting, *own_decoder, own_sink != nullptr ? *own_sink : *(own_sink = &sinks(threads - 1)));
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
         slot = free_slots.back();
         free_slots.pop_back();
       }
