@@ -1,6 +1,7 @@
 #include "heapdump/retained.hpp"
 
 #include <algorithm>
+#include <future>
 #include <numeric>
 #include <string>
 #include <unordered_map>
@@ -237,6 +238,18 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
   }
   sum_groups(g, t, kids, {&by_class, &by_location, &by_gem});
   lap("groups");
+  // The report's tree view needs only the dominator tree and the class
+  // groups: it is built on a second thread beside the tables below.
+  // (std::async: its future waits for the thread if the tables below throw,
+  // and get() passes on what the thread threw.)
+  std::future<Table> tree;
+  if (options.tree_view) {
+    tree = std::async(std::launch::async, [&] {
+      std::vector<std::string> names;
+      for (const Cell& c : class_keys) names.push_back(as_text(c));
+      return dominator_tree_table(dominator_tree_view(g, t, kids, by_class.of), names);
+    });
+  }
 
   std::vector<Table> tables;
   tables.push_back(graph_table(lg, t.reachable_count(), t.reachable_bytes));
@@ -395,9 +408,7 @@ std::vector<Table> retained_tables(std::shared_ptr<const LoadedGraph> graph,
 
   lap("tables");
   if (options.tree_view) {
-    std::vector<std::string> names;
-    for (const Cell& c : class_keys) names.push_back(as_text(c));
-    tables.push_back(dominator_tree_table(dominator_tree_view(g, t, kids, by_class.of), names));
+    tables.push_back(tree.get());
     lap("tree");
   }
   if (options.why_alive) {
