@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,29 +41,39 @@ TEST_CASE("ValueSightings keeps the first sighting of each fingerprint") {
   CHECK(s.size() == 20002);
 }
 
-TEST_CASE("ValueSightings: of threads that see the same values, exactly one sees each first") {
+namespace {
+
+/// `threads` threads each offer the fingerprints fp_of(0 .. values-1) to one
+/// ValueSightings, each in its own order: exactly one of them must see each
+/// value first, and the table must name that one as the owner.
+void check_each_first_once(int threads, int values, const std::function<Fingerprint(int)>& fp_of) {
   ValueSightings s;
-  constexpr int kThreads = 4, kValues = 30000;
-  std::vector<std::vector<char>> firsts(kThreads, std::vector<char>(kValues, 0));
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int k = 0; k < kValues; ++k) {
-        const int i = (k * 7919 + t * 1237) % kValues;  // each thread in its own order
-        firsts[t][i] = s.first_sighting(fingerprint(std::to_string(i)), {uint64_t(t), 0, uint32_t(t)}) ? 1 : 0;
+  std::vector<std::vector<char>> firsts(threads, std::vector<char>(values, 0));
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int k = 0; k < values; ++k) {
+        const int i = (k * 7919 + t * 1237) % values;  // each thread in its own order
+        firsts[t][i] = s.first_sighting(fp_of(i), {uint64_t(t), 0, uint32_t(t)}) ? 1 : 0;
       }
     });
   }
-  for (auto& th : threads) th.join();
-  for (int i = 0; i < kValues; ++i) {
+  for (auto& th : pool) th.join();
+  for (int i = 0; i < values; ++i) {
     int n = 0;
-    for (int t = 0; t < kThreads; ++t) n += firsts[t][i];
+    for (int t = 0; t < threads; ++t) n += firsts[t][i];
     REQUIRE(n == 1);
     Sighting got;
-    REQUIRE(s.find(fingerprint(std::to_string(i)), &got));
+    REQUIRE(s.find(fp_of(i), &got));
     CHECK(firsts[got.owner][i] == 1);
   }
-  CHECK(s.size() == kValues);
+  CHECK(s.size() == size_t(values));
+}
+
+}  // namespace
+
+TEST_CASE("ValueSightings: of threads that see the same values, exactly one sees each first") {
+  check_each_first_once(4, 30000, [](int i) { return fingerprint(std::to_string(i)); });
 }
 
 namespace {
@@ -101,28 +112,7 @@ TEST_CASE("ValueSightings: tables that grow in place keep every fingerprint, run
 }
 
 TEST_CASE("ValueSightings: threads growing one shard at once see each first exactly once") {
-  ValueSightings s;
-  constexpr int kThreads = 3, kValues = 120000;
-  std::vector<std::vector<char>> firsts(kThreads, std::vector<char>(kValues, 0));
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int k = 0; k < kValues; ++k) {
-        const int i = (k * 7919 + t * 1237) % kValues;
-        firsts[t][i] = s.first_sighting(one_shard_fp(uint64_t(i)), {uint64_t(t), 0, uint32_t(t)}) ? 1 : 0;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (int i = 0; i < kValues; ++i) {
-    int n = 0;
-    for (int t = 0; t < kThreads; ++t) n += firsts[t][i];
-    REQUIRE(n == 1);
-    Sighting got;
-    REQUIRE(s.find(one_shard_fp(uint64_t(i)), &got));
-    CHECK(firsts[got.owner][i] == 1);
-  }
-  CHECK(s.size() == size_t(kValues));
+  check_each_first_once(3, 120000, [](int i) { return one_shard_fp(uint64_t(i)); });
 }
 
 TEST_CASE("fingerprint: its low lane is hash_bytes; different keys and strings differ") {

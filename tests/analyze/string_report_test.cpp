@@ -241,30 +241,20 @@ TEST_CASE("StringReport equals a naive reference for any split into threads") {
     const std::vector<ObjectRecord> records = generated_strings(rng, 300 + rng() % 1500, &storage, round >= 16);
     const unsigned threads = std::vector<unsigned>{1, 2, 3, 8}[round % 4];
     const uint64_t keep = std::vector<uint64_t>{1, 3, 10, 50}[(round / 4) % 4];
-    ChunkQueues queues(threads);
-    for (size_t b = 0; b < records.size();) {
-      const size_t e = std::min(records.size(), b + 1 + rng() % 60);
-      queues[rng() % threads].push_back({b, e});
-      b = e;
-    }
-    const std::shared_ptr<StringSightings> sightings = make_string_sightings();
-    std::vector<std::unique_ptr<StringReport>> reports;
-    for (unsigned t = 0; t < threads; ++t) {
-      reports.push_back(std::make_unique<StringReport>(std::nullopt, keep, sightings));
-    }
-    run_and_merge(rng, std::move(queues), records, &reports, /*tree=*/round % 2 == 1);
+    const std::unique_ptr<StringReport> merged =
+        split_and_merge(records, threads, keep, /*tree=*/round % 2 == 1, rng, ValueReadBack{});
     for (uint64_t top : {uint64_t{1}, keep}) {
       INFO("round " << round << ", threads " << threads << ", keep " << keep << ", top " << top);
-      const auto tables = reports[0]->to_tables(top);
+      const auto tables = merged->to_tables(top);
       const auto want = naive_strings(records, top);
       CHECK(row_text(tables[0]) == want[0]);
       CHECK(row_text(tables[1]) == want[1]);
       CHECK(row_text(tables[2]) == want[2]);
     }
-    CHECK_THROWS_AS(reports[0]->to_tables(keep + 1), std::invalid_argument);
+    CHECK_THROWS_AS(merged->to_tables(keep + 1), std::invalid_argument);
     std::set<std::string_view> distinct;
     for (const ObjectRecord& r : records) distinct.insert(r.value);
-    CHECK(reports[0]->values() == distinct.size());
+    CHECK(merged->values() == distinct.size());
   }
 }
 
