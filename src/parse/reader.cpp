@@ -216,11 +216,12 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
     const bool helps = input.compressed();
     const unsigned workers = helps ? threads - 1 : threads;
     for (unsigned i = 0; i < workers; ++i) pool.emplace_back(worker, i);
-    std::unique_ptr<RecordDecoder> own_decoder;
-    RecordSink* own_sink = nullptr;
+    RecordDecoder own_decoder;  // (allocates nothing until it parses)
+    own_decoder.set_decode_references(options.decode_references);
+    RecordSink* own_sink = helps ? &sinks(threads - 1) : nullptr;
     chunks = std::make_unique<ChunkReader>(input, options.chunk_size, options.max_line_bytes);
     for (;;) {
-      Slot* slot;
+      Slot* slot = nullptr;
       Slot* waiting = nullptr;
       {
         std::unique_lock<std::mutex> lock(mu);
@@ -229,21 +230,14 @@ Status read_dump_parallel(InputSource& input, const SinkForWorker& sinks, ParseR
           work.pop_front();
         } else {
           slot_free.wait(lock, [&] { return !free_slots.empty() || failure; });
+          if (failure) break;
+          slot = free_slots.back();
+          free_slots.pop_back();
         }
-        if (failure) break;
       }
       if (waiting != nullptr) {
-        if (!own_decoder) {
-          own_decoder = std::make_unique<RecordDecoder>();
-          own_decoder->set_decode_references(options.decode_references);
-        }
-        parse_slot(waiting, *own_decoder, own_sink != nullptr ? *own_sink : *(own_sink = &sinks(threads - 1)));
+        parse_slot(waiting, own_decoder, *own_sink);
         continue;
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        slot = free_slots.back();
-        free_slots.pop_back();
       }
       if (!chunks->next(&slot->chunk)) {
         std::lock_guard<std::mutex> lock(mu);
