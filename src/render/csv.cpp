@@ -8,19 +8,13 @@
 #include <vector>
 
 #include "heapdump/render.hpp"
+#include "render/flush.hpp"
 
 namespace heapdump {
 namespace {
 
 constexpr std::string_view kEol = "\r\n";
 constexpr std::string_view kTotalsSuffix = ".totals";
-
-constexpr size_t kFlushBytes = size_t{1} << 20;
-
-/// Hands `out` to `flush` (if any) once it holds kFlushBytes or more.
-void flush_full(const RenderFlush* flush, std::string* out) {
-  if (flush != nullptr && *flush && out->size() >= kFlushBytes) (*flush)(out);
-}
 
 /// A text field of the bytes `prefix` then `s` (the prefix is "" or the
 /// "'" of --csv-safe, which needs no quoting): bytes as is; quoted (inner
@@ -128,7 +122,7 @@ void render_csv(const Report& report, std::string* out, CsvOptions options,
         if (fields[where[i]] == nullptr) fields[where[i]] = &row[i];
       }
       append_record(t.name, fields, options, out, &flush);
-      if (flush && out->size() >= kFlushBytes) flush(out);
+      flush_full(&flush, out);
     };
     for (const auto& row : t.rows) append_row(row);
     if (t.row_source) t.row_source(append_row);

@@ -6,20 +6,15 @@
 
 #include "heapdump/render.hpp"
 #include "heapdump/terminal_text.hpp"
+#include "render/flush.hpp"
 
 namespace heapdump {
 namespace {
 
 constexpr int kSchemaVersion = 1;
-constexpr size_t kFlushBytes = size_t{1} << 20;
 /// Bytes of a string between looks at the output's size (a byte is at most
 /// 6 when escaped).
 constexpr size_t kFlushCheckBytes = size_t{1} << 16;
-
-/// Hands `out` to `flush` (if any) once it holds kFlushBytes or more.
-void flush_full(const RenderFlush* flush, std::string* out) {
-  if (flush != nullptr && *flush && out->size() >= kFlushBytes) (*flush)(out);
-}
 constexpr char kHex[] = "0123456789abcdef";
 
 bool is_valid_utf8(std::string_view s) {
@@ -168,7 +163,7 @@ void append_table(const Table& t, std::string* out, const RenderFlush& flush) {
       append_cell(row[i], out, &flush);
     }
     *out += ']';
-    if (flush && out->size() >= kFlushBytes) flush(out);
+    flush_full(&flush, out);
   };
   for (const auto& row : t.rows) append_row(row);
   if (t.row_source) t.row_source(append_row);
